@@ -1,0 +1,22 @@
+import { Command, CommanderError } from "commander";
+import { registerDoctorCommand } from "./doctor-command.js";
+
+/**
+ * The `agentrl` program. Each feature adds its commands through a `register…Command(program)`
+ * function in its own file here, so this file only lists them.
+ */
+const program = new Command("agentrl")
+  .description("AgentRL Studio runner: sandboxes, rollouts, training")
+  .version("0.1.0")
+  .showHelpAfterError()
+  .exitOverride();
+
+registerDoctorCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`agentrl: ${message}`);
+  if (process.env.AGENTRL_DEBUG && err instanceof Error && err.stack) console.error(err.stack);
+  process.exit(1);
+});

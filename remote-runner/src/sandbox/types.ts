@@ -1,0 +1,89 @@
+import type { ExecResult, SandboxChannel, SandboxLimits } from "@agentrl/protocol";
+
+export type { ExecResult, SandboxChannel, SandboxLimits };
+
+/** What a sandbox is made from. Everything not given takes the safe default. */
+export interface SandboxSpec {
+  /** Image reference (tag or id) already present on the Docker host; images are never pulled. */
+  image: string;
+  limits?: Partial<SandboxLimits>;
+  env?: Record<string, string>;
+  /** Working directory for commands (default: the user's home). */
+  workdir?: string;
+  /** uid:gid the sandbox runs as; never root by default. */
+  user?: string;
+  /** Extra labels, added beside the ones the runner uses to find its own containers. */
+  labels?: Record<string, string>;
+  /** Only "none" unless a caller deliberately opts in; the sandbox then has no interface but `lo`. */
+  network?: "none";
+  channel?: SandboxChannel;
+  /** Default per-command time limit. */
+  execTimeoutMs?: number;
+  /** Default cap on stdout and stderr, each. */
+  maxOutputBytes?: number;
+}
+
+export interface ExecRequest {
+  /** A string runs through `/bin/sh -c`; an array runs as argv. */
+  cmd: string | string[];
+  stdin?: string | Uint8Array;
+  env?: Record<string, string>;
+  cwd?: string;
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+}
+
+/** A committed sandbox filesystem that new sandboxes can start from (replay, "fork from turn N"). */
+export interface SnapshotRef {
+  imageId: string;
+  tag: string;
+  fromSandbox: string;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  readonly image: string;
+  readonly channel: SandboxChannel;
+  exec(req: ExecRequest): Promise<ExecResult>;
+  writeFile(path: string, data: string | Uint8Array, mode?: number): Promise<void>;
+  readFile(path: string): Promise<Buffer>;
+  /** Writes a folder: keys are paths relative to `dir`. */
+  writeDir(dir: string, files: Record<string, string | Uint8Array>): Promise<void>;
+  /** Reads every regular file under `dir`, keyed by path relative to `dir`. */
+  readDir(dir: string): Promise<Map<string, Buffer>>;
+  snapshot(tag?: string): Promise<SnapshotRef>;
+  /** False once the container has stopped or vanished. */
+  alive(): Promise<boolean>;
+  destroy(): Promise<void>;
+}
+
+export interface SandboxProvider {
+  /** Creates and starts a sandbox. */
+  create(spec: SandboxSpec): Promise<Sandbox>;
+  /** Starts a new sandbox whose filesystem is the snapshot's. */
+  fromSnapshot(snapshot: SnapshotRef, spec?: Omit<SandboxSpec, "image">): Promise<Sandbox>;
+  /** Removes containers that a runner which is no longer alive left behind; returns how many. */
+  reapOrphans(): Promise<number>;
+}
+
+export type SandboxErrorCode =
+  | "daemon_unreachable"
+  | "image_missing"
+  | "create_failed"
+  | "sandbox_died"
+  | "file_error"
+  | "snapshot_failed";
+
+/**
+ * A failure of the sandbox infrastructure, not of the agent: the rollout engine retries these
+ * and keeps them apart from agent failures (a command that exits non-zero is a normal ExecResult).
+ */
+export class SandboxError extends Error {
+  readonly code: SandboxErrorCode;
+  readonly infra = true;
+  constructor(code: SandboxErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SandboxError";
+    this.code = code;
+  }
+}
