@@ -1,0 +1,189 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { Message, ToolCall } from "./message.js";
+
+/** What the policy server said about one generation (token contract: vLLM-compatible `return_token_ids`). */
+export const PolicyInfo = Type.Object({
+  model: Type.Optional(Type.String()),
+  finishReason: Type.Optional(Type.String()),
+  latencyMs: Type.Number(),
+  promptTokenIds: Type.Optional(Type.Array(Type.Integer())),
+  completionTokenIds: Type.Optional(Type.Array(Type.Integer())),
+  completionLogprobs: Type.Optional(Type.Array(Type.Number())),
+  usage: Type.Optional(Type.Object({ promptTokens: Type.Integer(), completionTokens: Type.Integer() })),
+  /** Transport retries this turn needed. */
+  retries: Type.Optional(Type.Integer()),
+});
+export type PolicyInfo = Static<typeof PolicyInfo>;
+
+/** Why a tool call did not run normally; the model sees the message in `content`. */
+export const ObservationError = Type.Union([
+  Type.Literal("invalid_json"),
+  Type.Literal("unknown_tool"),
+  Type.Literal("invalid_arguments"),
+  Type.Literal("tool_error"),
+  Type.Literal("timeout"),
+]);
+export type ObservationError = Static<typeof ObservationError>;
+
+export const BlobRef = Type.Object({ sha256: Type.String(), size: Type.Integer(), mime: Type.String() });
+export type BlobRef = Static<typeof BlobRef>;
+
+/** The result of one tool call, as shown to the model. */
+export const Observation = Type.Object({
+  toolCallId: Type.String(),
+  tool: Type.String(),
+  content: Type.String(),
+  error: Type.Optional(ObservationError),
+  exitCode: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  durationMs: Type.Number(),
+  /** Time spent inside the sandbox (exec, file transfer) for this call. */
+  sandboxMs: Type.Optional(Type.Number()),
+  /** Full content when it was too long to keep inline; `content` then holds the head. */
+  blob: Type.Optional(BlobRef),
+});
+export type Observation = Static<typeof Observation>;
+
+/** One policy turn: the assistant's message and what its tool calls returned. */
+export const Turn = Type.Object({
+  index: Type.Integer(),
+  startedAt: Type.Integer(),
+  durationMs: Type.Number(),
+  assistant: Message,
+  policy: PolicyInfo,
+  observations: Type.Array(Observation),
+  /** Per-turn reward when the environment gives one (multi-turn shaping). */
+  reward: Type.Optional(Type.Number()),
+});
+export type Turn = Static<typeof Turn>;
+
+export const RewardError = Type.Object({
+  reward: Type.String(),
+  kind: Type.Union([Type.Literal("threw"), Type.Literal("timeout"), Type.Literal("invalid_result")]),
+  message: Type.String(),
+});
+export type RewardError = Static<typeof RewardError>;
+
+export const RewardResult = Type.Object({
+  /** Composed score (weighted sum of components); null when no component could be computed. */
+  total: Type.Union([Type.Number(), Type.Null()]),
+  components: Type.Record(Type.String(), Type.Number()),
+  weights: Type.Record(Type.String(), Type.Number()),
+  errors: Type.Array(RewardError),
+  durationMs: Type.Number(),
+});
+export type RewardResult = Static<typeof RewardResult>;
+
+export const TrajectoryStatus = Type.Union([
+  Type.Literal("finished"),
+  Type.Literal("agent_error"),
+  Type.Literal("infra_error"),
+  Type.Literal("cancelled"),
+]);
+export type TrajectoryStatus = Static<typeof TrajectoryStatus>;
+
+export const StopReason = Type.Union([
+  Type.Literal("final_answer"),
+  Type.Literal("tool_stop"),
+  Type.Literal("max_turns"),
+  Type.Literal("episode_timeout"),
+  Type.Literal("policy_error"),
+  Type.Literal("infra_error"),
+  Type.Literal("cancelled"),
+]);
+export type StopReason = Static<typeof StopReason>;
+
+export const Provenance = Type.Object({
+  envName: Type.String(),
+  /** sha256 of the env bundle (the tar.gz `bundleEnv` makes): what ran, byte for byte. */
+  envHash: Type.String(),
+  /** sha256 of the esbuild bundle of env.ts that was imported. */
+  codeHash: Type.String(),
+  gitCommit: Type.Optional(Type.String()),
+  /** `git diff HEAD` of the env folder when it had uncommitted changes. */
+  gitDirtyDiff: Type.Optional(Type.String()),
+  protocolVersion: Type.String(),
+});
+export type Provenance = Static<typeof Provenance>;
+
+export const TrajectoryError = Type.Object({
+  kind: Type.Union([Type.Literal("agent"), Type.Literal("policy"), Type.Literal("infra"), Type.Literal("reward")]),
+  message: Type.String(),
+});
+export type TrajectoryError = Static<typeof TrajectoryError>;
+
+export const Trajectory = Type.Object(
+  {
+    id: Type.String(),
+    runId: Type.String(),
+    taskId: Type.String(),
+    taskIndex: Type.Integer(),
+    groupId: Type.String(),
+    sampleIndex: Type.Integer(),
+    status: TrajectoryStatus,
+    stopReason: StopReason,
+    task: Type.Record(Type.String(), Type.Unknown()),
+    /** The opening conversation (system + user) before the first policy turn. */
+    prompt: Type.Array(Message),
+    tools: Type.Array(Type.Object({ name: Type.String(), description: Type.String(), parameters: Type.Record(Type.String(), Type.Unknown()) })),
+    turns: Type.Array(Turn),
+    reward: RewardResult,
+    /** Group-normalized advantage, filled in once every sample of the group is finished. */
+    advantage: Type.Union([Type.Number(), Type.Null()]),
+    componentAdvantages: Type.Optional(Type.Record(Type.String(), Type.Number())),
+    error: Type.Optional(TrajectoryError),
+    /** Attempts thrown away because the sandbox infrastructure failed (container died, daemon error). */
+    infraRetries: Type.Integer(),
+    infraErrors: Type.Array(Type.String()),
+    provenance: Provenance,
+    sandboxImage: Type.Optional(Type.String()),
+    startedAt: Type.Integer(),
+    finishedAt: Type.Integer(),
+    timings: Type.Object({
+      totalMs: Type.Number(),
+      policyMs: Type.Number(),
+      sandboxMs: Type.Number(),
+      toolMs: Type.Number(),
+      rewardMs: Type.Number(),
+      sandboxAcquireMs: Type.Number(),
+    }),
+  },
+  { $id: "https://agentrl.dev/schemas/trajectory.json", title: "AgentRL trajectory" },
+);
+export type Trajectory = Static<typeof Trajectory>;
+
+/** A row of a trajectory list: enough to filter and sort without loading turns. */
+export const TrajectorySummary = Type.Object({
+  id: Type.String(),
+  runId: Type.String(),
+  taskId: Type.String(),
+  groupId: Type.String(),
+  sampleIndex: Type.Integer(),
+  status: TrajectoryStatus,
+  stopReason: StopReason,
+  reward: Type.Union([Type.Number(), Type.Null()]),
+  components: Type.Record(Type.String(), Type.Number()),
+  advantage: Type.Union([Type.Number(), Type.Null()]),
+  turns: Type.Integer(),
+  toolCalls: Type.Integer(),
+  error: Type.Union([Type.String(), Type.Null()]),
+  rewardErrors: Type.Integer(),
+  durationMs: Type.Number(),
+  finishedAt: Type.Integer(),
+});
+export type TrajectorySummary = Static<typeof TrajectorySummary>;
+
+/** The conversation as the policy saw it: prompt, then each assistant turn followed by its tool results. */
+export function trajectoryMessages(t: Pick<Trajectory, "prompt" | "turns">): Message[] {
+  const out: Message[] = [...t.prompt];
+  for (const turn of t.turns) {
+    out.push(turn.assistant);
+    for (const o of turn.observations) out.push({ role: "tool", content: o.content, toolCallId: o.toolCallId, name: o.tool });
+  }
+  return out;
+}
+
+export function countToolCalls(t: Pick<Trajectory, "turns">): number {
+  return t.turns.reduce((n, turn) => n + (turn.assistant.toolCalls?.length ?? 0), 0);
+}
+
+export type { ToolCall };
