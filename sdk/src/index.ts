@@ -1,1 +1,11 @@
-export {};
+export { defineEnvironment } from "./environment.js";
+export type { EnvironmentDefinition, EnvironmentInput, SetupContext } from "./environment.js";
+export { defineTool } from "./tool.js";
+export type { ToolDefinition, ToolContext, ToolOutput, RunnerTool, CommandTool, JsonSchema, AnyTool } from "./tool.js";
+export { defineReward } from "./reward.js";
+export type { RewardDefinition, RewardContext, RewardValue, FunctionReward, CommandReward, AnyReward } from "./reward.js";
+export type { SandboxHandle, ExecOptions } from "./sandbox-handle.js";
+export { exactMatch, regexMatch, jsonSchemaValid, formatReward, toolEfficiency, otcToolScore, defaultExtract } from "./graders.js";
+export { extractTagged, answersEqual } from "./answer.js";
+export { taskJsonSchema, environmentJsonSchema, trajectoryJsonSchema } from "./schemas.js";
+export type { Task, Message, Turn, ExecResult } from "@agentrl/protocol";

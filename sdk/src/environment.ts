@@ -1,0 +1,52 @@
+import type { BuiltinToolName, Message, RewardComposition, SandboxLimits, Task } from "@agentrl/protocol";
+import type { SandboxHandle } from "./sandbox-handle.js";
+import type { AnyTool } from "./tool.js";
+import type { AnyReward } from "./reward.js";
+
+export interface SetupContext<TTask extends Task = Task, TState = Record<string, unknown>> {
+  task: TTask;
+  state: TState;
+  sandbox: SandboxHandle;
+}
+
+export interface EnvironmentInput<TTask extends Task = Task, TState = Record<string, unknown>> {
+  name: string;
+  /** tool (default), swe, gui, or your own label. */
+  kind?: string;
+  description?: string;
+  /** Sandbox image tag. Default: the env folder's Dockerfile when there is one, else the offline base image. */
+  image?: string;
+  /** System prompt, fixed or per task. */
+  system?: string | ((task: TTask) => string);
+  /** Opening user message(s); default: the task's `messages`, or its `prompt` as one user message. */
+  prompt?: (task: TTask) => string | Message[];
+  tools?: AnyTool[];
+  /** Sandbox tools the runner provides: bash, python, read_file, write_file. */
+  builtinTools?: BuiltinToolName[];
+  maxTurns?: number;
+  stepTimeoutMs?: number;
+  episodeTimeoutMs?: number;
+  rewardTimeoutMs?: number;
+  /** When an assistant message has no tool calls the episode ends (default true). */
+  stopOnNoToolCalls?: boolean;
+  /** Fresh per-episode state for stateful tools. */
+  initState?: (task: TTask) => TState;
+  /** Runs before the first turn (write files, start services) inside the sandbox. */
+  setup?: (ctx: SetupContext<TTask, TState>) => void | Promise<void>;
+  rewards: AnyReward[];
+  rewardComposition?: RewardComposition;
+  /** Task dataset file, relative to the env folder (default tasks.jsonl). */
+  tasks?: string;
+  sandbox?: { workdir?: string; env?: Record<string, string>; limits?: Partial<SandboxLimits> };
+}
+
+export type EnvironmentDefinition<TTask extends Task = Task, TState = Record<string, unknown>> = EnvironmentInput<TTask, TState> & {
+  readonly __agentrl: "environment";
+};
+
+/** Declares an environment; `export default defineEnvironment({...})` from env.ts. */
+export function defineEnvironment<TTask extends Task = Task, TState = Record<string, unknown>>(
+  env: EnvironmentInput<TTask, TState>,
+): EnvironmentDefinition<TTask, TState> {
+  return { ...env, __agentrl: "environment" } as EnvironmentDefinition<TTask, TState>;
+}

@@ -1,0 +1,15 @@
+import type { ExecResult } from "@agentrl/protocol";
+
+export interface ExecOptions {
+  stdin?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** The episode's sandbox as tools and rewards see it; every call runs inside the container. */
+export interface SandboxHandle {
+  exec(cmd: string | string[], opts?: ExecOptions): Promise<ExecResult>;
+  readFile(path: string): Promise<string>;
+  writeFile(path: string, content: string): Promise<void>;
+}
