@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerDoctorCommand } from "./doctor-command.js";
+import { registerImagesCommand } from "./images-command.js";
 
 /**
  * The `agentrl` program. Each feature adds its commands through a `register…Command(program)`
@@ -12,6 +13,7 @@ const program = new Command("agentrl")
   .exitOverride();
 
 registerDoctorCommand(program);
+registerImagesCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode);
