@@ -7,3 +7,4 @@ export * from "./trajectory.js";
 export * from "./run.js";
 export * from "./events.js";
 export * from "./train.js";
+export * from "./api.js";
