@@ -19,6 +19,8 @@ export const Message = Type.Object({
   toolCalls: Type.Optional(Type.Array(ToolCall)),
   toolCallId: Type.Optional(Type.String()),
   name: Type.Optional(Type.String()),
+  /** How the assistant's tool calls were expressed: native OpenAI `tool_calls`, or `<tool_call>` text inside `content`. */
+  toolCallSource: Type.Optional(Type.Union([Type.Literal("native"), Type.Literal("text")])),
 });
 export type Message = Static<typeof Message>;
 

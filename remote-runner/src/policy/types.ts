@@ -1,0 +1,46 @@
+import type { Message, PolicyInfo, ToolSpec } from "@agentrl/protocol";
+
+/** A tool call as the policy produced it, before validation. `parseError` when the call text was not JSON. */
+export interface RawToolCall {
+  id: string;
+  name: string;
+  argumentsText: string;
+  parseError?: string;
+}
+
+export interface PolicyRequest {
+  messages: Message[];
+  tools: ToolSpec[];
+  taskId: string;
+  sampleIndex: number;
+  turn: number;
+  signal: AbortSignal;
+}
+
+export interface PolicyResponse {
+  /** The assistant text (for text tool calls: the raw text including `<tool_call>` blocks). */
+  content: string;
+  toolCalls: RawToolCall[];
+  toolCallSource: "native" | "text";
+  info: PolicyInfo;
+}
+
+export interface Policy {
+  readonly name: string;
+  chat(req: PolicyRequest): Promise<PolicyResponse>;
+}
+
+export type PolicyErrorKind = "timeout" | "transport" | "http" | "protocol" | "script" | "aborted";
+
+/** The policy could not produce a turn (after retries where they apply). Never an agent mistake. */
+export class PolicyError extends Error {
+  constructor(
+    readonly kind: PolicyErrorKind,
+    message: string,
+    readonly status?: number,
+    readonly attempts = 1,
+  ) {
+    super(message);
+    this.name = "PolicyError";
+  }
+}
