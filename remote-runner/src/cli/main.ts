@@ -1,6 +1,8 @@
 import { Command, CommanderError } from "commander";
+import { registerBenchCommand } from "./bench-command.js";
 import { registerDoctorCommand } from "./doctor-command.js";
 import { registerImagesCommand } from "./images-command.js";
+import { registerSandboxCommand } from "./sandbox-command.js";
 
 /**
  * The `agentrl` program. Each feature adds its commands through a `register…Command(program)`
@@ -14,6 +16,8 @@ const program = new Command("agentrl")
 
 registerDoctorCommand(program);
 registerImagesCommand(program);
+registerSandboxCommand(program);
+registerBenchCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode);
