@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerBenchCommand } from "./bench-command.js";
 import { registerDoctorCommand } from "./doctor-command.js";
+import { registerRolloutCommand } from "./rollout-command.js";
 import { registerImagesCommand } from "./images-command.js";
 import { registerSandboxCommand } from "./sandbox-command.js";
 
@@ -15,6 +16,7 @@ const program = new Command("agentrl")
   .exitOverride();
 
 registerDoctorCommand(program);
+registerRolloutCommand(program);
 registerImagesCommand(program);
 registerSandboxCommand(program);
 registerBenchCommand(program);

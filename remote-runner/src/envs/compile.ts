@@ -73,6 +73,8 @@ export async function compileEnv(dir: string): Promise<CompiledEnv> {
       target: "node20",
       logLevel: "silent",
       plugins: [aliasPlugin],
+      // Scripts and data next to env.ts can be imported as text (e.g. a Python tool run in the sandbox).
+      loader: { ".py": "text", ".sh": "text", ".txt": "text", ".md": "text", ".jsonl": "text" },
       // Bundled CommonJS dependencies (ajv) call require() for Node built-ins.
       banner: { js: "import { createRequire as __agentrlCreateRequire } from 'node:module'; const require = __agentrlCreateRequire(import.meta.url);" },
     });

@@ -117,6 +117,28 @@ export function trajectoryErrorText(t: Trajectory): string | null {
   return re ? `reward ${re.reward} ${re.kind}: ${re.message}` : null;
 }
 
+/** The list row of a trajectory (what `trajectory.finished` events carry). */
+export function trajectorySummary(t: Trajectory): TrajectorySummary {
+  return {
+    id: t.id,
+    runId: t.runId,
+    taskId: t.taskId,
+    groupId: t.groupId,
+    sampleIndex: t.sampleIndex,
+    status: t.status,
+    stopReason: t.stopReason,
+    reward: t.reward.total,
+    components: t.reward.components,
+    advantage: t.advantage,
+    turns: t.turns.length,
+    toolCalls: countToolCalls(t),
+    error: trajectoryErrorText(t),
+    rewardErrors: t.reward.errors.length,
+    durationMs: t.timings.totalMs,
+    finishedAt: t.finishedAt,
+  };
+}
+
 /**
  * Runs, trajectories, events and metrics in SQLite (WAL) plus content-addressed blobs on disk.
  * One Store per process; better-sqlite3 is synchronous, so every write is committed when the call returns.
@@ -183,6 +205,19 @@ export class Store {
   updateRunStatus(id: string, status: RunStatus, extra: { summary?: RunSummary; error?: string | null } = {}): void {
     const res = this.stmts.updateRun.run({ id, status, now: Date.now(), summary: extra.summary ? JSON.stringify(extra.summary) : null, error: extra.error ?? null });
     if (res.changes === 0) throw new Error(`no run "${id}" in the store`);
+  }
+
+  /** Records the environment a run uses once it is loaded (a run is created before its env finishes loading). */
+  setRunEnv(id: string, envName: string, envHash: string): void {
+    this.db.prepare("UPDATE runs SET env_name = ?, env_hash = ?, updated_at = ? WHERE id = ?").run(envName, envHash, Date.now(), id);
+  }
+
+  /** Summary columns of every trajectory of a run (for run summaries without parsing whole trajectories). */
+  runRows(runId: string): (TrajectorySummary & { infraRetries: number; taskIndex: number })[] {
+    const rows = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS}, task_index, json_extract(data, '$.infraRetries') AS infra_retries FROM trajectories WHERE run_id = ? ORDER BY task_index, sample_index`)
+      .all(runId) as (TrajectoryRow & { task_index: number; infra_retries: number | null })[];
+    return rows.map((r) => ({ ...toSummary(r), infraRetries: r.infra_retries ?? 0, taskIndex: r.task_index }));
   }
 
   putTrajectory(t: Trajectory): void {

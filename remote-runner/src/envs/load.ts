@@ -1,0 +1,92 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { EnvironmentInfo, Provenance, Task } from "@agentrl/protocol";
+import { PROTOCOL_VERSION } from "@agentrl/protocol";
+import type { AnyReward, AnyTool, EnvironmentDefinition } from "@agentrl/sdk";
+import { BUILTIN_TOOLS } from "../rollout/builtin-tools.js";
+import { bundleEnv } from "./bundle.js";
+import { compileEnv, importBundle, type CompiledEnv } from "./compile.js";
+import { EnvLoadError } from "./errors.js";
+import { gitProvenance } from "./provenance.js";
+import { loadTasks } from "./tasks.js";
+import { validateEnvironmentModule } from "./validate.js";
+
+export const ENV_DEFAULTS = { maxTurns: 10, stepTimeoutMs: 60_000, episodeTimeoutMs: 600_000, rewardTimeoutMs: 30_000 } as const;
+
+export interface LoadedEnvironment {
+  dir: string;
+  def: EnvironmentDefinition;
+  info: EnvironmentInfo;
+  tasks: Task[];
+  /** 1-based line of each task in the tasks file. */
+  taskLines: number[];
+  tasksFile: string;
+  compiled: CompiledEnv;
+  /** sha256 of the deterministic tar.gz of the env folder (bundleEnv). */
+  envHash: string;
+  provenance: Provenance;
+  /** The env folder's Dockerfile, when it has one. */
+  dockerfile: string | null;
+}
+
+export function environmentInfo(def: EnvironmentDefinition): EnvironmentInfo {
+  const tools = ((def.tools ?? []) as AnyTool[]).map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
+  const builtin = def.builtinTools ?? [];
+  return {
+    name: def.name,
+    kind: def.kind ?? "tool",
+    ...(def.description ? { description: def.description } : {}),
+    ...(def.image ? { image: def.image } : {}),
+    maxTurns: def.maxTurns ?? ENV_DEFAULTS.maxTurns,
+    stepTimeoutMs: def.stepTimeoutMs ?? ENV_DEFAULTS.stepTimeoutMs,
+    episodeTimeoutMs: def.episodeTimeoutMs ?? ENV_DEFAULTS.episodeTimeoutMs,
+    rewardTimeoutMs: def.rewardTimeoutMs ?? ENV_DEFAULTS.rewardTimeoutMs,
+    rewardComposition: def.rewardComposition ?? "weighted_sum",
+    tools: [...builtin.map((b) => BUILTIN_TOOLS[b].spec), ...tools],
+    builtinTools: builtin,
+    rewards: (def.rewards as AnyReward[]).map((r) => ({ name: r.name, weight: r.weight ?? 1, kind: "score" in r ? ("function" as const) : ("command" as const) })),
+  };
+}
+
+/**
+ * Loads an environment folder: bundles and imports env.ts, validates the definition, reads the
+ * tasks, and computes the provenance. Every problem found is reported at once (EnvLoadError).
+ */
+export async function loadEnvironment(dirIn: string, opts: { git?: boolean } = {}): Promise<LoadedEnvironment> {
+  const dir = path.resolve(dirIn);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new EnvLoadError(dir, [{ file: dir, message: "the environment folder does not exist", fix: "pass the folder that holds env.ts and tasks.jsonl" }]);
+  }
+  const compiled = await compileEnv(dir);
+  const mod = await importBundle(dir, compiled);
+  const entryName = path.basename(compiled.entry);
+  const { env, issues } = validateEnvironmentModule(mod, entryName);
+  if (!env) throw new EnvLoadError(dir, issues);
+  const tasksName = env.tasks ?? "tasks.jsonl";
+  const tasksFile = path.resolve(dir, tasksName);
+  const knownTools = [...(env.builtinTools ?? []), ...((env.tools ?? []) as AnyTool[]).map((t) => t.name)];
+  const loaded = loadTasks(tasksFile, { displayName: tasksName, knownTools });
+  if (loaded.issues.length) throw new EnvLoadError(dir, loaded.issues);
+  const bundle = await bundleEnv(dir);
+  const info = environmentInfo(env);
+  const provenance: Provenance = {
+    envName: info.name,
+    envHash: bundle.sha256,
+    codeHash: compiled.codeHash,
+    protocolVersion: PROTOCOL_VERSION,
+    ...(opts.git === false ? {} : gitProvenance(dir)),
+  };
+  const dockerfile = path.join(dir, "Dockerfile");
+  return {
+    dir,
+    def: env,
+    info,
+    tasks: loaded.tasks,
+    taskLines: loaded.lines,
+    tasksFile,
+    compiled,
+    envHash: bundle.sha256,
+    provenance,
+    dockerfile: fs.existsSync(dockerfile) ? dockerfile : null,
+  };
+}

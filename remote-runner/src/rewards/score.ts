@@ -1,0 +1,94 @@
+import type { RewardError, RewardResult } from "@agentrl/protocol";
+import type { AnyReward, RewardContext, SandboxHandle } from "@agentrl/sdk";
+import { RewardTimeoutError, type RewardWorkerPool } from "./worker-pool.js";
+
+/** Everything a reward sees except the sandbox (which stays in the main thread). */
+export type RewardInput = Omit<RewardContext, "sandbox">;
+
+function toNumber(v: unknown): number | null {
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  return null;
+}
+
+/** Adds one reward's value to the components; returns an error text when the value is not usable. */
+function addValue(name: string, weight: number, value: unknown, components: Record<string, number>, weights: Record<string, number>): string | null {
+  const n = toNumber(value);
+  if (n !== null) {
+    components[name] = n;
+    weights[name] = weight;
+    return null;
+  }
+  if (value && typeof value === "object" && "components" in value) {
+    const v = value as { components: Record<string, unknown>; weights?: Record<string, unknown> };
+    const out: Record<string, number> = {};
+    for (const [k, raw] of Object.entries(v.components ?? {})) {
+      const c = toNumber(raw);
+      if (c === null) return `component "${k}" is ${JSON.stringify(raw)}, not a finite number`;
+      out[k] = c;
+    }
+    for (const [k, c] of Object.entries(out)) {
+      const w = toNumber(v.weights?.[k] ?? 1);
+      components[`${name}.${k}`] = c;
+      weights[`${name}.${k}`] = weight * (w ?? 1);
+    }
+    return null;
+  }
+  return `returned ${JSON.stringify(value)?.slice(0, 100) ?? String(value)}; a reward must return a finite number, a boolean, or { components: {...}, weights?: {...} }`;
+}
+
+function commandOf(r: AnyReward, task: RewardInput["task"]): string | string[] {
+  const c = (r as { command: string | string[] | ((t: unknown) => string | string[]) }).command;
+  return typeof c === "function" ? c(task) : c;
+}
+
+/**
+ * Runs every reward of an environment over one finished episode. Function rewards run in worker
+ * threads (hard time limit); command rewards run in the sandbox. A reward that throws, times out or
+ * returns garbage becomes a RewardError; the total is null when a weighted reward failed.
+ */
+export async function scoreEpisode(opts: {
+  rewards: AnyReward[];
+  input: RewardInput;
+  sandbox: SandboxHandle;
+  pool: RewardWorkerPool;
+  defaultTimeoutMs: number;
+}): Promise<RewardResult> {
+  const t0 = performance.now();
+  const components: Record<string, number> = {};
+  const weights: Record<string, number> = {};
+  const errors: RewardError[] = [];
+  let weightedFailure = false;
+  for (const r of opts.rewards) {
+    const weight = r.weight ?? 1;
+    const timeoutMs = r.timeoutMs ?? opts.defaultTimeoutMs;
+    let value: unknown;
+    try {
+      if ("score" in r && typeof r.score === "function") {
+        value = await opts.pool.run(r.name, opts.input, opts.sandbox, timeoutMs);
+      } else {
+        const res = await opts.sandbox.exec(commandOf(r, opts.input.task), { timeoutMs });
+        if (res.timedOut) throw new RewardTimeoutError(`reward command did not finish within ${timeoutMs} ms`);
+        if ((r as { parse?: string }).parse === "number") {
+          const last = res.stdout.trim().split("\n").pop() ?? "";
+          const n = Number(last);
+          if (last === "" || !Number.isFinite(n)) throw new Error(`the command's last output line "${last.slice(0, 80)}" is not a number (exit ${res.exitCode})`);
+          value = n;
+        } else value = res.exitCode === 0 ? 1 : 0;
+      }
+    } catch (err) {
+      errors.push({ reward: r.name, kind: err instanceof RewardTimeoutError ? "timeout" : "threw", message: (err as Error)?.message ?? String(err) });
+      if (weight > 0) weightedFailure = true;
+      continue;
+    }
+    const problem = addValue(r.name, weight, value, components, weights);
+    if (problem) {
+      errors.push({ reward: r.name, kind: "invalid_result", message: problem });
+      if (weight > 0) weightedFailure = true;
+    }
+  }
+  const sum = Object.entries(components).reduce((s, [k, v]) => s + v * (weights[k] ?? 0), 0);
+  // Rounded so 0.7 + 0.2 + 0.1 reads as 1, not 0.9999999999999999.
+  const total = weightedFailure ? null : Math.round(sum * 1e12) / 1e12;
+  return { total, components, weights, errors, durationMs: performance.now() - t0 };
+}

@@ -1,0 +1,122 @@
+import { Worker } from "node:worker_threads";
+import type { SandboxHandle } from "@agentrl/sdk";
+import { REWARD_WORKER_SOURCE } from "./worker-code.js";
+
+export class RewardTimeoutError extends Error {}
+
+interface Job {
+  id: number;
+  reward: string;
+  ctx: unknown;
+  timeoutMs: number;
+  sandbox: SandboxHandle;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | null;
+  timer: NodeJS.Timeout | null;
+}
+
+type WorkerMessage =
+  | { type: "sandbox"; jobId: number; id: number; method: "exec" | "readFile" | "writeFile"; args: unknown[] }
+  | { type: "result"; jobId: number; value?: unknown; error?: string };
+
+/**
+ * Runs reward functions in worker threads with a hard time limit: a reward that loops forever
+ * (even synchronously) is stopped by terminating its worker, which is then replaced.
+ */
+export class RewardWorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextJob = 0;
+  private closed = false;
+
+  constructor(
+    private readonly bundlePath: string,
+    private readonly size: number,
+  ) {}
+
+  run(reward: string, ctx: unknown, sandbox: SandboxHandle, timeoutMs: number): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error("the reward pool is closed"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: ++this.nextJob, reward, ctx, timeoutMs, sandbox, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(REWARD_WORKER_SOURCE, { eval: true, workerData: { bundlePath: this.bundlePath } });
+    worker.unref();
+    const slot: Slot = { worker, job: null, timer: null };
+    worker.on("message", (m: WorkerMessage) => this.onMessage(slot, m));
+    worker.on("error", (err) => this.finish(slot, err instanceof Error ? err : new Error(String(err))));
+    worker.on("exit", () => {
+      if (slot.job) this.finish(slot, new Error("the reward worker exited"));
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      this.pump();
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private pump(): void {
+    while (this.queue.length && !this.closed) {
+      let slot = this.slots.find((s) => !s.job);
+      if (!slot) {
+        if (this.slots.length >= this.size) return;
+        slot = this.spawn();
+      }
+      const job = this.queue.shift() as Job;
+      slot.job = job;
+      const s = slot;
+      slot.timer = setTimeout(() => {
+        // Cannot interrupt a running function any other way: drop the whole thread.
+        this.finish(s, new RewardTimeoutError(`reward "${job.reward}" did not finish within ${job.timeoutMs} ms`));
+        void s.worker.terminate();
+      }, job.timeoutMs);
+      slot.worker.postMessage({ type: "score", jobId: job.id, reward: job.reward, ctx: job.ctx });
+    }
+  }
+
+  private finish(slot: Slot, err: Error | null, value?: unknown): void {
+    const job = slot.job;
+    if (!job) return;
+    slot.job = null;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    if (err) job.reject(err);
+    else job.resolve(value);
+    this.pump();
+  }
+
+  private onMessage(slot: Slot, m: WorkerMessage): void {
+    const job = slot.job;
+    if (!job || m.jobId !== job.id) return;
+    if (m.type === "result") {
+      if (m.error !== undefined) this.finish(slot, new Error(m.error));
+      else this.finish(slot, null, m.value);
+      return;
+    }
+    const sb = job.sandbox;
+    const call =
+      m.method === "exec"
+        ? sb.exec(m.args[0] as string | string[], (m.args[1] ?? {}) as Parameters<SandboxHandle["exec"]>[1])
+        : m.method === "readFile"
+          ? sb.readFile(String(m.args[0]))
+          : sb.writeFile(String(m.args[0]), String(m.args[1]));
+    (call as Promise<unknown>).then(
+      (value) => slot.worker.postMessage({ type: "sandbox-result", id: m.id, value }),
+      (err: unknown) => slot.worker.postMessage({ type: "sandbox-result", id: m.id, error: err instanceof Error ? err.message : String(err) }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new Error("the reward pool closed"));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

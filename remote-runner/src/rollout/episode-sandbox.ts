@@ -1,0 +1,106 @@
+import type { ExecResult } from "@agentrl/protocol";
+import type { ExecOptions, SandboxHandle } from "@agentrl/sdk";
+import { SandboxError, type Sandbox } from "../sandbox/types.js";
+
+/** An infrastructure failure during an episode: the episode is thrown away and started again. */
+export class InfraFailure extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "InfraFailure";
+  }
+}
+
+/**
+ * The episode's sandbox, created on first use (a tool-only environment whose tools never touch the
+ * sandbox needs no container). Counts time spent in the sandbox and remembers the first
+ * infrastructure failure, so the engine can retry the episode even when the failing call was made
+ * by a reward in a worker thread.
+ */
+export class EpisodeSandbox implements SandboxHandle {
+  private sandbox: Promise<Sandbox> | null = null;
+  private created: Sandbox | null = null;
+  sandboxMs = 0;
+  acquireMs = 0;
+  infraError: InfraFailure | null = null;
+
+  constructor(
+    private readonly acquire: () => Promise<Sandbox>,
+    private readonly release: (sb: Sandbox) => Promise<void>,
+    private readonly defaultTimeoutMs: number,
+  ) {}
+
+  get started(): boolean {
+    return this.sandbox !== null;
+  }
+
+  get id(): string | null {
+    return this.created?.id ?? null;
+  }
+
+  private get(): Promise<Sandbox> {
+    if (!this.sandbox) {
+      const t0 = performance.now();
+      this.sandbox = this.acquire().then(
+        (sb) => {
+          this.acquireMs += performance.now() - t0;
+          this.created = sb;
+          return sb;
+        },
+        (err: unknown) => {
+          throw this.fail(err);
+        },
+      );
+    }
+    return this.sandbox;
+  }
+
+  /** Turns a sandbox error into InfraFailure when it is one (a missing file is the agent's business). */
+  private async classify(err: unknown): Promise<unknown> {
+    if (err instanceof InfraFailure) return err;
+    if (err instanceof SandboxError) {
+      if (err.code === "file_error" && this.created && (await this.created.alive().catch(() => false))) return err;
+      return this.fail(err);
+    }
+    return err;
+  }
+
+  private fail(err: unknown): InfraFailure {
+    const f = err instanceof InfraFailure ? err : new InfraFailure(err instanceof Error ? err.message : String(err), { cause: err });
+    this.infraError ??= f;
+    return f;
+  }
+
+  private async timed<T>(fn: (sb: Sandbox) => Promise<T>): Promise<T> {
+    if (this.infraError) throw this.infraError;
+    const sb = await this.get();
+    const t0 = performance.now();
+    try {
+      return await fn(sb);
+    } catch (err) {
+      throw await this.classify(err);
+    } finally {
+      this.sandboxMs += performance.now() - t0;
+    }
+  }
+
+  exec(cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.timed((sb) => sb.exec({ cmd, stdin: opts.stdin, cwd: opts.cwd, env: opts.env, timeoutMs: opts.timeoutMs ?? this.defaultTimeoutMs }));
+  }
+
+  readFile(path: string): Promise<string> {
+    return this.timed(async (sb) => (await sb.readFile(path)).toString("utf8"));
+  }
+
+  writeFile(path: string, content: string): Promise<void> {
+    return this.timed((sb) => sb.writeFile(path, content));
+  }
+
+  /** Gives the container back (destroyed by the pool); safe to call more than once. */
+  async close(): Promise<void> {
+    const p = this.sandbox;
+    this.sandbox = null;
+    if (!p) return;
+    const sb = await p.catch(() => null);
+    if (sb) await this.release(sb).catch(() => {});
+  }
+}

@@ -1,0 +1,298 @@
+import type { Message, Observation, PolicyInfo, Task, Trajectory, TrajectoryError, Turn } from "@agentrl/protocol";
+import { countToolCalls, trajectoryMessages } from "@agentrl/protocol";
+import type { LoadedEnvironment } from "../envs/load.js";
+import { PolicyError, type Policy } from "../policy/types.js";
+import { scoreEpisode } from "../rewards/score.js";
+import type { RewardWorkerPool } from "../rewards/worker-pool.js";
+import { SandboxError, type Sandbox, type SandboxSpec } from "../sandbox/types.js";
+import type { Store } from "../store/store.js";
+import { EpisodeSandbox, InfraFailure } from "./episode-sandbox.js";
+import { Toolset } from "./toolset.js";
+
+/** Observation text kept inline; the rest goes to a blob (the model sees the head). */
+const INLINE_OBSERVATION_BYTES = 16 * 1024;
+
+export interface SandboxSource {
+  acquire(spec: SandboxSpec): Promise<Sandbox>;
+  release(sandbox: Sandbox): Promise<void>;
+}
+
+export interface EpisodeRuntime {
+  env: LoadedEnvironment;
+  policy: Policy;
+  store: Store;
+  rewardPool: RewardWorkerPool;
+  sandboxes: SandboxSource;
+  sandboxSpec: SandboxSpec;
+  maxTurns: number;
+  maxInfraRetries: number;
+  /** Aborted when the run is cancelled. */
+  signal: AbortSignal;
+}
+
+export interface EpisodeSpec {
+  runId: string;
+  trajectoryId: string;
+  groupId: string;
+  task: Task;
+  taskIndex: number;
+  sampleIndex: number;
+}
+
+export class EpisodeCancelled extends Error {}
+
+function openingMessages(env: LoadedEnvironment, task: Task): Message[] {
+  const def = env.def;
+  const system = typeof def.system === "function" ? def.system(task) : def.system;
+  let msgs: Message[];
+  if (def.prompt) {
+    const p = def.prompt(task);
+    msgs = typeof p === "string" ? [{ role: "user", content: p }] : p;
+  } else if (task.messages) msgs = task.messages;
+  else msgs = [{ role: "user", content: task.prompt ?? "" }];
+  if (system && msgs[0]?.role !== "system") msgs = [{ role: "system", content: system }, ...msgs];
+  return msgs;
+}
+
+function inlineObservation(store: Store, o: Observation): Observation {
+  if (Buffer.byteLength(o.content) <= INLINE_OBSERVATION_BYTES) return o;
+  const full = Buffer.from(o.content);
+  const blob = store.putBlob(full, "text/plain; charset=utf-8");
+  const head = full.subarray(0, INLINE_OBSERVATION_BYTES).toString("utf8");
+  return { ...o, content: `${head}\n[... ${full.length - INLINE_OBSERVATION_BYTES} more bytes not shown]`, blob };
+}
+
+interface AttemptResult {
+  trajectory: Trajectory;
+}
+
+async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number, infraErrors: string[]): Promise<AttemptResult> {
+  const { env, store } = rt;
+  const info = env.info;
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const deadline = AbortSignal.timeout(info.episodeTimeoutMs);
+  const signal = AbortSignal.any([rt.signal, deadline]);
+  const sandbox = new EpisodeSandbox(
+    () => rt.sandboxes.acquire(rt.sandboxSpec),
+    (sb) => rt.sandboxes.release(sb),
+    info.stepTimeoutMs,
+  );
+  store.appendEvent(spec.runId, "trajectory.started", { trajectoryId: spec.trajectoryId, taskId: spec.task.id, groupId: spec.groupId, sampleIndex: spec.sampleIndex, attempt: attemptNo });
+  const turns: Turn[] = [];
+  let prompt: Message[] = [];
+  let stopReason: Trajectory["stopReason"] = "max_turns";
+  let status: Trajectory["status"] = "finished";
+  let error: TrajectoryError | undefined;
+  let finalAnswer: string | null = null;
+  let policyMs = 0;
+  let toolMs = 0;
+  let toolsetSpecs: Trajectory["tools"] = [];
+  try {
+    let toolset: Toolset;
+    try {
+      const state = env.def.initState ? env.def.initState(spec.task) : {};
+      toolset = new Toolset(env.def, spec.task, state);
+      toolsetSpecs = toolset.specs;
+      prompt = openingMessages(env, spec.task);
+      if (spec.task.files) for (const [p, content] of Object.entries(spec.task.files)) await sandbox.writeFile(p, content);
+      if (env.def.setup) await env.def.setup({ task: spec.task, state, sandbox });
+    } catch (err) {
+      if (err instanceof InfraFailure) throw err;
+      throw Object.assign(new Error(`environment setup failed: ${(err as Error)?.message ?? String(err)}`), { envSetup: true });
+    }
+    for (let turnNo = 0; turnNo < rt.maxTurns; turnNo++) {
+      if (rt.signal.aborted) throw new EpisodeCancelled("run cancelled");
+      if (deadline.aborted) {
+        stopReason = "episode_timeout";
+        break;
+      }
+      const turnStart = Date.now();
+      const tt0 = performance.now();
+      let response;
+      try {
+        response = await rt.policy.chat({ messages: trajectoryMessages({ prompt, turns }), tools: toolset.specs, taskId: spec.task.id, sampleIndex: spec.sampleIndex, turn: turnNo, signal });
+      } catch (err) {
+        if (rt.signal.aborted) throw new EpisodeCancelled("run cancelled");
+        if (deadline.aborted) {
+          stopReason = "episode_timeout";
+          break;
+        }
+        const pe = err instanceof PolicyError ? err : new PolicyError("protocol", (err as Error)?.message ?? String(err));
+        stopReason = "policy_error";
+        status = "agent_error";
+        error = { kind: "policy", message: `policy ${pe.kind} error: ${pe.message}` };
+        break;
+      }
+      policyMs += response.info.latencyMs;
+      const observations: Observation[] = [];
+      const calls = [];
+      let done = false;
+      for (const raw of response.toolCalls) {
+        if (deadline.aborted) break;
+        const ex = await toolset.execute(raw, { sandbox, stepTimeoutMs: info.stepTimeoutMs, turn: turnNo, signal });
+        calls.push(ex.call);
+        observations.push(inlineObservation(store, ex.observation));
+        toolMs += ex.observation.durationMs;
+        if (ex.done) {
+          done = true;
+          finalAnswer = ex.answer ?? ex.observation.content;
+          break;
+        }
+      }
+      // Calls after a stopping tool are not run; keep only those that were, so messages and observations pair up.
+      const assistant: Message = { role: "assistant", content: response.content, toolCallSource: response.toolCallSource };
+      if (calls.length) assistant.toolCalls = calls;
+      const policyInfo: PolicyInfo = response.info;
+      turns.push({ index: turnNo, startedAt: turnStart, durationMs: performance.now() - tt0, assistant, policy: policyInfo, observations });
+      store.appendEvent(spec.runId, "trajectory.turn", {
+        trajectoryId: spec.trajectoryId,
+        turn: turnNo,
+        toolCalls: calls.map((c) => c.name),
+        observationErrors: observations.filter((o) => o.error).map((o) => `${o.tool}: ${o.error}`),
+        durationMs: performance.now() - tt0,
+      });
+      if (sandbox.infraError) throw sandbox.infraError;
+      if (done) {
+        stopReason = "tool_stop";
+        break;
+      }
+      if (response.toolCalls.length === 0 && env.def.stopOnNoToolCalls !== false) {
+        stopReason = "final_answer";
+        break;
+      }
+      if (deadline.aborted) {
+        stopReason = "episode_timeout";
+        break;
+      }
+    }
+    const lastAssistant = [...turns].reverse().find((t) => t.assistant.content.trim() !== "")?.assistant.content ?? "";
+    let reward: Trajectory["reward"] = { total: null, components: {}, weights: {}, errors: [], durationMs: 0 };
+    if (status === "finished") {
+      reward = await scoreEpisode({
+        rewards: env.def.rewards,
+        input: {
+          task: spec.task,
+          prompt,
+          turns,
+          messages: trajectoryMessages({ prompt, turns }),
+          finalAnswer: finalAnswer ?? lastAssistant,
+          toolCalls: countToolCalls({ turns }),
+          stopReason,
+        },
+        sandbox,
+        pool: rt.rewardPool,
+        defaultTimeoutMs: info.rewardTimeoutMs,
+      });
+      if (sandbox.infraError) throw sandbox.infraError;
+    }
+    const totalMs = performance.now() - t0;
+    const trajectory: Trajectory = {
+      id: spec.trajectoryId,
+      runId: spec.runId,
+      taskId: spec.task.id,
+      taskIndex: spec.taskIndex,
+      groupId: spec.groupId,
+      sampleIndex: spec.sampleIndex,
+      status,
+      stopReason,
+      task: spec.task as Record<string, unknown>,
+      prompt,
+      tools: toolsetSpecs,
+      turns,
+      reward,
+      advantage: null,
+      ...(error ? { error } : {}),
+      infraRetries: attemptNo,
+      infraErrors,
+      provenance: env.provenance,
+      sandboxImage: rt.sandboxSpec.image,
+      startedAt,
+      finishedAt: Date.now(),
+      timings: { totalMs, policyMs, sandboxMs: sandbox.sandboxMs, toolMs, rewardMs: reward.durationMs, sandboxAcquireMs: sandbox.acquireMs },
+    };
+    return { trajectory };
+  } catch (err) {
+    if (err instanceof InfraFailure || err instanceof EpisodeCancelled) throw err;
+    if ((err as { envSetup?: boolean }).envSetup) {
+      const totalMs = performance.now() - t0;
+      return {
+        trajectory: {
+          id: spec.trajectoryId,
+          runId: spec.runId,
+          taskId: spec.task.id,
+          taskIndex: spec.taskIndex,
+          groupId: spec.groupId,
+          sampleIndex: spec.sampleIndex,
+          status: "agent_error",
+          stopReason: "policy_error",
+          task: spec.task as Record<string, unknown>,
+          prompt,
+          tools: toolsetSpecs,
+          turns,
+          reward: { total: null, components: {}, weights: {}, errors: [], durationMs: 0 },
+          advantage: null,
+          error: { kind: "agent", message: (err as Error).message },
+          infraRetries: attemptNo,
+          infraErrors,
+          provenance: env.provenance,
+          sandboxImage: rt.sandboxSpec.image,
+          startedAt,
+          finishedAt: Date.now(),
+          timings: { totalMs, policyMs, sandboxMs: sandbox.sandboxMs, toolMs, rewardMs: 0, sandboxAcquireMs: sandbox.acquireMs },
+        },
+      };
+    }
+    throw err;
+  } finally {
+    await sandbox.close();
+  }
+}
+
+/**
+ * Runs one episode (task × sample index) to a trajectory. Infrastructure failures (the sandbox
+ * died, the daemon failed) restart the episode in a fresh sandbox up to `maxInfraRetries` times and
+ * are recorded apart from agent and policy failures; after that the trajectory is an infra_error.
+ */
+export async function runEpisode(spec: EpisodeSpec, rt: EpisodeRuntime): Promise<Trajectory> {
+  const infraErrors: string[] = [];
+  const started = Date.now();
+  for (let attemptNo = 0; ; attemptNo++) {
+    try {
+      return (await attempt(spec, rt, attemptNo, infraErrors)).trajectory;
+    } catch (err) {
+      if (!(err instanceof InfraFailure)) throw err;
+      infraErrors.push(err.message);
+      rt.store.appendEvent(spec.runId, "log", { level: "warn", message: `trajectory ${spec.trajectoryId}: infrastructure failure (attempt ${attemptNo + 1}): ${err.message}` });
+      const permanent = err.cause instanceof SandboxError && err.cause.code === "image_missing";
+      if (permanent || attemptNo >= rt.maxInfraRetries || rt.signal.aborted) {
+        if (rt.signal.aborted) throw new EpisodeCancelled("run cancelled");
+        return {
+          id: spec.trajectoryId,
+          runId: spec.runId,
+          taskId: spec.task.id,
+          taskIndex: spec.taskIndex,
+          groupId: spec.groupId,
+          sampleIndex: spec.sampleIndex,
+          status: "infra_error",
+          stopReason: "infra_error",
+          task: spec.task as Record<string, unknown>,
+          prompt: [],
+          tools: [],
+          turns: [],
+          reward: { total: null, components: {}, weights: {}, errors: [], durationMs: 0 },
+          advantage: null,
+          error: { kind: "infra", message: `${err.message} (gave up after ${attemptNo + 1} attempt${attemptNo ? "s" : ""})` },
+          infraRetries: attemptNo,
+          infraErrors,
+          provenance: rt.env.provenance,
+          sandboxImage: rt.sandboxSpec.image,
+          startedAt: started,
+          finishedAt: Date.now(),
+          timings: { totalMs: Date.now() - started, policyMs: 0, sandboxMs: 0, toolMs: 0, rewardMs: 0, sandboxAcquireMs: 0 },
+        };
+      }
+    }
+  }
+}
+

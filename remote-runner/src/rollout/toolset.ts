@@ -1,0 +1,150 @@
+import { Ajv, type ValidateFunction } from "ajv";
+import type { Observation, Task, ToolCall, ToolSpec } from "@agentrl/protocol";
+import type { AnyTool, EnvironmentDefinition, SandboxHandle, ToolOutput } from "@agentrl/sdk";
+import type { RawToolCall } from "../policy/types.js";
+import { BUILTIN_TOOLS } from "./builtin-tools.js";
+import { InfraFailure } from "./episode-sandbox.js";
+import { formatExecResult } from "./format-exec.js";
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validators = new WeakMap<object, ValidateFunction>();
+
+function validatorFor(schema: Record<string, unknown>): ValidateFunction {
+  let v = validators.get(schema);
+  if (!v) {
+    v = ajv.compile(schema);
+    validators.set(schema, v);
+  }
+  return v;
+}
+
+interface ToolOutcome {
+  output: string;
+  exitCode?: number | null;
+  done?: boolean;
+  answer?: string;
+}
+
+interface ToolEntry {
+  spec: ToolSpec;
+  timeoutMs?: number;
+  execute(args: Record<string, unknown>, ctx: { sandbox: SandboxHandle; timeoutMs: number; turn: number; signal: AbortSignal }): Promise<ToolOutcome>;
+}
+
+export interface ExecutedCall {
+  call: ToolCall;
+  observation: Observation;
+  done: boolean;
+  answer?: string;
+}
+
+function fromToolOutput(out: ToolOutput): ToolOutcome {
+  if (typeof out === "string") return { output: out };
+  if (out && typeof out === "object" && typeof out.output === "string") return { output: out.output, done: Boolean(out.done), answer: out.answer };
+  throw new Error(`the tool returned ${JSON.stringify(out)?.slice(0, 100)}; a tool must return a string or { output: string, done?, answer? }`);
+}
+
+class TimeoutError extends Error {}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(`${what} did not finish within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The tools one task may use (environment tools, built-in sandbox tools, tools the task declares),
+ * with argument validation: every malformed call becomes an observation that says what was wrong.
+ */
+export class Toolset {
+  private readonly entries = new Map<string, ToolEntry>();
+
+  constructor(env: EnvironmentDefinition, task: Task, state: unknown) {
+    for (const name of env.builtinTools ?? []) {
+      const b = BUILTIN_TOOLS[name];
+      this.entries.set(name, { spec: b.spec, execute: (args, ctx) => b.run(args, ctx.sandbox, ctx.timeoutMs) });
+    }
+    for (const t of (env.tools ?? []) as AnyTool[]) {
+      const spec: ToolSpec = { name: t.name, description: t.description, parameters: t.parameters };
+      if ("command" in t && typeof t.command === "function") {
+        const command = t.command;
+        this.entries.set(t.name, {
+          spec,
+          timeoutMs: t.timeoutMs,
+          execute: async (args, ctx) => {
+            const r = await ctx.sandbox.exec(command(args, task), { timeoutMs: ctx.timeoutMs });
+            return { output: formatExecResult(r), exitCode: r.exitCode };
+          },
+        });
+      } else if ("run" in t && typeof t.run === "function") {
+        const run = t.run;
+        this.entries.set(t.name, {
+          spec,
+          timeoutMs: t.timeoutMs,
+          execute: async (args, ctx) => fromToolOutput(await run(args, { task, state, sandbox: ctx.sandbox, turn: ctx.turn, signal: ctx.signal })),
+        });
+      }
+    }
+    // Tools declared by the task (imported function-calling datasets): the call is the answer, recorded and not executed.
+    for (const spec of task.toolSpecs ?? []) {
+      this.entries.set(spec.name, { spec, execute: async (args) => ({ output: JSON.stringify({ name: spec.name, arguments: args }), done: true }) });
+    }
+    if (task.tools) {
+      const allowed = new Set(task.tools);
+      for (const name of [...this.entries.keys()]) if (!allowed.has(name) && !(task.toolSpecs ?? []).some((s) => s.name === name)) this.entries.delete(name);
+    }
+  }
+
+  get specs(): ToolSpec[] {
+    return [...this.entries.values()].map((e) => e.spec);
+  }
+
+  /** Parses, validates and runs one call. Only InfraFailure escapes; everything else is an observation. */
+  async execute(raw: RawToolCall, ctx: { sandbox: SandboxHandle; stepTimeoutMs: number; turn: number; signal: AbortSignal }): Promise<ExecutedCall> {
+    const t0 = performance.now();
+    let args: Record<string, unknown> | null = null;
+    let parseProblem: string | null = raw.parseError ?? null;
+    if (!parseProblem) {
+      try {
+        const parsed: unknown = JSON.parse(raw.argumentsText || "{}");
+        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) args = parsed as Record<string, unknown>;
+        else parseProblem = `the arguments of "${raw.name}" must be a JSON object, got ${Array.isArray(parsed) ? "an array" : typeof parsed}`;
+      } catch (err) {
+        parseProblem = `the arguments of "${raw.name}" are not valid JSON (${(err as Error).message}): ${raw.argumentsText.slice(0, 200)}`;
+      }
+    }
+    const call: ToolCall = { id: raw.id, name: raw.name, arguments: args, rawArguments: raw.argumentsText };
+    const obs = (content: string, extra: Partial<Observation> = {}): ExecutedCall => ({
+      call,
+      observation: { toolCallId: raw.id, tool: raw.name, content, durationMs: performance.now() - t0, ...extra },
+      done: false,
+    });
+    if (parseProblem) return obs(`Error: ${parseProblem}. Call a tool with a JSON object of arguments, e.g. {"name": "${this.specs[0]?.name ?? "tool"}", "arguments": {...}}.`, { error: "invalid_json" });
+    const entry = this.entries.get(raw.name);
+    if (!entry) {
+      const known = [...this.entries.keys()];
+      return obs(`Error: unknown tool "${raw.name}". Available tools: ${known.join(", ") || "none"}.`, { error: "unknown_tool" });
+    }
+    const validate = validatorFor(entry.spec.parameters);
+    if (!validate(args)) {
+      const problems = (validate.errors ?? []).map((e) => `${e.instancePath ? `argument ${e.instancePath.slice(1).replace(/\//g, ".")}` : "arguments"} ${e.message ?? "invalid"}${e.params && "additionalProperty" in e.params ? ` ("${String(e.params.additionalProperty)}")` : ""}`);
+      return obs(`Error: invalid arguments for "${raw.name}": ${problems.join("; ")}. Expected parameters: ${JSON.stringify(entry.spec.parameters)}`, { error: "invalid_arguments" });
+    }
+    const timeoutMs = entry.timeoutMs ?? ctx.stepTimeoutMs;
+    const sandboxBefore = (ctx.sandbox as { sandboxMs?: number }).sandboxMs ?? 0;
+    try {
+      // The runner-side time limit is a little longer than the sandbox's own, so a command's timeout is reported by the sandbox.
+      const out = await withTimeout(entry.execute(args as Record<string, unknown>, { sandbox: ctx.sandbox, timeoutMs, turn: ctx.turn, signal: ctx.signal }), timeoutMs + 2000, `tool "${raw.name}"`);
+      const sandboxMs = ((ctx.sandbox as { sandboxMs?: number }).sandboxMs ?? 0) - sandboxBefore;
+      return { ...obs(out.output, { exitCode: out.exitCode, sandboxMs }), done: Boolean(out.done), answer: out.answer };
+    } catch (err) {
+      if (err instanceof InfraFailure) throw err;
+      if (err instanceof TimeoutError) return obs(`Error: ${err.message}.`, { error: "timeout" });
+      return obs(`Error: tool "${raw.name}" failed: ${(err as Error)?.message ?? String(err)}`, { error: "tool_error" });
+    }
+  }
+}
