@@ -2,6 +2,9 @@ import { Command, CommanderError } from "commander";
 import { registerBenchCommand } from "./bench-command.js";
 import { registerDoctorCommand } from "./doctor-command.js";
 import { registerRolloutCommand } from "./rollout-command.js";
+import { registerRescoreCommand } from "./rescore-command.js";
+import { registerExportCommand } from "./export-command.js";
+import { registerPreflightCommand } from "./preflight-command.js";
 import { registerImagesCommand } from "./images-command.js";
 import { registerSandboxCommand } from "./sandbox-command.js";
 
@@ -17,6 +20,9 @@ const program = new Command("agentrl")
 
 registerDoctorCommand(program);
 registerRolloutCommand(program);
+registerRescoreCommand(program);
+registerExportCommand(program);
+registerPreflightCommand(program);
 registerImagesCommand(program);
 registerSandboxCommand(program);
 registerBenchCommand(program);
