@@ -21,9 +21,9 @@ interface Waiter {
 }
 
 /**
- * One global limit on concurrent sandboxes shared by every run of the server. Waiting runs are
- * served round-robin, one slot per turn, so a run with 200 queued episodes cannot starve a run
- * that asked later: with three runs waiting and one slot freeing at a time, grants go A, B, C, A, …
+ * One global limit on concurrent sandboxes shared by every run of the server. A freed slot goes to
+ * the waiting run that holds the fewest slots, ties served round-robin, so a run with 200 queued
+ * episodes cannot starve runs that asked later: the runs' shares converge to limit / runs.
  */
 export class FairLimiter implements SandboxLimiter {
   private inUse = 0;
@@ -74,11 +74,16 @@ export class FairLimiter implements SandboxLimiter {
 
   private dispatch(): void {
     while (this.inUse < this.limit && this.rotation.length > 0) {
-      const runId = this.rotation.shift() as string;
+      // The waiting run holding the fewest slots goes next; ties go by turn order (round-robin).
+      let pick = 0;
+      for (let i = 1; i < this.rotation.length; i++) {
+        if ((this.held.get(this.rotation[i] as string) ?? 0) < (this.held.get(this.rotation[pick] as string) ?? 0)) pick = i;
+      }
+      const runId = this.rotation.splice(pick, 1)[0] as string;
       const q = this.queues.get(runId);
       const waiter = q?.shift();
       if (!q || !waiter) continue;
-      // The run goes to the back of the line if it still has waiters: that is the round-robin.
+      // Back of the line if it still has waiters: that is the round-robin among equals.
       if (q.length > 0) this.rotation.push(runId);
       else this.queues.delete(runId);
       this.inUse += 1;
