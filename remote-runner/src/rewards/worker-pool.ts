@@ -53,10 +53,9 @@ export class RewardWorkerPool {
     const slot: Slot = { worker, job: null, timer: null };
     worker.on("message", (m: WorkerMessage) => this.onMessage(slot, m));
     worker.on("error", (err) => this.finish(slot, err instanceof Error ? err : new Error(String(err))));
-    worker.on("exit", () => {
-      if (slot.job) this.finish(slot, new Error("the reward worker exited"));
-      const i = this.slots.indexOf(slot);
-      if (i >= 0) this.slots.splice(i, 1);
+    worker.on("exit", (code) => {
+      this.retire(slot);
+      if (slot.job) this.finish(slot, new Error(`the reward worker exited (code ${code}) while scoring "${slot.job.reward}"`));
       this.pump();
     });
     this.slots.push(slot);
@@ -74,12 +73,19 @@ export class RewardWorkerPool {
       slot.job = job;
       const s = slot;
       slot.timer = setTimeout(() => {
-        // Cannot interrupt a running function any other way: drop the whole thread.
+        // Cannot interrupt a running function any other way: drop the whole thread. It leaves the
+        // pool first, so the next job never lands on a worker that is being terminated.
+        this.retire(s);
         this.finish(s, new RewardTimeoutError(`reward "${job.reward}" did not finish within ${job.timeoutMs} ms`));
         void s.worker.terminate();
       }, job.timeoutMs);
       slot.worker.postMessage({ type: "score", jobId: job.id, reward: job.reward, ctx: job.ctx });
     }
+  }
+
+  private retire(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
   }
 
   private finish(slot: Slot, err: Error | null, value?: unknown): void {
