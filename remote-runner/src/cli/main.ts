@@ -1,6 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { registerBenchCommand } from "./bench-command.js";
 import { registerDoctorCommand } from "./doctor-command.js";
+import { registerServeCommand } from "./serve-command.js";
+import { registerRunsCommand } from "./runs-command.js";
+import { registerLogsCommand } from "./logs-command.js";
+import { registerRemoteCommand } from "./remote-command.js";
 import { registerRolloutCommand } from "./rollout-command.js";
 import { registerRescoreCommand } from "./rescore-command.js";
 import { registerExportCommand } from "./export-command.js";
@@ -19,6 +23,10 @@ const program = new Command("agentrl")
   .exitOverride();
 
 registerDoctorCommand(program);
+registerServeCommand(program);
+registerRunsCommand(program);
+registerLogsCommand(program);
+registerRemoteCommand(program);
 registerRolloutCommand(program);
 registerRescoreCommand(program);
 registerExportCommand(program);

@@ -1,0 +1,58 @@
+import { CreateRunRequest, Run, RunList } from "@agentrl/protocol";
+import type { Store } from "../../store/store.js";
+import { ApiError } from "../errors.js";
+import type { RunManager } from "../run-manager.js";
+import type { Route } from "../router.js";
+
+export function runRoutes(store: Store, runs: RunManager): Route[] {
+  const action = (verb: "pause" | "resume" | "cancel", summary: string): Route => ({
+    method: "POST",
+    path: `/v1/runs/{id}/${verb}`,
+    summary,
+    tag: "runs",
+    auth: true,
+    response: Run,
+    errors: [404, 409],
+    handler: ({ params }) => runs[verb](params.id as string),
+  });
+  return [
+    {
+      method: "GET",
+      path: "/v1/runs",
+      summary: "List runs, newest first",
+      tag: "runs",
+      auth: true,
+      response: RunList,
+      handler: (): RunList => ({ items: store.listRuns() }),
+    },
+    {
+      method: "POST",
+      path: "/v1/runs",
+      summary: "Create and start a rollout run on an uploaded environment",
+      tag: "runs",
+      auth: true,
+      body: CreateRunRequest,
+      response: Run,
+      status: 201,
+      errors: [404],
+      handler: ({ body }) => runs.create(body as CreateRunRequest),
+    },
+    {
+      method: "GET",
+      path: "/v1/runs/{id}",
+      summary: "One run with its config, status and summary",
+      tag: "runs",
+      auth: true,
+      response: Run,
+      errors: [404],
+      handler: ({ params }) => {
+        const run = store.getRun(params.id as string);
+        if (!run) throw new ApiError(404, "run_not_found", `No run ${JSON.stringify(params.id)}. Fix: list runs with GET /v1/runs.`);
+        return run;
+      },
+    },
+    action("pause", "Pause a run: episodes in flight finish, no new ones start"),
+    action("resume", "Resume a paused run"),
+    action("cancel", "Cancel a run: episodes in flight stop, finished trajectories stay"),
+  ];
+}

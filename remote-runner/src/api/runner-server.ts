@@ -1,0 +1,98 @@
+import path from "node:path";
+import { homeDir } from "../config/paths.js";
+import { DockerSandboxProvider } from "../sandbox/docker-provider.js";
+import { SandboxPool } from "../sandbox/pool.js";
+import { openStore, type Store } from "../store/store.js";
+import { EnvironmentRegistry } from "./environments.js";
+import { EventStream, type EventStreamOptions } from "./event-stream.js";
+import { FairLimiter } from "./fair-limiter.js";
+import { isLoopback, startHttpServer } from "./http-server.js";
+import { acquirePidLock } from "./pid-lock.js";
+import type { Route } from "./router.js";
+import { environmentRoutes } from "./routes/environment-routes.js";
+import { runRoutes } from "./routes/run-routes.js";
+import { systemRoutes } from "./routes/system-routes.js";
+import { trajectoryRoutes } from "./routes/trajectory-routes.js";
+import { RunManager, type RecoveryReport } from "./run-manager.js";
+import { loadOrCreateToken, type LoadedToken } from "./token.js";
+
+export interface RunnerOptions {
+  host?: string;
+  port?: number;
+  home?: string;
+  tls?: { certFile: string; keyFile: string };
+  /** Global limit of sandboxes in use at once, across every run. */
+  maxSandboxes?: number;
+  stream?: Partial<EventStreamOptions>;
+  log?: (line: string) => void;
+}
+
+export interface Runner {
+  url: string;
+  wsUrl: string;
+  port: number;
+  home: string;
+  token: LoadedToken;
+  store: Store;
+  runs: RunManager;
+  limiter: FairLimiter;
+  stream: EventStream;
+  reaped: number;
+  recovery: RecoveryReport;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 7420;
+
+/**
+ * `agentrl serve`: opens the store, reaps containers a dead runner left behind, serves the API,
+ * then resumes every run the previous process did not finish.
+ */
+export async function startRunner(opts: RunnerOptions = {}): Promise<Runner> {
+  const log = opts.log ?? (() => {});
+  const home = opts.home ?? homeDir();
+  const host = opts.host ?? "127.0.0.1";
+  const lock = acquirePidLock(home);
+  try {
+    const token = loadOrCreateToken(home);
+    const store = openStore(home);
+    const provider = await DockerSandboxProvider.connect();
+    const reaped = await provider.reapOrphans();
+    if (reaped) log(`removed ${reaped} sandbox container(s) left by a runner that is gone`);
+    const pool = new SandboxPool(provider, { warm: 1, refillConcurrency: 2 });
+    const limiter = new FairLimiter(opts.maxSandboxes ?? 8);
+    const envs = new EnvironmentRegistry(path.join(home, "envs"));
+    const runs = new RunManager({ store, envs, limiter, sandboxes: pool, log });
+    const stream = new EventStream(store, opts.stream);
+    const routes: Route[] = [];
+    routes.push(...systemRoutes(() => routes), ...environmentRoutes(envs), ...runRoutes(store, runs), ...trajectoryRoutes(store));
+    if (!isLoopback(host) && !opts.tls) log(`warning: listening on ${host} without TLS; the bearer token crosses the network in clear text. Fix: pass --tls-cert and --tls-key, or tunnel over SSH.`);
+    const http = await startHttpServer({ host, port: opts.port ?? DEFAULT_PORT, token: token.token, routes, stream, ...(opts.tls ? { tls: opts.tls } : {}), log });
+    const recovery = runs.recover();
+    let closed = false;
+    return {
+      url: http.url,
+      wsUrl: http.wsUrl,
+      port: http.port,
+      home,
+      token,
+      store,
+      runs,
+      limiter,
+      stream,
+      reaped,
+      recovery,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await http.close();
+        await pool.close();
+        store.close();
+        lock.release();
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}

@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { DEFAULT_PORT, startRunner } from "../api/runner-server.js";
+import { intArg } from "./run-options.js";
+
+interface ServeFlags {
+  host: string;
+  port: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  maxSandboxes: number;
+  quiet?: boolean;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("run the runner service: authenticated HTTP API + WebSocket event stream; resumes runs a crash interrupted")
+    .option("--host <addr>", "address to bind (loopback by default; anything else needs TLS or a tunnel)", "127.0.0.1")
+    .option("--port <n>", "TCP port", intArg("--port", 0), DEFAULT_PORT)
+    .option("--tls-cert <file>", "PEM certificate: serve HTTPS and WSS")
+    .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .option("--max-sandboxes <n>", "global limit of sandboxes in use at once, shared fairly by all runs", intArg("--max-sandboxes"), 8)
+    .option("--quiet", "no request log")
+    .action(async (flags: ServeFlags) => {
+      if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new Error("--tls-cert and --tls-key go together. Fix: pass both, or neither for plain HTTP on loopback.");
+      const log = (line: string): void => {
+        process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      };
+      const runner = await startRunner({
+        host: flags.host,
+        port: flags.port,
+        maxSandboxes: flags.maxSandboxes,
+        ...(flags.tlsCert && flags.tlsKey ? { tls: { certFile: flags.tlsCert, keyFile: flags.tlsKey } } : {}),
+        log: flags.quiet ? (l) => (/^(GET|POST|PUT|DELETE|OPTIONS|HEAD) /.test(l) ? undefined : log(l)) : log,
+      });
+      log(`AgentRL runner listening on ${runner.url} (data ${runner.home}, at most ${flags.maxSandboxes} sandboxes at once)`);
+      if (runner.token.source === "generated") {
+        // Shown this once, on the terminal only; later starts point at the file.
+        process.stderr.write(`\nAPI token (saved to ${runner.token.file}, mode 0600; shown only now):\n\n  ${runner.token.token}\n\n`);
+      } else if (runner.token.source === "file") {
+        log(`API token: in ${runner.token.file}`);
+      } else {
+        log("API token: from AGENTRL_TOKEN");
+      }
+      if (runner.recovery.resumed.length) log(`resumed ${runner.recovery.resumed.length} run(s) a previous runner left unfinished: ${runner.recovery.resumed.map((r) => r.runId).join(", ")}`);
+      // Machine-readable readiness line for scripts and tests that start the server.
+      console.log(JSON.stringify({ ready: true, url: runner.url, port: runner.port, pid: process.pid }));
+      const stop = (signal: string): void => {
+        log(`${signal}: stopping; unfinished runs resume at the next start`);
+        void runner.close().finally(() => process.exit(0));
+      };
+      process.once("SIGINT", () => stop("SIGINT"));
+      process.once("SIGTERM", () => stop("SIGTERM"));
+    });
+}
