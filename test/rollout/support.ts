@@ -2,7 +2,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `agentrl-${prefix}-`));
@@ -24,7 +23,7 @@ export function writeFiles(dir: string, files: Record<string, string>): string {
   return dir;
 }
 
-export const CALCULATOR_DIR = fileURLToPath(new URL("../../examples/calculator", import.meta.url));
+export const CALCULATOR_DIR = path.resolve(__dirname, "../../examples/calculator");
 
 import type { RunConfig, RunSummary, Trajectory } from "@agentrl/protocol";
 import { loadEnvironment, type LoadedEnvironment } from "../../remote-runner/src/envs/load.js";

@@ -76,7 +76,10 @@ export function registerRolloutCommand(program: Command): void {
           log: (l) => process.stderr.write(`${l}\n`),
           onTrajectory: (t, p) => {
             if (t.error || t.reward.errors.length) errors++;
-            if (t.reward.total !== null) (sum += t.reward.total), scored++;
+            if (t.reward.total !== null) {
+              sum += t.reward.total;
+              scored++;
+            }
             bar.update(p.done, { errors, mean: scored ? (sum / scored).toFixed(3) : "n/a" });
           },
         });

@@ -28,7 +28,7 @@ export function loadScript(file: string): Map<string, ScriptedTurn[]> {
       try {
         entry = JSON.parse(raw) as ScriptEntry;
       } catch (err) {
-        throw new Error(`${file}:${i + 1}: invalid JSON (${(err as Error).message}). Fix: one {"task_id": ..., "turns": [...]} object per line`);
+        throw new Error(`${file}:${i + 1}: invalid JSON (${(err as Error).message}). Fix: one {"task_id": ..., "turns": [...]} object per line`, { cause: err });
       }
       if (typeof entry.task_id !== "string" || !Array.isArray(entry.turns)) {
         throw new Error(`${file}:${i + 1}: expected {"task_id": string, "turns": [...]}. Fix: add the missing field`);

@@ -154,8 +154,10 @@ class RunController implements RunHandle {
       maxInfraRetries: config.maxInfraRetries ?? 2,
       signal: this.abort.signal,
     };
-    store.updateRunStatus(runId, "running");
-    store.appendEvent(runId, "run.status", { status: "running" });
+    // A run paused before it got here stays paused.
+    const initial = this.paused ? "paused" : "running";
+    store.updateRunStatus(runId, initial);
+    store.appendEvent(runId, "run.status", { status: initial });
     if (deps.prewarm && deps.sandboxes.prewarm) await deps.sandboxes.prewarm(sandboxSpec, Math.min(deps.prewarm, todo.length)).catch(() => {});
 
     // Group bookkeeping: advantages are computed once every sample of a task is stored.

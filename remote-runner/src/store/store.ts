@@ -264,11 +264,26 @@ export class Store {
   queryTrajectories(q: TrajectoryQuery): { items: TrajectorySummary[]; total: number } {
     const where: string[] = [];
     const params: Record<string, string | number> = {};
-    if (q.runId !== undefined) (where.push("run_id = @runId"), (params.runId = q.runId));
-    if (q.taskId !== undefined) (where.push("task_id = @taskId"), (params.taskId = q.taskId));
-    if (q.groupId !== undefined) (where.push("group_id = @groupId"), (params.groupId = q.groupId));
-    if (q.minReward !== undefined) (where.push("reward >= @minReward"), (params.minReward = q.minReward));
-    if (q.maxReward !== undefined) (where.push("reward <= @maxReward"), (params.maxReward = q.maxReward));
+    if (q.runId !== undefined) {
+      where.push("run_id = @runId");
+      params.runId = q.runId;
+    }
+    if (q.taskId !== undefined) {
+      where.push("task_id = @taskId");
+      params.taskId = q.taskId;
+    }
+    if (q.groupId !== undefined) {
+      where.push("group_id = @groupId");
+      params.groupId = q.groupId;
+    }
+    if (q.minReward !== undefined) {
+      where.push("reward >= @minReward");
+      params.minReward = q.minReward;
+    }
+    if (q.maxReward !== undefined) {
+      where.push("reward <= @maxReward");
+      params.maxReward = q.maxReward;
+    }
     if (q.hasError !== undefined) where.push(q.hasError ? "error IS NOT NULL" : "error IS NULL");
     if (q.text) {
       // instr(lower(...)) instead of LIKE so % and _ in the search text are literal.
