@@ -1,0 +1,4 @@
+"""A tiny stock ledger."""
+from .store import Inventory
+
+__all__ = ["Inventory"]

@@ -1,0 +1,4 @@
+"""Descriptive statistics."""
+from .stats import mean, median
+
+__all__ = ["mean", "median"]

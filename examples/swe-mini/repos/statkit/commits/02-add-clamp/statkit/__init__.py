@@ -1,0 +1,4 @@
+"""Descriptive statistics."""
+from .stats import clamp, mean, median
+
+__all__ = ["clamp", "mean", "median"]

@@ -1,0 +1,20 @@
+def mean(values):
+    """Arithmetic mean. Raises ValueError for empty data."""
+    values = list(values)
+    return sum(values) / len(values)
+
+
+def median(values):
+    """Middle value of the sorted data; the average of the two middle values for even counts."""
+    data = sorted(values)
+    if not data:
+        raise ValueError("median of empty data")
+    mid = len(data) // 2
+    return data[mid]
+
+
+def clamp(value, low, high):
+    """`value` limited to the closed range [low, high]."""
+    if low > high:
+        raise ValueError("low must not exceed high")
+    return max(high, min(low, value))
