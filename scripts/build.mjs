@@ -25,10 +25,50 @@ await Promise.all([
     format: "esm",
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   }),
+  // The extension ships as one file in the .vsix (no node_modules): everything but `vscode` is bundled in.
+  // ws's optional native speedups are left out; ws falls back to plain JS without them.
   build({
     ...common,
+    plugins: [],
+    external: ["vscode", "bufferutil", "utf-8-validate"],
     entryPoints: [path.join(root, "src/extension.ts")],
     outfile: path.join(root, "dist/extension.js"),
     format: "cjs",
   }),
+  // The inspector webview: React app + its CSS (theme variables, uPlot, diff2html) for the browser.
+  build({
+    bundle: true,
+    platform: "browser",
+    target: "chrome114",
+    format: "iife",
+    minify: true,
+    sourcemap: false,
+    logLevel: "warning",
+    jsx: "automatic",
+    entryPoints: { inspector: path.join(root, "webview/main.tsx") },
+    outdir: path.join(root, "dist/webview"),
+    define: { "process.env.NODE_ENV": '"production"' },
+  }),
 ]);
+
+// JSON Schemas the extension contributes (package.json `jsonValidation`), generated from the protocol's TypeBox types.
+{
+  const out = await build({
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    write: false,
+    logLevel: "warning",
+    stdin: {
+      contents: `import { Task, Trajectory, RunConfig } from "./protocol/src/index.ts"; export default { task: Task, trajectory: Trajectory, "run-config": RunConfig };`,
+      resolveDir: root,
+      loader: "ts",
+    },
+  });
+  const mod = await import(`data:text/javascript,${encodeURIComponent(out.outputFiles[0].text)}`);
+  const fs = await import("node:fs");
+  fs.mkdirSync(path.join(root, "dist/schemas"), { recursive: true });
+  for (const [name, schema] of Object.entries(mod.default)) {
+    fs.writeFileSync(path.join(root, `dist/schemas/${name}.json`), JSON.stringify(schema, null, 2) + "\n");
+  }
+}

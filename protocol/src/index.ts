@@ -8,3 +8,4 @@ export * from "./run.js";
 export * from "./events.js";
 export * from "./train.js";
 export * from "./api.js";
+export * from "./webview.js";

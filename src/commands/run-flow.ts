@@ -1,0 +1,56 @@
+import * as vscode from "vscode";
+import type { CreateRunRequest, Run, RunEvent, RunStatusEvent } from "@agentrl/protocol";
+import type { RunnerClient } from "../runners/runner-client";
+import { EventSubscription } from "../runners/event-subscription";
+
+export interface RunFlowHooks {
+  log: (line: string) => void;
+  onEvent?: (e: RunEvent) => void;
+  onCreated?: (run: Run) => void;
+}
+
+/**
+ * Creates a run and follows it to the end with a cancellable progress notification: progress
+ * advances per finished trajectory from the event stream; Cancel asks the runner to cancel the run.
+ * Resolves with the final run.
+ */
+export async function createAndFollowRun(client: RunnerClient, req: CreateRunRequest, expected: number, title: string, hooks: RunFlowHooks): Promise<Run> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    progress.report({ message: "creating run…" });
+    const run = await client.createRun(req, abort.signal);
+    hooks.log(`run ${run.id} created (${expected} episodes)`);
+    hooks.onCreated?.(run);
+    let finished = 0;
+    let sub: EventSubscription | null = null;
+    const done = new Promise<Run>((resolve, reject) => {
+      sub = new EventSubscription(
+        client,
+        (e) => {
+          hooks.onEvent?.(e);
+          if (e.type === "trajectory.finished") {
+            finished++;
+            progress.report({ increment: 100 / Math.max(1, expected), message: `${finished}/${expected} episodes` });
+          } else if (e.type === "log") {
+            hooks.log(`[run ${run.id.slice(0, 8)}] ${(e.data as { message?: string }).message ?? ""}`);
+          } else if (e.type === "run.status") {
+            const s = e.data as RunStatusEvent;
+            if (s.status === "finished" || s.status === "failed" || s.status === "cancelled") {
+              client.getRun(run.id).then(resolve, reject);
+            }
+          }
+        },
+        { runId: run.id, log: hooks.log },
+      );
+      token.onCancellationRequested(() => {
+        client.cancelRun(run.id).catch((err: unknown) => hooks.log(`cancel failed: ${String(err)}`));
+      });
+    });
+    try {
+      return await done;
+    } finally {
+      (sub as EventSubscription | null)?.dispose();
+    }
+  });
+}

@@ -1,0 +1,160 @@
+import type {
+  CreateRunRequest,
+  EnvironmentUploaded,
+  ErrorBody,
+  EventPage,
+  Health,
+  MetricSeries,
+  Run,
+  RunList,
+  Trajectory,
+  TrajectoryPage,
+  TrajectoryPageQuery,
+} from "@agentrl/protocol";
+
+/** What the runner said when it refused a request; the message already names the fix. */
+export class RunnerError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One row of a rescore answer (same shape as remote-runner/src/rewards/rescore.ts RescoreRow). */
+export interface RescoreRow {
+  id: string;
+  taskId: string;
+  groupId: string;
+  before: number | null;
+  after: number | null;
+  componentsBefore: Record<string, number>;
+  componentsAfter: Record<string, number>;
+  advantageBefore: number | null;
+  advantageAfter: number | null;
+  errors: string[];
+  skipped?: string;
+}
+export interface RescoreReport {
+  runId: string;
+  envHash: string;
+  trajectories: number;
+  rescored: number;
+  changed: number;
+  meanBefore: number | null;
+  meanAfter: number | null;
+  saved: boolean;
+  rows: RescoreRow[];
+}
+
+/**
+ * Typed HTTP client of the runner API (`/v1`), shared by the views, the commands and the inspector.
+ * Uses the global fetch (Node 18+ in every VS Code extension host we support).
+ */
+export class RunnerClient {
+  readonly baseUrl: string;
+  constructor(
+    baseUrl: string,
+    private readonly token: string,
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+  }
+
+  /** ws:// or wss:// address of the event stream. */
+  eventsUrl(after: number, runId?: string): string {
+    const u = new URL(`${this.baseUrl}/v1/events`);
+    u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+    u.searchParams.set("after", String(after));
+    if (runId) u.searchParams.set("runId", runId);
+    return u.toString();
+  }
+
+  get authHeader(): string {
+    return `Bearer ${this.token}`;
+  }
+
+  private async request<T>(method: string, path: string, opts: { body?: unknown; raw?: Buffer; contentType?: string; headers?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<T> {
+    const headers: Record<string, string> = { authorization: this.authHeader, ...opts.headers };
+    let body: string | Blob | undefined;
+    if (opts.raw) {
+      body = new Blob([new Uint8Array(opts.raw)]);
+      headers["content-type"] = opts.contentType ?? "application/octet-stream";
+    } else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] = "application/json";
+    }
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, { method, headers, body, signal });
+    } catch (err) {
+      if (opts.signal?.aborted) throw new RunnerError(0, "cancelled", "Cancelled.");
+      const why = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      throw new RunnerError(0, "unreachable", `Runner ${this.baseUrl} is unreachable (${why}). Fix: start it (agentrl serve) or check the URL in the Runners view.`);
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let parsed: ErrorBody | null;
+      try {
+        parsed = JSON.parse(text) as ErrorBody;
+      } catch {
+        parsed = null;
+      }
+      if (parsed?.error) throw new RunnerError(res.status, parsed.error.code, parsed.error.message, parsed.error.field);
+      if (res.status === 401) throw new RunnerError(401, "unauthorized", `Runner ${this.baseUrl} refused the token. Fix: run "AgentRL: Connect Runner" again with the token printed by agentrl serve.`);
+      throw new RunnerError(res.status, "http_error", `Runner answered ${res.status} for ${method} ${path}: ${text.slice(0, 200)}`);
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  health(signal?: AbortSignal): Promise<Health> {
+    return this.request("GET", "/v1/health", { signal, timeoutMs: 5000 });
+  }
+  listRuns(signal?: AbortSignal): Promise<RunList> {
+    return this.request("GET", "/v1/runs", { signal });
+  }
+  getRun(id: string): Promise<Run> {
+    return this.request("GET", `/v1/runs/${encodeURIComponent(id)}`);
+  }
+  createRun(req: CreateRunRequest, signal?: AbortSignal): Promise<Run> {
+    return this.request("POST", "/v1/runs", { body: req, signal });
+  }
+  cancelRun(id: string): Promise<unknown> {
+    return this.request("POST", `/v1/runs/${encodeURIComponent(id)}/cancel`);
+  }
+  uploadEnvironment(tarGz: Buffer, name: string, signal?: AbortSignal): Promise<EnvironmentUploaded> {
+    return this.request("POST", "/v1/environments", { raw: tarGz, contentType: "application/gzip", headers: { "x-agentrl-env-name": name }, signal, timeoutMs: 120_000 });
+  }
+  trajectories(runId: string, q: TrajectoryPageQuery, signal?: AbortSignal): Promise<TrajectoryPage> {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== "") p.set(k, String(v));
+    return this.request("GET", `/v1/runs/${encodeURIComponent(runId)}/trajectories?${p}`, { signal });
+  }
+  trajectory(id: string): Promise<Trajectory> {
+    return this.request("GET", `/v1/trajectories/${encodeURIComponent(id)}`);
+  }
+  metrics(runId: string): Promise<MetricSeries> {
+    return this.request("GET", `/v1/runs/${encodeURIComponent(runId)}/metrics`);
+  }
+  events(runId: string, after: number, limit = 5000): Promise<EventPage> {
+    return this.request("GET", `/v1/runs/${encodeURIComponent(runId)}/events?after=${after}&limit=${limit}`);
+  }
+  async blob(sha256: string): Promise<{ data: Buffer; contentType: string }> {
+    const res = await fetch(`${this.baseUrl}/v1/blobs/${encodeURIComponent(sha256)}`, { headers: { authorization: this.authHeader }, signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new RunnerError(res.status, "blob", `Blob ${sha256.slice(0, 12)} could not be read (${res.status}).`);
+    return { data: Buffer.from(await res.arrayBuffer()), contentType: res.headers.get("content-type") ?? "application/octet-stream" };
+  }
+  async exportRun(runId: string, signal?: AbortSignal): Promise<Buffer> {
+    const res = await fetch(`${this.baseUrl}/v1/runs/${encodeURIComponent(runId)}/export`, { headers: { authorization: this.authHeader }, signal: signal ?? null });
+    if (!res.ok) throw new RunnerError(res.status, "export", `Export of run ${runId} failed (${res.status}): ${(await res.text()).slice(0, 200)}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+  /** Re-scores a stored run with an uploaded env bundle (the edited rewards); does not overwrite the stored scores. */
+  rescore(runId: string, env: string, signal?: AbortSignal): Promise<RescoreReport> {
+    return this.request("POST", `/v1/runs/${encodeURIComponent(runId)}/rescore`, { body: { env, save: false }, signal, timeoutMs: 300_000 });
+  }
+}

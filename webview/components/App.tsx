@@ -1,0 +1,194 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { InspectorInit, Run, ScoreComparison, Trajectory, TrajectorySummary } from "@agentrl/protocol";
+import { useBridge } from "../bridge/bridge-context";
+import { fmtNum } from "../util/format";
+import { Filters } from "./Filters";
+import { GroupView } from "./GroupView";
+import { MetricsCharts } from "./MetricsCharts";
+import { RewardBreakdown } from "./RewardBreakdown";
+import { ScoreComparisonView } from "./ScoreComparisonView";
+import { TrajectoryList } from "./TrajectoryList";
+import { TurnStepper } from "./TurnStepper";
+import type { ListFilters } from "./use-trajectory-pages";
+
+type Tab = "trajectory" | "group" | "metrics" | "scores";
+
+/** The inspector: run header, trajectory list with filters, and the selected trajectory's turn / group / metrics views. */
+export function App({ initial }: { initial?: InspectorInit }) {
+  const bridge = useBridge();
+  const [init, setInit] = useState<InspectorInit | null>(initial ?? null);
+  const [runId, setRunId] = useState<string | null>(initial?.runId ?? null);
+  const [run, setRun] = useState<Run | null>(null);
+  const [runs, setRuns] = useState<Run[]>([]);
+  const [filters, setFilters] = useState<ListFilters>({});
+  const [selected, setSelected] = useState<TrajectorySummary | null>(null);
+  const [trajectory, setTrajectory] = useState<Trajectory | null>(null);
+  const [tab, setTab] = useState<Tab>("trajectory");
+  const [reloadKey, setReloadKey] = useState(0);
+  const [live, setLive] = useState(false);
+  const [comparison, setComparison] = useState<ScoreComparison | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const pendingReload = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const wantTrajectory = useRef<string | null>(initial?.trajectoryId ?? null);
+
+  useEffect(
+    () =>
+      bridge.onPush((m) => {
+        if (m.kind === "init") {
+          setInit(m.init);
+          setRunId(m.init.runId);
+          wantTrajectory.current = m.init.trajectoryId;
+          setLive(m.init.follow);
+        } else if (m.kind === "select") {
+          setRunId(m.runId);
+          wantTrajectory.current = m.trajectoryId;
+        } else if (m.kind === "scoreComparison") {
+          setRunId(m.comparison.runId);
+          setComparison(m.comparison);
+          setTab("scores");
+          setReloadKey((k) => k + 1);
+        } else if (m.kind === "runEvent") {
+          // Live run: coalesce bursts of events into one list/metrics refresh.
+          if (m.event.type === "run.status") {
+            const s = (m.event.data as { status?: string }).status;
+            setLive(s === "running" || s === "queued");
+          }
+          if (!pendingReload.current)
+            pendingReload.current = setTimeout(() => {
+              pendingReload.current = null;
+              setReloadKey((k) => k + 1);
+            }, 300);
+        }
+      }),
+    [bridge],
+  );
+
+  useEffect(() => {
+    bridge.ready();
+  }, [bridge]);
+
+  useEffect(() => {
+    bridge
+      .request("listRuns", {})
+      .then((r) => setRuns([...r.items].sort((a, b) => b.createdAt - a.createdAt)))
+      .catch((e: Error) => setError(e.message));
+  }, [bridge, reloadKey, runId]);
+
+  useEffect(() => {
+    if (!runId) return;
+    bridge
+      .request("run", { runId })
+      .then(setRun)
+      .catch((e: Error) => setError(e.message));
+  }, [bridge, runId, reloadKey]);
+
+  // Select the first row of a freshly opened run (or the trajectory the host asked for).
+  useEffect(() => {
+    if (!runId) return;
+    const want = wantTrajectory.current;
+    if (want) {
+      wantTrajectory.current = null;
+      bridge.request("trajectory", { id: want }).then(setTrajectory, (e: Error) => setError(e.message));
+      return;
+    }
+    if (selected && selected.runId === runId) return;
+    bridge
+      .request("trajectoryPage", { runId, query: { limit: 1 } })
+      .then((p) => {
+        const first = p.items[0];
+        if (first) setSelected(first);
+      })
+      .catch((e: Error) => setError(e.message));
+  }, [bridge, runId, reloadKey, selected]);
+
+  useEffect(() => {
+    if (!selected) return;
+    let live = true;
+    bridge.request("trajectory", { id: selected.id }).then(
+      (t) => live && setTrajectory(t),
+      (e: Error) => live && setError(e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [bridge, selected]);
+
+  const onFilters = useCallback((f: ListFilters) => setFilters(f), []);
+  const openById = useCallback(
+    (id: string) => {
+      bridge.request("trajectory", { id }).then(
+        (t) => {
+          setTrajectory(t);
+          setTab("trajectory");
+        },
+        (e: Error) => setError(e.message),
+      );
+    },
+    [bridge],
+  );
+
+  if (!runId) {
+    return <div className="empty">{init ? "No run selected. Run “AgentRL: Run One Episode” or pick a run in the Runs view." : "Connecting to the extension…"}</div>;
+  }
+  const s = run?.summary;
+  return (
+    <div className="app">
+      <header className="run-header">
+        <select className="run-picker" value={runId} onChange={(e) => (setRunId(e.target.value), setSelected(null), setTrajectory(null), setComparison(null))} aria-label="run">
+          {!runs.some((r) => r.id === runId) && <option value={runId}>{runId}</option>}
+          {runs.map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.config.name || r.envName} · {r.id.slice(0, 8)}
+            </option>
+          ))}
+        </select>
+        {run && <vscode-badge class={`run-status status-${run.status}`} data-testid="run-status">{run.status}</vscode-badge>}
+        {live && <span className="live-dot" data-testid="live">● live</span>}
+        {s && (
+          <span className="run-stats muted">
+            {s.trajectories} traj · mean reward {fmtNum(s.meanReward)} · {s.zeroVarianceGroups}/{s.groups} zero-variance groups · {s.errors} errors · {s.episodesPerS.toFixed(2)} ep/s
+          </span>
+        )}
+        <span className="spacer" />
+        <span className="muted">{init?.runnerName}</span>
+      </header>
+      {error && (
+        <div className="error-banner" onClick={() => setError(null)}>
+          {error}
+        </div>
+      )}
+      <div className="split">
+        <aside className="left">
+          <Filters onChange={onFilters} />
+          <TrajectoryList runId={runId} filters={filters} reloadKey={reloadKey} selectedId={trajectory?.id ?? selected?.id ?? null} onSelect={(t) => (setSelected(t), setTab((x) => (x === "scores" || x === "metrics" ? "trajectory" : x)))} />
+        </aside>
+        <main className="right">
+          <nav className="tabs" role="tablist">
+            {(["trajectory", "group", "metrics", ...(comparison ? ["scores"] : [])] as Tab[]).map((t) => (
+              <button key={t} role="tab" aria-selected={tab === t} className={`tab ${tab === t ? "active" : ""}`} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
+                {t === "trajectory" ? "Turns" : t === "group" ? "Group" : t === "metrics" ? "Metrics" : "Score changes"}
+              </button>
+            ))}
+          </nav>
+          <div className="tab-body">
+            {tab === "trajectory" &&
+              (trajectory ? (
+                <div className="detail">
+                  <div className="detail-head">
+                    <span className="mono">{trajectory.taskId}</span> · sample {trajectory.sampleIndex} · <span className="muted">{trajectory.id.slice(0, 12)}</span>
+                  </div>
+                  <RewardBreakdown trajectory={trajectory} />
+                  <TurnStepper trajectory={trajectory} />
+                </div>
+              ) : (
+                <div className="muted">Select a trajectory.</div>
+              ))}
+            {tab === "group" && (trajectory ? <GroupView runId={runId} groupId={trajectory.groupId} onOpen={(t) => (setSelected(t), setTab("trajectory"))} /> : <div className="muted">Select a trajectory to see its group.</div>)}
+            {tab === "metrics" && <MetricsCharts runId={runId} reloadKey={reloadKey} />}
+            {tab === "scores" && comparison && <ScoreComparisonView c={comparison} onOpen={openById} />}
+          </div>
+        </main>
+      </div>
+    </div>
+  );
+}

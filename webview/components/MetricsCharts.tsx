@@ -1,0 +1,95 @@
+import { useEffect, useRef, useState } from "react";
+import uPlot from "uplot";
+import type { MetricPoint } from "@agentrl/protocol";
+import { useBridge } from "../bridge/bridge-context";
+
+const PALETTE = ["--vscode-charts-blue", "--vscode-charts-orange", "--vscode-charts-green", "--vscode-charts-purple", "--vscode-charts-red", "--vscode-charts-yellow"];
+
+function themeColor(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}
+
+/** Groups metric names into charts: reward components together, then length, turns, tools, errors, throughput, training. */
+export function chartGroups(keys: string[]): { title: string; keys: string[] }[] {
+  const rules: [string, RegExp][] = [
+    ["reward (mean and spread per component)", /reward|^component|correct|format|efficiency/i],
+    ["length and turns", /length|turns|tokens/i],
+    ["tool calls", /tool/i],
+    ["errors", /error|fail|retr/i],
+    ["throughput", /per_?s|throughput|latency|_ms$/i],
+    ["training (KL, entropy, loss)", /kl|entropy|loss|grad|clip|lr/i],
+  ];
+  const used = new Set<string>();
+  const out: { title: string; keys: string[] }[] = [];
+  for (const [title, re] of rules) {
+    const ks = keys.filter((k) => !used.has(k) && re.test(k));
+    ks.forEach((k) => used.add(k));
+    if (ks.length) out.push({ title, keys: ks });
+  }
+  const rest = keys.filter((k) => !used.has(k));
+  if (rest.length) out.push({ title: "other", keys: rest });
+  return out;
+}
+
+function Chart({ title, keys, points }: { title: string; keys: string[]; points: MetricPoint[] }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const xs = points.map((p) => p.step);
+    const data: uPlot.AlignedData = [xs, ...keys.map((k) => points.map((p) => p.values[k] ?? null))];
+    const fg = themeColor("--vscode-foreground", "#ccc");
+    const grid = themeColor("--vscode-editorWidget-border", "#444");
+    let plot: uPlot | null = null;
+    try {
+      plot = new uPlot(
+        {
+          width: Math.max(260, el.clientWidth || 360),
+          height: 170,
+          legend: { show: true },
+          cursor: { drag: { x: true, y: false } },
+          axes: [
+            { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
+            { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 50 },
+          ],
+          series: [{ label: "step" }, ...keys.map((k, i) => ({ label: k, stroke: themeColor(PALETTE[i % PALETTE.length]!, "#3794ff"), width: 1.5, points: { show: points.length < 40 } }))],
+        },
+        data,
+        el,
+      );
+    } catch {
+      el.textContent = "chart unavailable (no canvas)";
+    }
+    return () => plot?.destroy();
+  }, [keys, points]);
+  return (
+    <div className="chart" data-testid="chart">
+      <div className="chart-title">{title}</div>
+      <div ref={ref} />
+    </div>
+  );
+}
+
+/** The run's metrics over steps as uPlot line charts; refreshed when the host reports new metrics. */
+export function MetricsCharts({ runId, reloadKey }: { runId: string; reloadKey: number }) {
+  const bridge = useBridge();
+  const [points, setPoints] = useState<MetricPoint[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    bridge
+      .request("metrics", { runId })
+      .then((m) => setPoints([...m.items].sort((a, b) => a.step - b.step)))
+      .catch((e: Error) => setError(e.message));
+  }, [bridge, runId, reloadKey]);
+  if (error) return <div className="error-banner">{error}</div>;
+  if (!points) return <div className="muted">loading metrics…</div>;
+  if (!points.length) return <div className="empty">No metrics yet: rollout runs report metrics per step as trajectories finish; training runs add KL, entropy and loss.</div>;
+  const keys = [...new Set(points.flatMap((p) => Object.keys(p.values)))].sort();
+  return (
+    <div className="charts">
+      {chartGroups(keys).map((g) => (
+        <Chart key={g.title} title={g.title} keys={g.keys} points={points} />
+      ))}
+    </div>
+  );
+}

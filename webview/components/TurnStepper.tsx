@@ -1,0 +1,116 @@
+import { useEffect, useState } from "react";
+import type { Message, Trajectory, Turn } from "@agentrl/protocol";
+import { fmtMs } from "../util/format";
+import { DiffView, looksLikeDiff } from "./DiffView";
+import { Screenshot } from "./Screenshot";
+
+function MessageBlock({ m }: { m: Message }) {
+  return (
+    <div className={`msg role-${m.role}`}>
+      <div className="msg-role">{m.role}</div>
+      {m.content && (looksLikeDiff(m.content) ? <DiffView patch={m.content} /> : <pre className="msg-content">{m.content}</pre>)}
+    </div>
+  );
+}
+
+/** The patch inside a tool call's arguments (e.g. apply_patch {patch}), if any. */
+function patchArg(args: Record<string, unknown> | null): string | null {
+  if (!args) return null;
+  for (const v of Object.values(args)) if (typeof v === "string" && looksLikeDiff(v)) return v;
+  return null;
+}
+
+function TurnView({ turn, next }: { turn: Turn; next: Turn | undefined }) {
+  const calls = turn.assistant.toolCalls ?? [];
+  return (
+    <div className="turn" data-testid="turn">
+      <div className="turn-meta muted">
+        turn {turn.index + 1} · {fmtMs(turn.durationMs)} · policy {fmtMs(turn.policy.latencyMs)}
+        {turn.policy.usage ? ` · ${turn.policy.usage.completionTokens} tokens` : ""}
+        {turn.reward !== undefined ? ` · step reward ${turn.reward}` : ""}
+      </div>
+      <MessageBlock m={turn.assistant} />
+      {calls.map((c) => {
+        const obs = turn.observations.find((o) => o.toolCallId === c.id);
+        const patch = patchArg(c.arguments);
+        return (
+          <div className="tool-exchange" key={c.id}>
+            <div className="tool-call" data-testid="tool-call">
+              <span className="codicon-like">ƒ</span> <span className="tool-name">{c.name}</span>
+              {patch ? <DiffView patch={patch} /> : <pre className="tool-args">{c.arguments ? JSON.stringify(c.arguments, null, 2) : c.rawArguments}</pre>}
+            </div>
+            {obs && (
+              <div className={`observation ${obs.error ? "obs-error" : ""}`} data-testid="observation">
+                <div className="obs-head muted">
+                  result{obs.error ? ` · ${obs.error}` : ""}
+                  {obs.exitCode !== undefined && obs.exitCode !== null ? ` · exit ${obs.exitCode}` : ""} · {fmtMs(obs.durationMs)}
+                </div>
+                {obs.blob?.mime.startsWith("image/") ? (
+                  <Screenshot blob={obs.blob} action={next?.assistant.toolCalls?.[0]} />
+                ) : looksLikeDiff(obs.content) ? (
+                  <DiffView patch={obs.content} />
+                ) : (
+                  <pre className="obs-content">{obs.content}</pre>
+                )}
+              </div>
+            )}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+/**
+ * Steps through a trajectory one turn at a time (buttons or ←/→ keys); the prompt is shown above the
+ * first turn. Only the current turn is in the DOM, so a 200-turn trajectory renders as fast as a short one.
+ */
+export function TurnStepper({ trajectory }: { trajectory: Trajectory }) {
+  const [i, setI] = useState(0);
+  const n = trajectory.turns.length;
+  useEffect(() => setI(0), [trajectory.id]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if ((e.target as HTMLElement | null)?.tagName === "INPUT") return;
+      if (e.key === "ArrowRight") setI((x) => Math.min(n - 1, x + 1));
+      if (e.key === "ArrowLeft") setI((x) => Math.max(0, x - 1));
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [n]);
+  const turn = trajectory.turns[i];
+  return (
+    <div className="stepper">
+      <div className="stepper-bar">
+        <vscode-button secondary disabled={i <= 0 || undefined} onClick={() => setI((x) => Math.max(0, x - 1))} data-testid="prev-turn">
+          ‹ Prev
+        </vscode-button>
+        <span className="stepper-pos" data-testid="turn-position">
+          Turn {n ? i + 1 : 0} / {n}
+        </span>
+        <vscode-button secondary disabled={i >= n - 1 || undefined} onClick={() => setI((x) => Math.min(n - 1, x + 1))} data-testid="next-turn">
+          Next ›
+        </vscode-button>
+        <input
+          className="turn-slider"
+          type="range"
+          min={0}
+          max={Math.max(0, n - 1)}
+          value={i}
+          onChange={(e) => setI(Number(e.target.value))}
+          aria-label="turn"
+        />
+        <span className="muted">stop: {trajectory.stopReason.replace("_", " ")}</span>
+      </div>
+      {i === 0 && (
+        <details className="prompt" open>
+          <summary>prompt ({trajectory.prompt.length} messages)</summary>
+          {trajectory.prompt.map((m, k) => (
+            <MessageBlock m={m} key={k} />
+          ))}
+        </details>
+      )}
+      {turn ? <TurnView turn={turn} next={trajectory.turns[i + 1]} /> : <div className="empty">No turns: the episode ended before the policy answered ({trajectory.error?.message ?? trajectory.stopReason}).</div>}
+    </div>
+  );
+}
