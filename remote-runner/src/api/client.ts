@@ -108,7 +108,7 @@ export class RunnerClient {
       res = await fetch(this.url + path, { method, headers: { ...headers, Authorization: `Bearer ${this.token}` }, ...(body !== undefined ? { body } : {}) });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(`cannot reach the runner at ${this.url} (${cause?.code ?? cause?.message ?? (err as Error).message}). Fix: start it with \`agentrl serve\` or pass the right --runner URL.`);
+      throw new Error(`cannot reach the runner at ${this.url} (${cause?.code ?? cause?.message ?? (err as Error).message}). Fix: start it with \`agentrl serve\` or pass the right --runner URL.`, { cause: err });
     }
     const text = await res.text();
     if (!res.ok) {

@@ -33,7 +33,7 @@ export function acquirePidLock(home: string): { release(): void } {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const other = Number(fs.readFileSync(file, "utf8").trim());
       if (other && other !== process.pid && alive(other)) {
-        throw new Error(`another runner (pid ${other}) is using ${home}. Fix: stop it, or give this one its own data folder with AGENTRL_HOME.`);
+        throw new Error(`another runner (pid ${other}) is using ${home}. Fix: stop it, or give this one its own data folder with AGENTRL_HOME.`, { cause: err });
       }
       fs.rmSync(file, { force: true }); // stale: its owner is gone
     }

@@ -5,6 +5,8 @@ import { EnvLoadError } from "../envs/errors.js";
 import { createPolicy } from "../policy/create.js";
 import type { Policy } from "../policy/types.js";
 import { resumeRun, selectTasks, startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
+import { SandboxPool } from "../sandbox/pool.js";
+import type { SandboxProvider } from "../sandbox/types.js";
 import type { Store } from "../store/store.js";
 import type { EnvironmentRegistry } from "./environments.js";
 import { ApiError } from "./errors.js";
@@ -14,7 +16,9 @@ export interface RunManagerDeps {
   store: Store;
   envs: EnvironmentRegistry;
   limiter: FairLimiter;
-  sandboxes: RunDeps["sandboxes"];
+  provider: SandboxProvider;
+  /** Warm sandboxes kept per active run (they sit outside the limit, which counts sandboxes in use). */
+  warmPerRun?: number;
   log: (line: string) => void;
 }
 
@@ -33,6 +37,8 @@ const UNFINISHED = new Set(["queued", "running", "paused"]);
  */
 export class RunManager {
   private readonly active = new Map<string, RunHandle>();
+  private readonly pools = new Map<string, SandboxPool>();
+  private readonly tracked = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: RunManagerDeps) {}
 
@@ -60,8 +66,9 @@ export class RunManager {
     } catch (err) {
       throw new ApiError(400, "invalid_field", (err as Error).message, req.taskIds ? "body.taskIds" : "body.tasks");
     }
-    const handle = startRun(this.deps.store, config, { ...this.runDeps(), env, policy });
-    this.track(handle);
+    const pool = this.newPool();
+    const handle = startRun(this.deps.store, config, { ...this.runDeps(pool), env, policy });
+    this.track(handle, pool);
     return this.deps.store.getRun(handle.runId) as Run;
   }
 
@@ -86,9 +93,9 @@ export class RunManager {
     return this.active.has(id);
   }
 
-  /** Resolves when every active run has settled (tests, shutdown). */
+  /** Resolves when every active run has ended and its warm sandboxes are gone. */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.active.values()].map((h) => h.done));
+    while (this.tracked.size > 0) await Promise.allSettled([...this.tracked.values()]);
   }
 
   /**
@@ -107,8 +114,9 @@ export class RunManager {
       });
       try {
         const policy = this.policyFor(run.config.policy, run.config.envDir);
-        const handle = resumeRun(this.deps.store, run.id, { ...this.runDeps(), policy });
-        this.track(handle);
+        const pool = this.newPool();
+        const handle = resumeRun(this.deps.store, run.id, { ...this.runDeps(pool), policy });
+        this.track(handle, pool);
         if (run.status === "paused") handle.pause();
         report.resumed.push({ runId: run.id, kept, previousStatus: run.status });
         this.deps.log(`recovered run ${run.id} (was ${run.status}, ${kept} trajectories kept)`);
@@ -122,8 +130,13 @@ export class RunManager {
     return report;
   }
 
-  private runDeps(): Omit<RunDeps, "env" | "policy"> {
-    return { sandboxes: this.deps.sandboxes, limiter: this.deps.limiter, log: this.deps.log };
+  /** Each run has its own warm pool, closed with the run, so no warm container outlives it. */
+  private newPool(): SandboxPool {
+    return new SandboxPool(this.deps.provider, { warm: this.deps.warmPerRun ?? 2, refillConcurrency: 2 });
+  }
+
+  private runDeps(pool: SandboxPool): Omit<RunDeps, "env" | "policy"> {
+    return { sandboxes: pool, limiter: this.deps.limiter, log: this.deps.log };
   }
 
   /** A remote caller's scripted policy file must come from its own uploaded bundle, not the runner's disk. */
@@ -140,14 +153,24 @@ export class RunManager {
     }
   }
 
-  private track(handle: RunHandle): void {
+  private track(handle: RunHandle, pool: SandboxPool): void {
     this.active.set(handle.runId, handle);
-    handle.done
+    this.pools.set(handle.runId, pool);
+    const tracked = handle.done
       .catch((err: unknown) => this.deps.log(`run ${handle.runId} failed: ${(err as Error)?.message ?? String(err)}`))
-      .finally(() => {
-        this.active.delete(handle.runId);
+      .finally(async () => {
         this.deps.limiter.dropWaiters(handle.runId);
+        await pool.close().catch(() => {});
+        this.pools.delete(handle.runId);
+        this.active.delete(handle.runId);
+        this.tracked.delete(handle.runId);
       });
+    this.tracked.set(handle.runId, tracked.then(() => undefined));
+  }
+
+  /** Closes the warm pools (server shutdown); runs still active resume at the next start. */
+  async closePools(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => {})));
   }
 
   private handleOf(id: string): RunHandle {

@@ -1,7 +1,6 @@
 import path from "node:path";
 import { homeDir } from "../config/paths.js";
 import { DockerSandboxProvider } from "../sandbox/docker-provider.js";
-import { SandboxPool } from "../sandbox/pool.js";
 import { openStore, type Store } from "../store/store.js";
 import { EnvironmentRegistry } from "./environments.js";
 import { EventStream, type EventStreamOptions } from "./event-stream.js";
@@ -59,10 +58,9 @@ export async function startRunner(opts: RunnerOptions = {}): Promise<Runner> {
     const provider = await DockerSandboxProvider.connect();
     const reaped = await provider.reapOrphans();
     if (reaped) log(`removed ${reaped} sandbox container(s) left by a runner that is gone`);
-    const pool = new SandboxPool(provider, { warm: 1, refillConcurrency: 2 });
     const limiter = new FairLimiter(opts.maxSandboxes ?? 8);
     const envs = new EnvironmentRegistry(path.join(home, "envs"));
-    const runs = new RunManager({ store, envs, limiter, sandboxes: pool, log });
+    const runs = new RunManager({ store, envs, limiter, provider, log });
     const stream = new EventStream(store, opts.stream);
     const routes: Route[] = [];
     routes.push(...systemRoutes(() => routes), ...environmentRoutes(envs), ...runRoutes(store, runs), ...trajectoryRoutes(store));
@@ -86,7 +84,7 @@ export async function startRunner(opts: RunnerOptions = {}): Promise<Runner> {
         if (closed) return;
         closed = true;
         await http.close();
-        await pool.close();
+        await runs.closePools();
         store.close();
         lock.release();
       },

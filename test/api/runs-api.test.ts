@@ -1,0 +1,173 @@
+import type { LimiterStats } from "../../remote-runner/src/api/fair-limiter.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Run, RunEvent, TrajectoryPage } from "@agentrl/protocol";
+import { RunnerError, type RunnerClient } from "../../remote-runner/src/api/client.js";
+import type { Runner } from "../../remote-runner/src/api/runner-server.js";
+import { startTestRunner, uploadCalculator } from "./runner-fixture.js";
+
+let runner: Runner;
+let client: RunnerClient;
+let close: () => Promise<void>;
+let env: string;
+const LIMIT = 3;
+
+beforeAll(async () => {
+  ({ runner, client, close } = await startTestRunner({ maxSandboxes: LIMIT }));
+  env = await uploadCalculator(client);
+});
+afterAll(async () => {
+  await close();
+});
+
+async function post(path: string, body: string, contentType = "application/json"): Promise<{ status: number; error: { code: string; message: string; field?: string } }> {
+  const res = await fetch(runner.url + path, { method: "POST", headers: { Authorization: `Bearer ${runner.token.token}`, "Content-Type": contentType }, body });
+  return { status: res.status, error: ((await res.json()) as { error: { code: string; message: string; field?: string } }).error };
+}
+
+function waitForEnd(runId: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const check = (): boolean => {
+      const run = runner.store.getRun(runId);
+      if (run && ["finished", "failed", "cancelled"].includes(run.status) && !runner.runs.isActive(runId)) {
+        resolve(run);
+        return true;
+      }
+      return false;
+    };
+    if (check()) return;
+    const off = runner.store.onEvent((e) => {
+      if (e.runId === runId && e.type === "run.status") queueMicrotask(() => check() && off());
+    });
+    // The manager forgets the run a moment after the final status event (its warm pool closes).
+    const timer = setInterval(() => check() && (clearInterval(timer), off()), 50);
+  });
+}
+
+const scripted = { spec: "scripted:reference.jsonl" };
+
+describe("request validation", () => {
+  it("malformed JSON → 400 naming the body", async () => {
+    const r = await post("/v1/runs", '{"env": "abc", "group": 2,');
+    expect(r.status).toBe(400);
+    expect(r.error).toMatchObject({ code: "malformed_json", field: "body" });
+    expect(r.error.message).toMatch(/not valid JSON/);
+  });
+
+  it("wrong types, missing and unknown fields → 400 naming the field", async () => {
+    const cases: [unknown, string, RegExp][] = [
+      [{ env, policy: scripted, group: "two", concurrency: 1 }, "body.group", /must be integer/],
+      [{ env, group: 1, concurrency: 1 }, "body.policy", /is required/],
+      [{ env, policy: { spec: 7 }, group: 1, concurrency: 1 }, "body.policy.spec", /must be string/],
+      [{ env, policy: scripted, group: 1, concurrency: 0 }, "body.concurrency", /must be >= 1/],
+      [{ env, policy: scripted, group: 1, concurrency: 1, gpus: 8 }, "body.gpus", /not a known field/],
+      [{ env: "not-a-hash", policy: scripted, group: 1, concurrency: 1 }, "body.env", /must match pattern/],
+      [[1, 2], "body", /must be object/],
+    ];
+    for (const [body, field, message] of cases) {
+      const r = await post("/v1/runs", JSON.stringify(body));
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.error.field).toBe(field);
+      expect(r.error.message).toMatch(message);
+    }
+  });
+
+  it("an unknown environment, a bad policy or too many tasks are refused before a run exists", async () => {
+    const before = runner.store.listRuns().length;
+    const unknown = await post("/v1/runs", JSON.stringify({ env: "0".repeat(64), policy: scripted, group: 1, concurrency: 1 }));
+    expect(unknown).toMatchObject({ status: 404, error: { field: "body.env" } });
+    const outside = await post("/v1/runs", JSON.stringify({ env, policy: { spec: "scripted:../../../etc/passwd" }, group: 1, concurrency: 1 }));
+    expect(outside).toMatchObject({ status: 400, error: { field: "body.policy.spec" } });
+    const tooMany = await post("/v1/runs", JSON.stringify({ env, policy: scripted, tasks: 999, group: 1, concurrency: 1 }));
+    expect(tooMany).toMatchObject({ status: 400, error: { field: "body.tasks" } });
+    expect(runner.store.listRuns().length).toBe(before);
+  });
+
+  it("bad query parameters → 400 naming the parameter; unknown routes → 404", async () => {
+    const res = await fetch(`${runner.url}/v1/runs/x/trajectories?limit=abc`, { headers: { Authorization: `Bearer ${runner.token.token}` } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { field: string } }).error.field).toBe("query.limit");
+    await expect(client.json("GET", "/v1/nope")).rejects.toMatchObject({ status: 404 });
+    await expect(client.getRun("no-such-run")).rejects.toMatchObject({ status: 404, code: "run_not_found" });
+  });
+});
+
+describe("runs", () => {
+  it("3 concurrent runs finish under one global sandbox limit, sharing it fairly", async () => {
+    const samples: LimiterStats[] = [];
+    const off = runner.store.onEvent((e: RunEvent) => {
+      if (e.type === "trajectory.started") samples.push(runner.limiter.stats());
+    });
+    const created = await Promise.all([0, 1, 2].map((i) => client.createRun({ env, policy: scripted, tasks: 6, group: 2, concurrency: 4, name: `fair-${i}` })));
+    const ids = created.map((r) => r.id);
+    const ended = await Promise.all(ids.map(waitForEnd));
+    off();
+    for (const run of ended) {
+      expect(run.status).toBe("finished");
+      expect(run.summary?.trajectories).toBe(12);
+    }
+    expect(samples.length).toBeGreaterThanOrEqual(36);
+    expect(Math.max(...samples.map((s) => s.inUse))).toBeLessThanOrEqual(LIMIT);
+    // While all three runs wait for slots, the gap between the largest and smallest share never
+    // grows past the first run's head start (it had the slots before the others asked) and closes to 1.
+    const contended = samples.filter((s) => ids.every((id) => (s.waiting[id] ?? 0) > 0));
+    expect(contended.length).toBeGreaterThan(3);
+    const gaps = contended.map((s) => {
+      const held = ids.map((id) => s.held[id] ?? 0);
+      return Math.max(...held) - Math.min(...held);
+    });
+    for (const g of gaps) expect(g).toBeLessThanOrEqual(Math.max(1, gaps[0] as number));
+    expect(gaps.at(-1)).toBeLessThanOrEqual(1);
+    expect(gaps.filter((g) => g <= 1).length).toBeGreaterThan(gaps.length / 2);
+    // Interleaved, not one after the other: every run finished a trajectory before any run ended.
+    const firstDone = ids.map((id) => runner.store.eventsAfter(0, { runId: id, limit: 100_000 }).find((e) => e.type === "trajectory.finished")?.seq ?? Infinity);
+    const firstEnd = Math.min(...ids.map((id) => runner.store.eventsAfter(0, { runId: id, limit: 100_000 }).find((e) => e.type === "run.status" && (e.data as { status: string }).status === "finished")?.seq ?? Infinity));
+    for (const seq of firstDone) expect(seq).toBeLessThan(firstEnd);
+    const listed = await client.listRuns();
+    expect(listed.items.map((r) => r.id)).toEqual(expect.arrayContaining(ids));
+  });
+
+  it("pages trajectories with filters, serves one trajectory, metrics and the JSONL export", async () => {
+    const run = await client.createRun({ env, policy: scripted, tasks: 5, group: 2, concurrency: 4 });
+    await waitForEnd(run.id);
+    const page = await client.json<TrajectoryPage>("GET", `/v1/runs/${run.id}/trajectories?limit=4&offset=4`);
+    expect(page.total).toBe(10);
+    expect(page.items).toHaveLength(4);
+    expect(page.items[0]?.id).toBe(`${run.id}:2:0`);
+    const high = await client.json<TrajectoryPage>("GET", `/v1/runs/${run.id}/trajectories?minReward=0.5`);
+    expect(high.total).toBe(10); // the reference solutions score 1
+    const none = await client.json<TrajectoryPage>("GET", `/v1/runs/${run.id}/trajectories?maxReward=0.5`);
+    expect(none.total).toBe(0);
+    const task = await client.json<TrajectoryPage>("GET", `/v1/runs/${run.id}/trajectories?taskId=calc-003`);
+    expect(task.items.map((t) => t.sampleIndex)).toEqual([0, 1]);
+    const text = await client.json<TrajectoryPage>("GET", `/v1/runs/${run.id}/trajectories?text=${encodeURIComponent("(59 + 30) * 2")}`);
+    expect(text.items.every((t) => t.taskId === "calc-003")).toBe(true);
+    expect(text.total).toBe(2);
+    const errors = await client.json<TrajectoryPage>("GET", `/v1/runs/${run.id}/trajectories?hasError=true`);
+    expect(errors.total).toBe(0);
+    const one = await client.json<{ id: string; turns: unknown[] }>("GET", `/v1/trajectories/${encodeURIComponent(`${run.id}:2:0`)}`);
+    expect(one.id).toBe(`${run.id}:2:0`);
+    expect(one.turns.length).toBe(2);
+    const metrics = await client.json<{ items: { step: number }[] }>("GET", `/v1/runs/${run.id}/metrics`);
+    expect(metrics.items.map((m) => m.step)).toEqual([1, 2, 3, 4, 5]);
+    const exp = await fetch(`${runner.url}/v1/runs/${run.id}/export`, { headers: { Authorization: `Bearer ${runner.token.token}` } });
+    const lines = (await exp.text()).trim().split("\n");
+    expect(lines).toHaveLength(10);
+    expect((JSON.parse(lines[0] as string) as { runId: string }).runId).toBe(run.id);
+    const blob = await fetch(`${runner.url}/v1/blobs/${"a".repeat(64)}`, { headers: { Authorization: `Bearer ${runner.token.token}` } });
+    expect(blob.status).toBe(404);
+  });
+
+  it("pauses, resumes and cancels a run; actions on an ended run are 409", async () => {
+    const run = await client.createRun({ env, policy: scripted, tasks: 30, group: 2, concurrency: 2 });
+    const paused = await client.runAction(run.id, "pause");
+    expect(paused.status).toBe("paused");
+    const resumed = await client.runAction(run.id, "resume");
+    expect(resumed.status).toBe("running");
+    await client.runAction(run.id, "cancel");
+    const ended = await waitForEnd(run.id);
+    expect(ended.status).toBe("cancelled");
+    expect(runner.store.queryTrajectories({ runId: run.id, limit: 1 }).total).toBeLessThan(60);
+    await expect(client.runAction(run.id, "resume")).rejects.toBeInstanceOf(RunnerError);
+    await expect(client.runAction(run.id, "resume")).rejects.toMatchObject({ status: 409, code: "run_not_active" });
+  });
+});
