@@ -14,6 +14,8 @@ interface Meta {
   repo: string;
   fix: { file: string; old: string; new: string }[];
   FAIL_TO_PASS: string[];
+  /** Hidden tests that already pass at the base commit (besides the repository's own tests). */
+  PASS_TO_PASS?: string[];
 }
 
 function testIds(dir: string): string[] {
@@ -64,7 +66,7 @@ export async function makeTasks(envDir: string): Promise<{ tasks: string; refere
         patch,
         test_patch: testPatch,
         FAIL_TO_PASS: meta.FAIL_TO_PASS,
-        PASS_TO_PASS: p2p,
+        PASS_TO_PASS: [...p2p, ...(meta.PASS_TO_PASS ?? [])],
         version: "0.1",
         apt: ["python3-pytest"],
         install: [],
