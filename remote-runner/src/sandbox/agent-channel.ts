@@ -153,6 +153,13 @@ export class AgentChannel {
     };
   }
 
+  /** Sends `data` to a unix socket inside the sandbox and returns everything the service answers. */
+  async unixRequest(socketPath: string, data: Uint8Array, timeoutMs: number): Promise<Buffer> {
+    const reply = await this.request({ op: "unix", path: socketPath, data: Buffer.from(data).toString("base64"), timeout: timeoutMs }, timeoutMs + AGENT_GRACE_MS);
+    if (reply.error) throw new SandboxError("file_error", `request to ${socketPath} in the sandbox failed: ${reply.error}`);
+    return Buffer.from((reply as { data?: string }).data ?? "", "base64");
+  }
+
   async ping(timeoutMs = 5000): Promise<void> {
     await this.request({ op: "ping" }, timeoutMs);
   }

@@ -132,6 +132,17 @@ export class DockerSandbox implements Sandbox {
     return out;
   }
 
+  async unixRequest(socketPath: string, data: Uint8Array, timeoutMs = this.o.execTimeoutMs): Promise<Buffer> {
+    this.assertLive();
+    if (this.o.agent) return this.o.agent.unixRequest(socketPath, data, timeoutMs);
+    const script =
+      "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\ns.sendall(sys.stdin.buffer.read())\n" +
+      "s.shutdown(socket.SHUT_WR)\nimport base64\nb=b''\nwhile True:\n c=s.recv(1<<20)\n if not c: break\n b+=c\nsys.stdout.write(base64.b64encode(b).decode())\n";
+    const res = await this.exec({ cmd: ["python3", "-S", "-c", script, socketPath], stdin: data, timeoutMs, maxOutputBytes: 64 << 20 });
+    if (res.exitCode !== 0) throw new SandboxError("file_error", `request to ${socketPath} in the sandbox failed: ${res.timedOut ? "timed out" : res.stderr.trim().split("\n").pop()}`);
+    return Buffer.from(res.stdout, "base64");
+  }
+
   async snapshot(tag?: string): Promise<SnapshotRef> {
     this.assertLive();
     const t = tag ?? `${this.id.slice(0, 12)}-${++this.snapshots}`;

@@ -51,6 +51,11 @@ export interface Sandbox {
   writeDir(dir: string, files: Record<string, string | Uint8Array>): Promise<void>;
   /** Reads every regular file under `dir`, keyed by path relative to `dir`. */
   readDir(dir: string): Promise<Map<string, Buffer>>;
+  /**
+   * One request/reply with a service listening on a unix socket inside the sandbox (the GUI desktop
+   * daemon). The agent channel does it in-process; the exec channel runs a small client.
+   */
+  unixRequest(socketPath: string, data: Uint8Array, timeoutMs?: number): Promise<Buffer>;
   snapshot(tag?: string): Promise<SnapshotRef>;
   /** False once the container has stopped or vanished. */
   alive(): Promise<boolean>;

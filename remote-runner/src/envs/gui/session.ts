@@ -1,0 +1,62 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Sandbox } from "../../sandbox/types.js";
+import type { Computer13Action } from "./computer13.js";
+import { Desktop, type DesktopReply } from "./desktop.js";
+import { evaluateOSWorld, type Evaluation } from "./evaluator.js";
+import type { OSWorldTask } from "./osworld-task.js";
+import { runSetupSteps } from "./setup-steps.js";
+
+export const DEFAULT_SCREEN = { width: 1024, height: 768 };
+
+/** Every file under `dir` (relative paths), to put into the sandbox's home before setup. */
+export function readFilesDir(dir: string): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  if (!fs.existsSync(dir)) return out;
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      if (e.name === "__pycache__") continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else if (e.isFile()) out[r] = fs.readFileSync(path.join(dir, r));
+    }
+  };
+  walk("");
+  return out;
+}
+
+/**
+ * One GUI episode's desktop: started, the env's files put in place and the task's `config` steps
+ * run; then actions, and at the end the OSWorld evaluator.
+ */
+export class GuiSession {
+  lastAction: string | null = null;
+  readonly actions: Computer13Action[] = [];
+
+  private constructor(
+    readonly desktop: Desktop,
+    readonly task: OSWorldTask,
+  ) {}
+
+  static async open(sandbox: Sandbox, task: OSWorldTask, opts: { files?: Record<string, Uint8Array>; windowManager?: boolean; stepTimeoutMs?: number } = {}): Promise<GuiSession> {
+    const desktop = new Desktop(sandbox, task.screen ?? DEFAULT_SCREEN, { windowManager: opts.windowManager, stepTimeoutMs: opts.stepTimeoutMs });
+    if (opts.files && Object.keys(opts.files).length) await sandbox.writeDir("/home/agent", opts.files);
+    await desktop.start();
+    await runSetupSteps(task.config, desktop, `task "${task.id}"`);
+    return new GuiSession(desktop, task);
+  }
+
+  async act(action: Computer13Action): Promise<DesktopReply> {
+    this.actions.push(action);
+    this.lastAction = action.action_type;
+    return this.desktop.act(action);
+  }
+
+  observe(): Promise<DesktopReply> {
+    return this.desktop.observe();
+  }
+
+  evaluate(): Promise<Evaluation> {
+    return evaluateOSWorld(this.task, this.desktop, this.lastAction);
+  }
+}

@@ -1,0 +1,122 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureEnvImage } from "../../remote-runner/src/images/build.js";
+import { actionTypeOfTool, type Computer13Action } from "../../remote-runner/src/envs/gui/computer13.js";
+import { renderA11y } from "../../remote-runner/src/envs/gui/desktop.js";
+import { OSWorldTaskError, validateOSWorldTask, type OSWorldTask } from "../../remote-runner/src/envs/gui/osworld-task.js";
+import { GuiSession, readFilesDir } from "../../remote-runner/src/envs/gui/session.js";
+import { SetupStepError } from "../../remote-runner/src/envs/gui/setup-steps.js";
+import type { DockerSandboxProvider } from "../../remote-runner/src/sandbox/docker-provider.js";
+import type { Sandbox } from "../../remote-runner/src/sandbox/types.js";
+import { sandboxEnv } from "../helpers/sandbox-env.js";
+
+const example = path.join(__dirname, "../../examples/gui-form");
+const tasks = new Map(
+  fs.readFileSync(path.join(example, "tasks.jsonl"), "utf8").trim().split("\n").map((l) => {
+    const t = validateOSWorldTask(JSON.parse(l));
+    return [t.id, t] as const;
+  }),
+);
+const reference = new Map(
+  fs.readFileSync(path.join(example, "reference.jsonl"), "utf8").trim().split("\n").map((l) => {
+    const e = JSON.parse(l) as { task_id: string; turns: { tool_calls: { name: string; arguments: Record<string, unknown> }[] }[] };
+    const actions = e.turns.flatMap((t) => t.tool_calls.map((c) => ({ ...c.arguments, action_type: actionTypeOfTool(c.name) }) as Computer13Action));
+    return [e.task_id, actions] as const;
+  }),
+);
+const files = readFilesDir(path.join(example, "files"));
+
+let provider: DockerSandboxProvider;
+let image: string;
+const boxes: Sandbox[] = [];
+
+async function session(task: OSWorldTask): Promise<GuiSession> {
+  const sb = await provider.create({ image, limits: { memoryBytes: 1024 * 2 ** 20 } });
+  boxes.push(sb);
+  return GuiSession.open(sb, task, { files });
+}
+
+beforeAll(async () => {
+  ({ provider } = await sandboxEnv());
+  image = await ensureEnvImage(path.join(__dirname, "../../remote-runner/images/gui"));
+});
+
+afterAll(async () => {
+  await Promise.all(boxes.map((b) => b.destroy()));
+});
+
+describe("GUI desktop and OSWorld tasks", () => {
+  it("the reference actions solve form, editor and settings tasks; nothing done scores 0", async () => {
+    for (const id of ["form-full", "form-country", "editor-menu-save", "settings-language", "form-submit-only"]) {
+      const task = tasks.get(id) as OSWorldTask;
+      const noop = await session(task);
+      expect((await noop.evaluate()).score, `${id} untouched`).toBe(0);
+      const s = await session(task);
+      for (const a of reference.get(id) ?? []) {
+        const r = await s.act(a);
+        expect(r.error, `${id} ${a.action_type}`).toBeNull();
+      }
+      expect((await s.evaluate()).score, id).toBe(1);
+    }
+  });
+
+  it("shows the screen and the accessibility tree after every action", async () => {
+    const s = await session(tasks.get("form-name") as OSWorldTask);
+    const first = await s.observe();
+    expect(first.screenshot.subarray(1, 4).toString()).toBe("PNG");
+    const tree = renderA11y(first.a11y);
+    expect(tree).toContain('window "Registration"');
+    expect(tree).toMatch(/push button "Submit" @\(\d+,\d+\)/);
+    const typed = await s.act({ action_type: "CLICK", x: 287, y: 86 });
+    expect(typed.error).toBeNull();
+    const r = await s.act({ action_type: "TYPING", text: "Ada" });
+    expect(r.changed).toBe(true);
+    expect(renderA11y(r.a11y)).toContain('text "Name" value="Ada"');
+  });
+
+  it("turns out-of-screen coordinates, unknown keys and malformed actions into observations", async () => {
+    const s = await session(tasks.get("form-name") as OSWorldTask);
+    expect((await s.act({ action_type: "CLICK", x: 5000, y: 10 })).error).toMatch(/outside the screen: x must be in 0\.\.1023/);
+    expect((await s.act({ action_type: "PRESS", key: "hyperspace" })).error).toMatch(/unknown key 'hyperspace'; known keys: enter/);
+    expect((await s.act({ action_type: "HOTKEY", keys: [] as string[] })).error).toMatch(/HOTKEY needs a list of keys/);
+    expect((await s.act({ action_type: "TYPING" })).error).toMatch(/TYPING needs a non-empty text/);
+    // The desktop is still fine afterwards.
+    expect((await s.act({ action_type: "MOVE_TO", x: 10, y: 10 })).error).toBeNull();
+  });
+
+  it("reports a crashing application and an action on a frozen screen, and the episode goes on", async () => {
+    const s = await session(tasks.get("form-name") as OSWorldTask);
+    await s.desktop.sandbox.exec({ cmd: ["pkill", "-STOP", "-f", "^python3 apps/form.py"] });
+    const frozen = await s.act({ action_type: "CLICK", x: 287, y: 86 });
+    expect(frozen.error).toBeNull();
+    expect(frozen.changed).toBe(false);
+    await s.desktop.sandbox.exec({ cmd: ["pkill", "-KILL", "-f", "^python3 apps/form.py"] });
+    const after = await s.act({ action_type: "MOVE_TO", x: 20, y: 20 });
+    expect(after.notes.join(" ")).toMatch(/application '.*' exited with code -9/);
+    expect(after.apps.some((a) => !a.running)).toBe(true);
+    expect((await s.evaluate()).score).toBe(0);
+  });
+
+  it("names a setup step that fails, and an unsupported metric or getter with the supported ones", async () => {
+    const broken = validateOSWorldTask({ id: "bad-setup", instruction: "x", config: [{ type: "execute", parameters: { command: "exit 4", shell: true } }], evaluator: { func: "infeasible" } });
+    const err = await session(broken).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SetupStepError);
+    expect((err as Error).message).toMatch(/task "bad-setup": config\[0\] \(execute\) failed: exited 4/);
+    expect(() => validateOSWorldTask({ id: "t", instruction: "x", config: [], evaluator: { func: "compare_pptx_files" } })).toThrow(
+      /evaluator.func "compare_pptx_files" is not supported; supported metrics: infeasible, exact_match/,
+    );
+    expect(() => validateOSWorldTask({ id: "t", instruction: "x", config: [], evaluator: { func: "exact_match", result: { type: "vm_window_size" } } })).toThrow(
+      /getter "vm_window_size" is not supported; supported getters: vm_file/,
+    );
+    expect(() => validateOSWorldTask({ id: "t", instruction: "x", config: [{ type: "download", parameters: {} }], evaluator: { func: "infeasible" } })).toThrow(OSWorldTaskError);
+  });
+
+  it("scores an infeasible task only when the agent says FAIL", async () => {
+    const task = tasks.get("form-infeasible") as OSWorldTask;
+    const s = await session(task);
+    expect((await s.evaluate()).score).toBe(0);
+    await s.act({ action_type: "FAIL" });
+    expect((await s.evaluate()).score).toBe(1);
+  });
+});
