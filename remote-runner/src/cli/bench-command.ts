@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { runRolloutBench } from "../../../bench/rollout.js";
+import { runGuiBench } from "../../../bench/gui.js";
 import { runSandboxBench } from "../../../bench/sandbox.js";
 
 /** `agentrl bench <what>`: benchmarks (not tests) that print figures beside their baselines. */
@@ -21,6 +23,36 @@ export function registerBenchCommand(program: Command): Command {
       row("10 MB round trip p50", `${r.file_10mb_ms.p50} ms`, `${r.baseline_docker_cp_10mb_ms.p50} ms cp`, r.ratios.file_10mb_vs_docker_cp);
       row(`${r.concurrent.n}×${r.concurrent.steps_each} steps`, `${r.concurrent.steps_per_s}/s`, `${r.baseline_concurrent.steps_per_s}/s`, r.ratios.concurrent_steps_vs_docker_exec);
       console.log(`cold start p50 ${r.cold_start_ms.p50} ms; concurrent ok=${r.concurrent.ok} errors=${r.concurrent.errors}`);
+    });
+  bench
+    .command("rollout")
+    .description("rollout episodes/s and steps/s at concurrency 1, 4, 16, 32 (scripted calculator reference, Docker tools), engine overhead per step, store writes/s")
+    .option("--json", "print one JSON object")
+    .option("--episodes <n>", "episodes per concurrency level (at least 4 × concurrency)", (v) => Number(v), 48)
+    .option("--concurrency <list>", "comma-separated concurrency levels", "1,4,16,32")
+    .action(async (opts: { json?: boolean; episodes: number; concurrency: string }) => {
+      const levels = opts.concurrency.split(",").map((x) => Number(x.trim()));
+      if (levels.some((x) => !Number.isInteger(x) || x < 1)) throw new Error(`--concurrency must be whole numbers ≥ 1, e.g. 1,4,16,32 (got "${opts.concurrency}")`);
+      const r = await runRolloutBench({ concurrency: levels, episodes: opts.episodes, log: (l) => console.error(l) });
+      if (opts.json) return console.log(JSON.stringify(r));
+      console.log(`${"concurrency".padEnd(12)} ${"episodes".padStart(8)} ${"episodes/s".padStart(11)} ${"steps/s".padStart(9)} ${"overhead/step p50".padStart(18)} ${"p95".padStart(7)} ${"sandbox/step p50".padStart(17)} ${"errors".padStart(7)}`);
+      for (const l of [...r.levels, r.engine_only]) {
+        const name = l === r.engine_only ? "32 (no sbx)" : String(l.concurrency);
+        console.log(`${name.padEnd(12)} ${String(l.episodes).padStart(8)} ${String(l.episodes_per_s).padStart(11)} ${String(l.steps_per_s).padStart(9)} ${`${l.engine_overhead_per_step_ms.p50} ms`.padStart(18)} ${`${l.engine_overhead_per_step_ms.p95}`.padStart(7)} ${`${l.sandbox_ms_per_step.p50} ms`.padStart(17)} ${String(l.errors).padStart(7)}`);
+      }
+      console.log(`store: ${r.store.writes_per_s} trajectories/s wall, ${r.store.writes_per_cpu_s} per CPU-second (${r.store.bytes_per_trajectory} bytes each, target ≥ ${r.store.target_writes_per_s}: ${r.store.ok ? "ok" : "MISSED"})`);
+    });
+  bench
+    .command("gui")
+    .description("GUI desktop ready time and one action + screenshot vs docker exec xdotool + screenshot")
+    .option("--json", "print one JSON object")
+    .option("--samples <n>", "samples per figure", (v) => Number(v), 10)
+    .option("--root <dir>", "repository root (the GUI image recipe and examples/gui-form)", process.cwd())
+    .action(async (opts: { json?: boolean; samples: number; root: string }) => {
+      const r = await runGuiBench({ samples: opts.samples, root: opts.root, log: (l) => console.error(l) });
+      if (opts.json) return console.log(JSON.stringify(r));
+      console.log(`desktop ready p50: ${r.desktop_ready_ms.p50} ms from the warm pool, ${r.desktop_ready_cold_ms.p50} ms cold; app window ${r.app_ready_ms.p50} ms`);
+      console.log(`action + screenshot p50: ${r.action_screenshot_ms.p50} ms (p95 ${r.action_screenshot_ms.p95}) vs docker exec ${r.baseline_exec_action_screenshot_ms.p50} ms: ${r.ratios.action_screenshot_vs_docker_exec}x`);
     });
   return bench;
 }

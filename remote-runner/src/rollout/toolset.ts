@@ -135,11 +135,16 @@ export class Toolset {
       return obs(`Error: invalid arguments for "${raw.name}": ${problems.join("; ")}. Expected parameters: ${JSON.stringify(entry.spec.parameters)}`, { error: "invalid_arguments" });
     }
     const timeoutMs = entry.timeoutMs ?? ctx.stepTimeoutMs;
-    const sandboxBefore = (ctx.sandbox as { sandboxMs?: number }).sandboxMs ?? 0;
+    // Time in the sandbox layer for this call, including waiting for the episode's container on first use.
+    const sandboxTime = (): number => {
+      const sb = ctx.sandbox as { sandboxMs?: number; acquireMs?: number };
+      return (sb.sandboxMs ?? 0) + (sb.acquireMs ?? 0);
+    };
+    const sandboxBefore = sandboxTime();
     try {
       // The runner-side time limit is a little longer than the sandbox's own, so a command's timeout is reported by the sandbox.
       const out = await withTimeout(entry.execute(args as Record<string, unknown>, { sandbox: ctx.sandbox, timeoutMs, turn: ctx.turn, signal: ctx.signal }), timeoutMs + 2000, `tool "${raw.name}"`);
-      const sandboxMs = ((ctx.sandbox as { sandboxMs?: number }).sandboxMs ?? 0) - sandboxBefore;
+      const sandboxMs = sandboxTime() - sandboxBefore;
       return { ...obs(out.output, { exitCode: out.exitCode, sandboxMs }), done: Boolean(out.done), answer: out.answer };
     } catch (err) {
       if (err instanceof InfraFailure) throw err;
