@@ -1,13 +1,12 @@
 // The real runner service in this process (store, Docker sandboxes, engine) on a loopback port.
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { RunnerClient } from "../../remote-runner/src/api/client.js";
 import { startRunner, type Runner } from "../../remote-runner/src/api/runner-server.js";
 import { bundleEnv } from "../../remote-runner/src/envs/bundle.js";
 import { tempHome } from "./fixture.js";
 
-export const CALCULATOR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../examples/calculator");
+export const CALCULATOR = path.resolve(__dirname, "../../examples/calculator");
 
 export async function startTestRunner(opts: { maxSandboxes?: number } = {}): Promise<{ runner: Runner; client: RunnerClient; close(): Promise<void> }> {
   const home = tempHome("agentrl-runner-");
