@@ -15,7 +15,9 @@ export interface WorkspaceEnv {
 /** Reads name and kind from the source text (no execution: the editor must stay safe on untrusted code). */
 export function describeEnvSource(file: string, text: string): WorkspaceEnv {
   const dir = path.dirname(file);
-  const block = text.slice(text.indexOf("defineEnvironment"));
+  // The call, not the import line: `defineEnvironment(` or `defineEnvironment<T>(`.
+  const call = /\bdefineEnvironment\s*(<[^>]*>)?\s*\(/.exec(text);
+  const block = call ? text.slice(call.index) : "";
   const name = /\bname:\s*["'`]([^"'`]+)["'`]/.exec(block)?.[1] ?? path.basename(dir);
   const kind = /\bkind:\s*["'`]([^"'`]+)["'`]/.exec(block)?.[1] ?? "tool";
   const tasks = path.join(dir, "tasks.jsonl");

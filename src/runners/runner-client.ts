@@ -154,7 +154,14 @@ export class RunnerClient {
     return Buffer.from(await res.arrayBuffer());
   }
   /** Re-scores a stored run with an uploaded env bundle (the edited rewards); does not overwrite the stored scores. */
-  rescore(runId: string, env: string, signal?: AbortSignal): Promise<RescoreReport> {
-    return this.request("POST", `/v1/runs/${encodeURIComponent(runId)}/rescore`, { body: { env, save: false }, signal, timeoutMs: 300_000 });
+  async rescore(runId: string, env: string, signal?: AbortSignal): Promise<RescoreReport> {
+    try {
+      return await this.request<RescoreReport>("POST", `/v1/runs/${encodeURIComponent(runId)}/rescore`, { body: { env, save: false }, signal, timeoutMs: 300_000 });
+    } catch (err) {
+      if (err instanceof RunnerError && err.status === 404 && err.code !== "run_not_found") {
+        throw new RunnerError(404, "no_rescore", `Runner ${this.baseUrl} has no rescore endpoint (POST /v1/runs/{id}/rescore). Fix: update the runner; meanwhile \`agentrl rescore ${runId} --env DIR\` on the runner machine does the same.`);
+      }
+      throw err;
+    }
   }
 }

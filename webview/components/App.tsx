@@ -101,6 +101,7 @@ export function App({ initial }: { initial?: InspectorInit }) {
       .catch((e: Error) => setError(e.message));
   }, [bridge, runId, reloadKey, selected]);
 
+  // Refetched on live updates too: a trajectory's advantage arrives once its whole group is done.
   useEffect(() => {
     if (!selected) return;
     let live = true;
@@ -111,7 +112,7 @@ export function App({ initial }: { initial?: InspectorInit }) {
     return () => {
       live = false;
     };
-  }, [bridge, selected]);
+  }, [bridge, selected, reloadKey]);
 
   const onFilters = useCallback((f: ListFilters) => setFilters(f), []);
   const openById = useCallback(

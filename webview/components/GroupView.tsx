@@ -36,7 +36,7 @@ export function GroupView({ runId, groupId, onOpen }: { runId: string; groupId: 
           </span>
         )}
       </div>
-      <div className="group-grid" style={{ gridTemplateColumns: `repeat(${Math.min(items.length, 8)}, minmax(140px, 1fr))` }}>
+      <div className="group-grid">
         {items.map((t) => (
           <div key={t.id} className={`sample-card ${t.reward === best && !zeroVar ? "best" : ""}`} data-testid="sample-card" onClick={() => onOpen(t)}>
             <div className="sample-title">sample {t.sampleIndex}</div>

@@ -14,6 +14,8 @@ interface Props {
   onSelect: (t: TrajectorySummary) => void;
 }
 
+const STOP_LABEL: Record<string, string> = { final_answer: "answered", tool_stop: "tool stop", max_turns: "max turns", episode_timeout: "timeout", policy_error: "policy err", infra_error: "infra err", cancelled: "cancelled" };
+
 function statusClass(t: TrajectorySummary): string {
   if (t.error || t.status !== "finished") return "bad";
   if (t.rewardErrors > 0) return "warn";
@@ -73,7 +75,7 @@ export function TrajectoryList({ runId, filters, reloadKey, selectedId, onSelect
                     <span className={`num ${t.advantage !== null && t.advantage > 0 ? "pos" : t.advantage !== null && t.advantage < 0 ? "neg" : ""}`}>{fmtSigned(t.advantage, 2)}</span>
                     <span className="num">{t.turns}</span>
                     <span className="num">{t.toolCalls}</span>
-                    <span className={`status ${statusClass(t)}`} title={t.error ?? t.stopReason}>{t.error ? "error" : t.stopReason.replace("_", " ")}</span>
+                    <span className={`status ${statusClass(t)}`} title={t.error ?? t.stopReason}>{t.error ? "error" : (STOP_LABEL[t.stopReason] ?? t.stopReason)}</span>
                   </>
                 ) : (
                   <span className="muted">loading…</span>

@@ -1,0 +1,138 @@
+// End-to-end: the packaged .vsix in a real VS Code (code-server) in Debian's chromium, with the
+// embedded runner (agentrl serve) on loopback and real Docker sandboxes. One code-server for the file.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Browser, FrameLocator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, repoRoot, runCommand, screenshotPath, startCodeServer, type CodeServer } from "./code-server";
+
+const vsix = path.join(repoRoot, "dist/agentrl-studio.vsix");
+let server: CodeServer;
+let browser: Browser;
+let page: Page;
+let workspace: string;
+
+function inspector(): FrameLocator {
+  return page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+}
+
+/** Switches the color theme the way a user does (Preferences: Color Theme) and waits for the workbench to repaint. */
+async function setTheme(theme: "Dark Modern" | "Light Modern"): Promise<void> {
+  await runCommand(page, "Preferences: Color Theme");
+  const input = page.locator(".quick-input-widget input");
+  await input.fill(theme);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: theme }).first().waitFor({ state: "visible" });
+  await page.keyboard.press("Enter");
+  const light = theme.startsWith("Light");
+  await page.waitForFunction((l) => document.querySelector(".monaco-workbench")?.classList.contains(l ? "vs" : "vs-dark") ?? false, light, { timeout: 20_000 });
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing. Fix: run \`npm run package\` first (npm run test:e2e does both).`);
+  workspace = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-ws-"));
+  fs.cpSync(path.join(repoRoot, "examples/calculator"), path.join(workspace, "calculator"), { recursive: true });
+  server = await startCodeServer({
+    vsix,
+    workspace,
+    settings: {
+      "workbench.colorTheme": "Default Dark Modern",
+      "workbench.startupEditor": "none",
+      "workbench.secondarySideBar.defaultVisibility": "hidden",
+      "workbench.tips.enabled": false,
+      "security.workspace.trust.enabled": false,
+      "extensions.autoUpdate": false,
+      "extensions.autoCheckUpdates": false,
+      "telemetry.telemetryLevel": "off",
+      "chat.disableAIFeatures": true,
+      "agentrl.runnerCommand": path.join(repoRoot, "remote-runner/dist/cli.js"),
+      "agentrl.nodePath": process.execPath,
+      "agentrl.policy": "scripted:reference.jsonl",
+      "agentrl.groupSize": 4,
+    },
+  });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  await page.goto(server.url);
+  await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 90_000 });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+});
+
+describe("AgentRL Studio in VS Code", () => {
+  it("shows the AgentRL container with Environments, Runners and Runs, and finds the calculator env", async () => {
+    await page.locator('.activitybar a[aria-label^="AgentRL"], .activitybar li[aria-label^="AgentRL"]').first().click();
+    for (const view of ["Environments", "Runners", "Runs"]) {
+      await expect.poll(() => page.locator(".pane-header", { hasText: view }).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    }
+    const envRow = page.locator('.pane-body .monaco-list-row[aria-label*="calculator"]').first();
+    await envRow.waitFor({ state: "visible", timeout: 30_000 });
+    expect(await envRow.textContent()).toContain("tool");
+    await page.screenshot({ path: screenshotPath("01-views") });
+  });
+
+  it("starts the embedded runner", async () => {
+    await runCommand(page, "AgentRL: Start Embedded Runner");
+    const row = page.locator(".pane-body .monaco-list-row", { hasText: "Local (embedded)" });
+    await expect.poll(async () => (await row.textContent()) ?? "", { timeout: 60_000 }).toMatch(/running · http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it("runs one episode from the env.ts CodeLens and the inspector shows the trajectory", async () => {
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input").fill("calculator/env.ts");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "env.ts" }).first().click();
+    const lens = page.locator(".codelens-decoration a", { hasText: "Run one episode" });
+    await lens.waitFor({ state: "visible", timeout: 30_000 });
+    await expect(page.locator(".codelens-decoration a", { hasText: "Preflight" }).count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator(".codelens-decoration a", { hasText: "Score stored trajectories (correct)" }).count()).resolves.toBe(1);
+    await lens.click();
+    const frame = inspector();
+    await frame.locator('[data-testid="run-status"]', { hasText: "finished" }).waitFor({ timeout: 120_000 });
+    await expect.poll(() => frame.locator('[data-testid="traj-list"]').getAttribute("data-total"), { timeout: 30_000 }).toBe("4");
+    await expect.poll(() => frame.locator(".traj-row").count()).toBe(4);
+    expect(await frame.locator(".traj-row").first().textContent()).toContain("calc-001");
+    expect(await frame.locator('[data-testid="reward-breakdown"]').textContent()).toMatch(/1\.000\s*total/);
+    await page.screenshot({ path: screenshotPath("02-inspector-dark") });
+  });
+
+  it("steps through turns: a tool call with its arguments, then its result", async () => {
+    const frame = inspector();
+    await expect.poll(() => frame.locator('[data-testid="turn-position"]').textContent()).toContain("Turn 1 / 2");
+    const call = frame.locator('[data-testid="tool-call"]').first();
+    expect(await call.textContent()).toContain("calculate");
+    expect(await call.textContent()).toContain("92 * 12");
+    expect(await frame.locator('[data-testid="observation"]').first().textContent()).toContain("1104");
+    await frame.locator('[data-testid="next-turn"]').click();
+    await expect.poll(() => frame.locator('[data-testid="turn-position"]').textContent()).toContain("Turn 2 / 2");
+    expect(await frame.locator('[data-testid="turn"] .msg.role-assistant').textContent()).toContain("<answer>1104</answer>");
+  });
+
+  it("shows the group: 4 samples with advantages, flagged zero-variance", async () => {
+    const frame = inspector();
+    await frame.locator('[data-testid="tab-group"]').click();
+    await expect.poll(() => frame.locator('[data-testid="sample-card"]').count(), { timeout: 20_000 }).toBe(4);
+    const advs = await frame.locator('[data-testid="sample-advantage"]').allTextContents();
+    expect(advs).toHaveLength(4);
+    for (const a of advs) expect(a).toMatch(/adv [+-]\d\.\d{3}/);
+    // The reference policy solves every sample: identical rewards, no learning signal.
+    expect(await frame.locator('[data-testid="zero-variance"]').count()).toBe(1);
+    await page.screenshot({ path: screenshotPath("03-group-dark") });
+    await setTheme("Light Modern");
+    await frame.locator('[data-testid="tab-trajectory"]').click();
+    await page.screenshot({ path: screenshotPath("04-inspector-light") });
+    await frame.locator('[data-testid="tab-group"]').click();
+    await page.screenshot({ path: screenshotPath("05-group-light") });
+  });
+
+  it("charts the run's metrics", async () => {
+    const frame = inspector();
+    await frame.locator('[data-testid="tab-metrics"]').click();
+    await expect.poll(() => frame.locator('[data-testid="chart"] canvas').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await frame.locator('[data-testid="chart"]').first().textContent()).toMatch(/reward_mean/);
+    await page.screenshot({ path: screenshotPath("06-metrics-light") });
+  });
+});
