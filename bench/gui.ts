@@ -1,0 +1,99 @@
+/**
+ * `agentrl bench gui`: desktop ready time from a built image, and one action + screenshot, beside
+ * what a user would otherwise write: `docker exec xdotool …` then `docker exec` a screenshot script.
+ */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { connectDocker } from "../remote-runner/src/docker/engine.js";
+import { ensureEnvImage } from "../remote-runner/src/images/build.js";
+import { Desktop } from "../remote-runner/src/envs/gui/desktop.js";
+import { readFilesDir } from "../remote-runner/src/envs/gui/session.js";
+import { DockerSandboxProvider } from "../remote-runner/src/sandbox/docker-provider.js";
+import { SandboxPool } from "../remote-runner/src/sandbox/pool.js";
+import { ratio, summarize, timeEach, type Summary } from "./stats.js";
+
+const run = promisify(execFile);
+
+export interface GuiBenchResult {
+  desktop_ready_ms: Summary;
+  desktop_ready_cold_ms: Summary;
+  app_ready_ms: Summary;
+  action_screenshot_ms: Summary;
+  baseline_exec_action_screenshot_ms: Summary;
+  ratios: { action_screenshot_vs_docker_exec: number };
+}
+
+const GRAB = "import io,sys\nfrom PIL import ImageGrab\nb=io.BytesIO()\nImageGrab.grab(xdisplay=':0').save(b,'PNG',compress_level=1)\nsys.stdout.buffer.write(b.getvalue())";
+
+export async function runGuiBench(opts: { samples?: number; root: string; log?: (l: string) => void }): Promise<GuiBenchResult> {
+  const log = opts.log ?? (() => {});
+  const n = opts.samples ?? 10;
+  const image = await ensureEnvImage(path.join(opts.root, "remote-runner/images/gui"), { progress: log });
+  const provider = await DockerSandboxProvider.connect();
+  const { endpoint } = await connectDocker();
+  const files = readFilesDir(path.join(opts.root, "examples/gui-form/files"));
+  const spec = { image, limits: { memoryBytes: 1024 * 2 ** 20 }, labels: { "agentrl.bench": "gui" } };
+  const screen = { width: 1024, height: 768 };
+
+  log("desktop ready, cold container (create + Xvfb + window manager + daemon)");
+  const cold = await timeEach(Math.min(n, 5), async () => {
+    const sb = await provider.create(spec);
+    await new Desktop(sb, screen).start();
+    await sb.destroy();
+  });
+
+  log("desktop ready from the warm pool");
+  const pool = new SandboxPool(provider, { warm: 1 });
+  const warm: number[] = [];
+  const app: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await pool.prewarm(spec, 1);
+    const t0 = performance.now();
+    const sb = await pool.acquire(spec);
+    await new Desktop(sb, screen).start();
+    warm.push(performance.now() - t0);
+    await pool.release(sb);
+  }
+
+  log("application ready (files + launch until its window shows)");
+  const sb = await pool.acquire(spec);
+  const desktop = new Desktop(sb, screen);
+  await sb.writeDir("/home/agent", files);
+  await desktop.start();
+  const t1 = performance.now();
+  const launched = await desktop.launch(["python3", "apps/form.py"], { waitWindow: "Registration" });
+  if (!launched.ok) throw new Error(`the form app did not start: ${launched.error}`);
+  app.push(performance.now() - t1);
+
+  log("one action + screenshot: desktop daemon vs docker exec xdotool + docker exec screenshot");
+  const points = [
+    [287, 86],
+    [287, 123],
+    [287, 160],
+  ] as const;
+  const ours = await timeEach(n * 3, async (i) => {
+    const [x, y] = points[i % 3] as readonly [number, number];
+    const r = await desktop.act({ action_type: "CLICK", x, y });
+    if (r.error || r.screenshot.length < 1000) throw new Error(`action failed: ${r.error}`);
+  });
+  const dockerCli = (...args: string[]) => run("docker", ["-H", endpoint.host, ...args], { encoding: "buffer", maxBuffer: 64 << 20 });
+  const baseline = await timeEach(n * 3, async (i) => {
+    const [x, y] = points[i % 3] as readonly [number, number];
+    await dockerCli("exec", "-e", "DISPLAY=:0", sb.id, "xdotool", "mousemove", String(x), String(y), "click", "1");
+    const { stdout } = await dockerCli("exec", "-e", "DISPLAY=:0", sb.id, "python3", "-c", GRAB);
+    if (stdout.length < 1000) throw new Error("baseline screenshot failed");
+  });
+  await pool.release(sb);
+  await pool.close();
+  const result: GuiBenchResult = {
+    desktop_ready_ms: summarize(warm),
+    desktop_ready_cold_ms: summarize(cold),
+    app_ready_ms: summarize(app),
+    action_screenshot_ms: summarize(ours),
+    baseline_exec_action_screenshot_ms: summarize(baseline),
+    ratios: { action_screenshot_vs_docker_exec: 0 },
+  };
+  result.ratios.action_screenshot_vs_docker_exec = ratio(result.baseline_exec_action_screenshot_ms.p50, result.action_screenshot_ms.p50);
+  return result;
+}
