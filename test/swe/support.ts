@@ -1,4 +1,5 @@
 // Helpers of the SWE tests: drive the swe kind's hooks with real sandboxes and scripted tool calls.
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -44,7 +45,7 @@ export function handleOf(sb: Sandbox): SandboxHandle {
 export class MemoryBlobs {
   readonly data = new Map<string, Buffer>();
   put = (data: Buffer, mime: string): BlobRef => {
-    const sha256 = require("node:crypto").createHash("sha256").update(data).digest("hex") as string;
+    const sha256 = createHash("sha256").update(data).digest("hex");
     this.data.set(sha256, data);
     return { sha256, size: data.length, mime };
   };

@@ -35,8 +35,9 @@ export function parsePytestReport(output: string): Map<string, TestStatus> {
       // "SKIPPED [1] tests/x.py:12: reason" names a location, not a test id.
       if (id.startsWith("[")) continue;
     }
+    // "FAILED id - message"; a PASSED line can carry a message too (a report rewritten by a plugin).
     const dash = id.indexOf(" - ");
-    if (dash !== -1 && status !== "PASSED") id = id.slice(0, dash);
+    if (dash !== -1) id = id.slice(0, dash);
     result.set(id.trim(), status);
   }
   return result;
