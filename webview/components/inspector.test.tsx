@@ -1,0 +1,166 @@
+// @vitest-environment happy-dom
+// Component tests of the inspector against the in-memory host: the same protocol messages as in VS Code.
+import { act } from "react";
+import { createRoot, type Root } from "react-dom/client";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BridgeContext } from "../bridge/bridge-context";
+import { HostBridge } from "../bridge/host-bridge";
+import { memoryHost, syntheticRun, type MemoryHost } from "../dev/memory-host";
+import { mountInspector } from "../mount";
+import { GroupView } from "./GroupView";
+import { TurnStepper } from "./TurnStepper";
+import { RewardBreakdown } from "./RewardBreakdown";
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+// happy-dom does no layout; give elements a 600×600 box so the virtual list has a viewport to fill.
+for (const prop of ["clientHeight", "clientWidth"]) {
+  Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => 600 });
+}
+
+let root: Root | null = null;
+let container: HTMLElement;
+
+function setup(n: number, opts: { group?: number; turns?: number } = {}): { host: MemoryHost; bridge: HostBridge; data: ReturnType<typeof syntheticRun> } {
+  const data = syntheticRun(n, opts);
+  const host = memoryHost(data);
+  const bridge = new HostBridge(host.transport);
+  container = document.createElement("div");
+  document.body.appendChild(container);
+  root = createRoot(container);
+  return { host, bridge, data };
+}
+
+afterEach(() => {
+  act(() => root?.unmount());
+  root = null;
+  document.body.innerHTML = "";
+});
+
+const q = (sel: string): HTMLElement[] => [...container.querySelectorAll<HTMLElement>(sel)];
+
+describe("inspector", () => {
+  it("lists 10,000 trajectories virtually: one page fetched, only visible rows in the DOM", async () => {
+    const { host, bridge, data } = setup(10_000);
+    act(() => mountInspector(root!, bridge, { runnerName: "mem", runId: data.run.id, trajectoryId: null, follow: false }));
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="traj-list"]')?.getAttribute("data-total")).toBe("10000"));
+    await vi.waitFor(() => expect(q(".traj-row")[0]?.textContent).toContain("task-00000"));
+    expect(q(".traj-row").length).toBeGreaterThan(5);
+    expect(q(".traj-row").length).toBeLessThan(100);
+    expect(container.textContent).toContain("10,000 trajectories");
+    const pages = host.requests.filter((r) => r.method === "trajectoryPage" && (r.params as { query: { limit: number } }).query.limit === 200);
+    expect(pages.length).toBe(1);
+  });
+
+  it("searches inside messages on the runner side and shows the filtered total", async () => {
+    const { host, bridge, data } = setup(400, { turns: 3 });
+    act(() => mountInspector(root!, bridge, { runnerName: "mem", runId: data.run.id, trajectoryId: null, follow: false }));
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="traj-list"]')?.getAttribute("data-total")).toBe("400"));
+    const search = container.querySelector<HTMLInputElement>("input.search")!;
+    await act(async () => {
+      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")!.set!;
+      setter.call(search, "task-00007");
+      search.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="traj-list"]')?.getAttribute("data-total")).toBe("4"), { timeout: 3000 });
+    expect(host.requests.some((r) => r.method === "trajectoryPage" && (r.params as { query: { text?: string } }).query.text === "task-00007")).toBe(true);
+  });
+
+  it("steps from a tool call and its result to the final answer", async () => {
+    const { bridge, data } = setup(4, { turns: 2 });
+    const t = data.trajectory(data.summaries[0]!.id);
+    act(() =>
+      root!.render(
+        <BridgeContext.Provider value={bridge}>
+          <TurnStepper trajectory={t} />
+        </BridgeContext.Provider>,
+      ),
+    );
+    expect(container.querySelector('[data-testid="turn-position"]')?.textContent).toBe("Turn 1 / 2");
+    expect(container.querySelector('[data-testid="tool-call"]')?.textContent).toContain("calculate");
+    expect(container.querySelector('[data-testid="tool-call"]')?.textContent).toContain("92 * 12 + 0");
+    expect(container.querySelector('[data-testid="observation"]')?.textContent).toContain("1104");
+    act(() => container.querySelector<HTMLElement>('[data-testid="next-turn"]')!.click());
+    expect(container.querySelector('[data-testid="turn-position"]')?.textContent).toBe("Turn 2 / 2");
+    expect(container.querySelector(".msg.role-assistant")?.textContent).toContain("<answer>1104</answer>");
+    expect(container.querySelector('[data-testid="tool-call"]')).toBeNull();
+  });
+
+  it("renders a patch observation as a diff and draws a GUI action on a screenshot", async () => {
+    const { bridge, data } = setup(1, { turns: 2 });
+    const base = data.trajectory(data.summaries[0]!.id);
+    const patch = "diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n";
+    const png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    data.blobs = { ["a".repeat(64)]: png };
+    const t = {
+      ...base,
+      turns: [
+        { ...base.turns[0]!, assistant: { role: "assistant" as const, content: "", toolCalls: [{ id: "c1", name: "apply_patch", arguments: { patch }, rawArguments: "" }] }, observations: [{ toolCallId: "c1", tool: "apply_patch", content: "", durationMs: 5, blob: { sha256: "a".repeat(64), size: 70, mime: "image/png" } }] },
+        { ...base.turns[1]!, assistant: { role: "assistant" as const, content: "", toolCalls: [{ id: "c2", name: "computer", arguments: { action_type: "CLICK", x: 120, y: 45 }, rawArguments: "" }] } },
+      ],
+    };
+    act(() =>
+      root!.render(
+        <BridgeContext.Provider value={bridge}>
+          <TurnStepper trajectory={t} />
+        </BridgeContext.Provider>,
+      ),
+    );
+    const diff = container.querySelector('[data-testid="diff"]');
+    const text = (sel: string): string => [...(diff?.querySelectorAll(sel) ?? [])].map((e) => e.textContent).join("");
+    expect(text(".d2h-del")).toContain("return a - b");
+    expect(text(".d2h-ins")).toContain("return a + b");
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="screenshot"] img')?.getAttribute("src")).toBe(png));
+    act(() => container.querySelector<HTMLImageElement>('[data-testid="screenshot"] img')!.dispatchEvent(new Event("load")));
+    // happy-dom has no image decoder, so naturalWidth is 0; the overlay still needs a size, so check the math path via actionPoint.
+    const { actionPoint } = await import("./Screenshot");
+    expect(actionPoint(t.turns[1]!.assistant.toolCalls![0])).toEqual({ x: 120, y: 45, label: "CLICK" });
+  });
+
+  it("shows a group's samples with advantages and flags only zero-variance groups", async () => {
+    const { bridge, data } = setup(8, { group: 4 });
+    // Group 0 has varied rewards (sample 0 wrong), group 1 is made uniform below.
+    for (const s of data.summaries.slice(4)) Object.assign(s, { reward: 1, advantage: 0 });
+    act(() =>
+      root!.render(
+        <BridgeContext.Provider value={bridge}>
+          <GroupView runId={data.run.id} groupId={data.summaries[0]!.groupId} onOpen={() => {}} />
+        </BridgeContext.Provider>,
+      ),
+    );
+    await vi.waitFor(() => expect(q('[data-testid="sample-card"]').length).toBe(4));
+    const advs = q('[data-testid="sample-advantage"]').map((e) => e.textContent);
+    expect(advs.some((a) => a?.startsWith("adv -"))).toBe(true);
+    expect(advs.some((a) => a?.startsWith("adv +") && a !== "adv +0.000")).toBe(true);
+    expect(container.querySelector('[data-testid="zero-variance"]')).toBeNull();
+    act(() =>
+      root!.render(
+        <BridgeContext.Provider value={bridge}>
+          <GroupView runId={data.run.id} groupId={data.summaries[4]!.groupId} onOpen={() => {}} />
+        </BridgeContext.Provider>,
+      ),
+    );
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="zero-variance"]')).not.toBeNull());
+  });
+
+  it("jumps to a reward's source through the host", async () => {
+    const { host, bridge, data } = setup(1);
+    act(() =>
+      root!.render(
+        <BridgeContext.Provider value={bridge}>
+          <RewardBreakdown trajectory={data.trajectory(data.summaries[0]!.id)} />
+        </BridgeContext.Provider>,
+      ),
+    );
+    const link = q("a.source-link").find((a) => a.textContent === "tool_efficiency")!;
+    act(() => link.click());
+    await vi.waitFor(() => expect(host.requests.find((r) => r.method === "openRewardSource")?.params).toEqual({ reward: "tool_efficiency", envName: "calculator" }));
+  });
+
+  it("routes responses by id and turns host errors into rejections", async () => {
+    const { bridge } = setup(3);
+    const [a, b] = await Promise.all([bridge.request("trajectoryPage", { runId: "run-bench", query: { limit: 1 } }), bridge.request("trajectoryPage", { runId: "run-bench", query: { offset: 2, limit: 1 } })]);
+    expect(a.items[0]!.sampleIndex).toBe(0);
+    expect(b.items[0]!.sampleIndex).toBe(2);
+    await expect(bridge.request("trajectory", { id: "nope" })).rejects.toThrow("No trajectory nope");
+  });
+});
