@@ -12,7 +12,7 @@ import { startServe, type ServeProcess } from "./serve-process.js";
 
 const TOKEN = "crash-test-token-0123456789abcdef";
 let home: string;
-let servers: ServeProcess[] = [];
+const servers: ServeProcess[] = [];
 
 beforeAll(() => {
   // The test drives the real CLI bundle; build it from the current sources.
