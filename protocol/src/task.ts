@@ -18,4 +18,5 @@ export const Task = Type.Object(
   },
   { additionalProperties: true, $id: "https://agentrl.dev/schemas/task.json", title: "AgentRL task (one line of tasks.jsonl)" },
 );
-export type Task = Static<typeof Task>;
+/** Known fields typed; any other field of the JSONL line is kept (the schema allows additional properties). */
+export type Task = Static<typeof Task> & Record<string, unknown>;

@@ -9,3 +9,5 @@ export { exactMatch, regexMatch, jsonSchemaValid, formatReward, toolEfficiency, 
 export { extractTagged, answersEqual } from "./answer.js";
 export { taskJsonSchema, environmentJsonSchema, trajectoryJsonSchema } from "./schemas.js";
 export type { Task, Message, Turn, ExecResult } from "@agentrl/protocol";
+export { functionCallMatch, functionCallsMatch } from "./function-call-grader.js";
+export type { FunctionCallGroundTruth } from "./function-call-grader.js";

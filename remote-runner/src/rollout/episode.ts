@@ -137,7 +137,8 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
         if (ex.done) {
           done = true;
           finalAnswer = ex.answer ?? ex.observation.content;
-          break;
+          // A recorded-only call (parallel function calling) lets the rest of the turn be recorded too.
+          if (!ex.recordOnly) break;
         }
       }
       // Calls after a stopping tool are not run; keep only those that were, so messages and observations pair up.

@@ -23,6 +23,7 @@ interface ToolOutcome {
   exitCode?: number | null;
   done?: boolean;
   answer?: string;
+  recordOnly?: boolean;
 }
 
 interface ToolEntry {
@@ -36,6 +37,8 @@ export interface ExecutedCall {
   observation: Observation;
   done: boolean;
   answer?: string;
+  /** The tool is declared by the task and only recorded (imported function-calling datasets). */
+  recordOnly?: boolean;
 }
 
 function fromToolOutput(out: ToolOutput): ToolOutcome {
@@ -91,7 +94,7 @@ export class Toolset {
     }
     // Tools declared by the task (imported function-calling datasets): the call is the answer, recorded and not executed.
     for (const spec of task.toolSpecs ?? []) {
-      this.entries.set(spec.name, { spec, execute: async (args) => ({ output: JSON.stringify({ name: spec.name, arguments: args }), done: true }) });
+      this.entries.set(spec.name, { spec, execute: async (args) => ({ output: JSON.stringify({ name: spec.name, arguments: args }), done: true, recordOnly: true }) });
     }
     if (task.tools) {
       const allowed = new Set(task.tools);
@@ -145,7 +148,7 @@ export class Toolset {
       // The runner-side time limit is a little longer than the sandbox's own, so a command's timeout is reported by the sandbox.
       const out = await withTimeout(entry.execute(args as Record<string, unknown>, { sandbox: ctx.sandbox, timeoutMs, turn: ctx.turn, signal: ctx.signal }), timeoutMs + 2000, `tool "${raw.name}"`);
       const sandboxMs = sandboxTime() - sandboxBefore;
-      return { ...obs(out.output, { exitCode: out.exitCode, sandboxMs }), done: Boolean(out.done), answer: out.answer };
+      return { ...obs(out.output, { exitCode: out.exitCode, sandboxMs }), done: Boolean(out.done), answer: out.answer, recordOnly: out.recordOnly };
     } catch (err) {
       if (err instanceof InfraFailure) throw err;
       if (err instanceof TimeoutError) return obs(`Error: ${err.message}.`, { error: "timeout" });
