@@ -8,6 +8,7 @@ cd "$root"
 have_trainer=0
 [[ -f remote-runner/trainer/pyproject.toml ]] && have_trainer=1
 if [[ $have_trainer == 1 ]]; then bash scripts/setup.sh --python-dev; else bash scripts/setup.sh; fi
+bash scripts/setup-vscode.sh && npm run --silent package >/dev/null  # code-server, chromium, vsce for the extension's e2e tests (cached)
 
 printf '\n\033[1m== typecheck and lint\033[0m\n'
 npx tsc -b

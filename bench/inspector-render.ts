@@ -1,0 +1,81 @@
+// Inspector render bench in Debian's chromium (playwright-core): first render of a run with 10,000
+// trajectories (budget 300 ms) and of a 200-turn trajectory (budget 200 ms). Each figure is the
+// median of fresh page loads. Usage: node --import tsx bench/inspector-render.ts [--json] [--runs N]
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { build } from "esbuild";
+import { chromium } from "playwright-core";
+
+const root = path.resolve(__dirname, "..");
+const BUDGET = { run10k: 300, turns200: 200 };
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes("--json");
+  const runsArg = process.argv.indexOf("--runs");
+  const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+  const out = await build({
+    entryPoints: [path.join(root, "bench/inspector/bench-page.tsx")],
+    bundle: true,
+    write: false,
+    outdir: "/bench-out",
+    platform: "browser",
+    format: "iife",
+    minify: true,
+    jsx: "automatic",
+    define: { "process.env.NODE_ENV": '"production"' },
+    logLevel: "warning",
+  });
+  const js = out.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
+  const css = out.outputFiles.find((f) => f.path.endsWith(".css"))?.text ?? "";
+  const exe = execFileSync("bash", [path.join(root, "scripts/setup-vscode.sh"), "--print"], { encoding: "utf8" }).match(/^CHROMIUM=(.*)$/m)![1]!;
+  const browser = await chromium.launch({ executablePath: exe, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"] });
+  const run10k: number[] = [];
+  const turns200: number[] = [];
+  const stepLast: number[] = [];
+  let rows = 0;
+  try {
+    for (let i = 0; i < runs; i++) {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.setContent(`<!DOCTYPE html><html><head><style>${css}</style></head><body></body></html>`);
+      await page.addScriptTag({ content: js });
+      const a = await page.evaluate(() => (window as unknown as { inspectorBench: { renderRun(n: number): Promise<{ ms: number; rows: number }> } }).inspectorBench.renderRun(10_000));
+      const b = await page.evaluate(() => (window as unknown as { inspectorBench: { renderLongTrajectory(n: number): Promise<{ ms: number; stepToLastMs: number }> } }).inspectorBench.renderLongTrajectory(200));
+      run10k.push(a.ms);
+      rows = a.rows;
+      turns200.push(b.ms);
+      stepLast.push(b.stepToLastMs);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  const result = {
+    bench: "inspector-render",
+    browser: exe,
+    runs,
+    run10kFirstRenderMs: Math.round(median(run10k) * 10) / 10,
+    run10kDomRows: rows,
+    trajectory200TurnsFirstRenderMs: Math.round(median(turns200) * 10) / 10,
+    trajectory200TurnsStepToLastMs: Math.round(median(stepLast) * 10) / 10,
+    budgets: BUDGET,
+    pass: median(run10k) <= BUDGET.run10k && median(turns200) <= BUDGET.turns200,
+    samples: { run10k: run10k.map((x) => Math.round(x)), turns200: turns200.map((x) => Math.round(x)) },
+  };
+  if (json) console.log(JSON.stringify(result));
+  else {
+    console.log(`inspector first render, run of 10,000 trajectories: ${result.run10kFirstRenderMs} ms (budget ${BUDGET.run10k} ms; ${rows} rows in the DOM)`);
+    console.log(`inspector first render, 200-turn trajectory:       ${result.trajectory200TurnsFirstRenderMs} ms (budget ${BUDGET.turns200} ms); step to last turn ${result.trajectory200TurnsStepToLastMs} ms`);
+    console.log(result.pass ? "PASS" : "FAIL");
+  }
+  if (!result.pass) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
