@@ -36,7 +36,9 @@ export function parsePytestReport(output: string): Map<string, TestStatus> {
       if (id.startsWith("[")) continue;
     }
     // "FAILED id - message"; a PASSED line can carry a message too (a report rewritten by a plugin).
-    const dash = id.indexOf(" - ");
+    // Parametrized ids may contain " - " inside their brackets: look for the message after them.
+    const bracket = /^\S+?\[/.test(id) ? id.indexOf("]") : -1;
+    const dash = id.indexOf(" - ", bracket === -1 ? 0 : bracket);
     if (dash !== -1) id = id.slice(0, dash);
     result.set(id.trim(), status);
   }
