@@ -16,6 +16,7 @@ export function chartGroups(keys: string[]): { title: string; keys: string[] }[]
     ["length and turns", /length|turns|tokens/i],
     ["tool calls", /tool/i],
     ["errors", /error|fail|retr/i],
+    ["groups (zero variance = no learning signal)", /zero_var|groups/i],
     ["throughput", /per_?s|throughput|latency|_ms$/i],
     ["training (KL, entropy, loss)", /kl|entropy|loss|grad|clip|lr/i],
   ];
@@ -47,6 +48,7 @@ function Chart({ title, keys, points }: { title: string; keys: string[]; points:
           width: Math.max(260, el.clientWidth || 360),
           height: 170,
           legend: { show: true },
+          scales: { x: { time: false } }, // x is the run step, not a timestamp
           cursor: { drag: { x: true, y: false } },
           axes: [
             { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },

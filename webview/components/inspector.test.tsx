@@ -156,6 +156,24 @@ describe("inspector", () => {
     await vi.waitFor(() => expect(host.requests.find((r) => r.method === "openRewardSource")?.params).toEqual({ reward: "tool_efficiency", envName: "calculator" }));
   });
 
+  it("follows a live run: events from the stream refresh the list and the status", async () => {
+    const { host, bridge, data } = setup(8, { group: 4 });
+    const later = data.summaries.splice(4);
+    data.run.status = "running";
+    act(() => mountInspector(root!, bridge));
+    host.push({ kind: "init", init: { runnerName: "mem", runId: data.run.id, trajectoryId: null, follow: true } });
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="traj-list"]')?.getAttribute("data-total")).toBe("4"));
+    expect(container.querySelector('[data-testid="live"]')).not.toBeNull();
+    // The second group finishes on the runner; its events arrive over the stream.
+    data.summaries.push(...later);
+    data.run.status = "finished";
+    for (const [i, t] of later.entries()) host.push({ kind: "runEvent", event: { seq: 10 + i, runId: data.run.id, ts: 0, type: "trajectory.finished", data: t } });
+    host.push({ kind: "runEvent", event: { seq: 20, runId: data.run.id, ts: 0, type: "run.status", data: { status: "finished" } } });
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="traj-list"]')?.getAttribute("data-total")).toBe("8"), { timeout: 3000 });
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="run-status"]')?.textContent).toBe("finished"));
+    expect(container.querySelector('[data-testid="live"]')).toBeNull();
+  });
+
   it("routes responses by id and turns host errors into rejections", async () => {
     const { bridge } = setup(3);
     const [a, b] = await Promise.all([bridge.request("trajectoryPage", { runId: "run-bench", query: { limit: 1 } }), bridge.request("trajectoryPage", { runId: "run-bench", query: { offset: 2, limit: 1 } })]);
