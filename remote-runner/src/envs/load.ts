@@ -61,7 +61,12 @@ export async function loadEnvironment(dirIn: string, opts: { git?: boolean } = {
   const mod = await importBundle(dir, compiled);
   const entryName = path.basename(compiled.entry);
   const { env, issues } = validateEnvironmentModule(mod, entryName);
-  if (!env) throw new EnvLoadError(dir, issues);
+  if (!env) {
+    // Report the tasks file's problems in the same breath, so one fix-and-retry cycle catches everything.
+    const raw = mod.default as { tasks?: unknown } | undefined;
+    const name = typeof raw?.tasks === "string" ? raw.tasks : "tasks.jsonl";
+    throw new EnvLoadError(dir, [...issues, ...loadTasks(path.resolve(dir, name), { displayName: name }).issues]);
+  }
   const tasksName = env.tasks ?? "tasks.jsonl";
   const tasksFile = path.resolve(dir, tasksName);
   const knownTools = [...(env.builtinTools ?? []), ...((env.tools ?? []) as AnyTool[]).map((t) => t.name)];
