@@ -1,0 +1,145 @@
+"""Command line: `serve` (policy server + trainer), `train-step` (one update from a JSONL
+batch, for debugging), `export` (merged model from a checkpoint), `default-model`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+from pathlib import Path
+
+from .embedded import DEFAULT_MODEL, embedded_gguf
+from .options import TrainOptions
+
+
+def _train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=None, help=f"local folder, .gguf file, hub id, or '{DEFAULT_MODEL}' (default)")
+    p.add_argument("--lora-rank", type=int, default=16, help="LoRA rank; 0 trains all weights (full fine-tuning)")
+    p.add_argument("--lora-alpha", type=int, default=32)
+    p.add_argument("--lora-targets", default="all-linear")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: cuda when available)")
+    p.add_argument("--dtype", default=None, help="float32 / bfloat16 (default: float32 on CPU, bfloat16 on GPU)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", default=None, help="checkpoint folder to continue from (step, optimizer, metrics)")
+    p.add_argument("--options", default=None, help="training options as JSON, e.g. '{\"estimator\":\"rloo\"}'")
+    for f, v in TrainOptions().to_json().items():
+        flag = "--" + f.replace("_", "-")
+        if isinstance(v, bool):
+            p.add_argument(flag, default=None, type=lambda s: s.lower() in ("1", "true", "yes"), metavar="BOOL")
+        else:
+            p.add_argument(flag, default=None, type=type(v))
+
+
+def _setup(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    import torch
+
+    from .checkpoint import read_state, resume
+    from .models import LoraSettings, load_policy
+    from .trainer import Trainer
+
+    state = read_state(args.resume) if args.resume else None
+    model = args.model or (state["model"] if state else DEFAULT_MODEL)
+    lora: LoraSettings | None
+    if state is not None and args.model is None:
+        lora = LoraSettings(**state["lora"]) if state.get("lora") else None
+    else:
+        lora = LoraSettings(args.lora_rank, args.lora_alpha, 0.0, args.lora_targets) if args.lora_rank > 0 else None
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    threads = os.environ.get("AGENTRL_TORCH_THREADS")
+    if threads:
+        torch.set_num_threads(int(threads))
+    policy = load_policy(model, lora, args.device, args.dtype)
+    overrides = json.loads(args.options) if args.options else {}
+    for f in TrainOptions().to_json():
+        v = getattr(args, f, None)
+        if v is not None:
+            overrides[f] = v
+    trainer = Trainer(policy, TrainOptions().with_overrides(overrides))
+    if args.resume:
+        resume(trainer, args.resume)
+        if overrides:
+            trainer.options = trainer.options.with_overrides(overrides)
+    return policy, trainer
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import App, make_server
+
+    policy, trainer = _setup(args)
+    out = Path(args.output_dir or (Path.cwd() / "agentrl-trainer-out"))
+    app = App(policy, None if args.no_train else trainer, out, args.served_model_name or policy.name,
+              args.max_batch_rows, args.max_tokens, args.sync_url)
+    srv = make_server(app, args.host, args.port)
+    port = srv.server_address[1]
+    # One machine-readable line: callers wait for it instead of polling.
+    print("READY " + json.dumps({"port": port, "url": f"http://{args.host}:{port}", "model": app.served_name,
+                                 "step": trainer.step}), flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_train_step(args: argparse.Namespace) -> int:
+    from .batch import read_jsonl
+    from .checkpoint import save_checkpoint
+
+    _, trainer = _setup(args)
+    metrics = trainer.train_step(read_jsonl(args.batch))
+    if args.save:
+        save_checkpoint(trainer, args.save)
+        metrics["checkpoint"] = args.save
+    print(json.dumps(metrics))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .checkpoint import export_merged
+
+    if not args.resume:
+        print("export needs --resume CHECKPOINT_DIR (a folder made by POST /v1/checkpoints)", file=sys.stderr)
+        return 2
+    _, trainer = _setup(args)
+    print(json.dumps({"dir": str(export_merged(trainer, args.out)), "step": trainer.step}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m agentrl_trainer")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("serve", help="OpenAI-compatible policy server with training endpoints")
+    _train_args(s)
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=0, help="0 picks a free port (see the READY line)")
+    s.add_argument("--output-dir", default=None)
+    s.add_argument("--served-model-name", default=None)
+    s.add_argument("--max-batch-rows", type=int, default=64)
+    s.add_argument("--max-tokens", type=int, default=512, help="default max_tokens of a request")
+    s.add_argument("--no-train", action="store_true", help="generation only")
+    s.add_argument("--sync-url", default=None,
+                   help="after each step, save the adapter and POST /v1/load_lora_adapter to this policy server (vLLM)")
+    t = sub.add_parser("train-step", help="one update from a JSONL batch (agentrl export RUN --format train)")
+    _train_args(t)
+    t.add_argument("--batch", required=True)
+    t.add_argument("--save", default=None, help="write a checkpoint here afterwards")
+    e = sub.add_parser("export", help="merged safetensors model from a checkpoint")
+    _train_args(e)
+    e.add_argument("--out", required=True)
+    sub.add_parser("default-model", help="print the path of the embedded default model")
+    args = ap.parse_args(argv)
+    if args.cmd == "serve":
+        return cmd_serve(args)
+    if args.cmd == "train-step":
+        return cmd_train_step(args)
+    if args.cmd == "export":
+        return cmd_export(args)
+    print(embedded_gguf())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""Loads a causal LM + tokenizer with real `from_pretrained` (local folder, GGUF file,
+the embedded default, or a hub id where reachable) and wraps it with a LoRA adapter."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from .embedded import DEFAULT_MODEL, embedded_gguf
+
+
+@dataclass
+class LoraSettings:
+    rank: int = 16
+    alpha: int = 32
+    dropout: float = 0.0
+    # all linear layers of the transformer blocks ("all-linear" in peft)
+    targets: str = "all-linear"
+
+
+@dataclass
+class Policy:
+    """The single copy of the weights shared by generation and training."""
+
+    model: Any  # PreTrainedModel or peft.PeftModel
+    tokenizer: PreTrainedTokenizerBase
+    name: str
+    device: torch.device
+    lora: LoraSettings | None
+    # Generation batches and training steps take turns on the weights.
+    lock: threading.RLock
+    merged: bool = False
+
+    def for_generation(self) -> None:
+        """Folds the LoRA weights into the base weights: peft's separate adapter matmuls
+        halve CPU generation speed. Call with the lock held."""
+        if self.is_lora and not self.merged:
+            self.model.merge_adapter()
+            self.merged = True
+
+    def for_training(self) -> None:
+        """Takes the LoRA weights back out, so gradients reach the adapter and the adapter
+        can be disabled for the reference model. Call with the lock held."""
+        if self.merged:
+            self.model.unmerge_adapter()
+            self.merged = False
+
+    @property
+    def is_lora(self) -> bool:
+        return self.lora is not None
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.model.get_input_embeddings().weight.shape[0])
+
+    def eos_ids(self) -> set[int]:
+        ids: set[int] = set()
+        for src in (self.tokenizer.eos_token_id, getattr(self.model.generation_config, "eos_token_id", None)):
+            if isinstance(src, int):
+                ids.add(src)
+            elif isinstance(src, (list, tuple)):
+                ids.update(int(x) for x in src)
+        return ids
+
+
+def _resolve(model: str) -> tuple[str, dict[str, Any]]:
+    """Returns (path or hub id, extra from_pretrained kwargs)."""
+    if model in (DEFAULT_MODEL, "default"):
+        gguf = embedded_gguf()
+        return str(gguf.parent), {"gguf_file": gguf.name}
+    p = Path(model)
+    if p.suffix == ".gguf":
+        if not p.is_file():
+            raise FileNotFoundError(f"GGUF file not found: {model}")
+        return str(p.resolve().parent), {"gguf_file": p.name}
+    if p.exists() and not (p / "config.json").is_file():
+        raise FileNotFoundError(
+            f"{model} has no config.json: pass a folder saved with save_pretrained, a .gguf file, "
+            f"or '{DEFAULT_MODEL}' for the embedded default"
+        )
+    return model, {}
+
+
+def load_tokenizer(model: str) -> PreTrainedTokenizerBase:
+    path, kw = _resolve(model)
+    tok = AutoTokenizer.from_pretrained(path, **kw)
+    if tok.pad_token_id is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def pick_device(device: str | None) -> torch.device:
+    if device:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def load_policy(
+    model: str,
+    lora: LoraSettings | None = LoraSettings(),
+    device: str | None = None,
+    dtype: str | None = None,
+) -> Policy:
+    dev = pick_device(device)
+    # CPU trains in float32; GPUs in bf16.
+    torch_dtype = getattr(torch, dtype) if dtype else (torch.bfloat16 if dev.type == "cuda" else torch.float32)
+    path, kw = _resolve(model)
+    tok = load_tokenizer(model)
+    base: PreTrainedModel = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **kw)
+    # A GGUF load leaves a quantization_config behind although the weights are dequantized;
+    # drop it so checkpoints and exports load as ordinary safetensors models.
+    if hasattr(base.config, "quantization_config"):
+        del base.config.quantization_config
+    base.to(dev)
+    wrapped: Any = base
+    if lora is not None:
+        from peft import LoraConfig, get_peft_model
+
+        cfg = LoraConfig(
+            r=lora.rank,
+            lora_alpha=lora.alpha,
+            lora_dropout=lora.dropout,
+            target_modules=lora.targets,
+            task_type="CAUSAL_LM",
+        )
+        wrapped = get_peft_model(base, cfg)
+    wrapped.eval()
+    return Policy(wrapped, tok, model, dev, lora, threading.RLock())

@@ -1,0 +1,69 @@
+"""Training options with validation; per-step overrides come from the request body."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from .advantages import ESTIMATORS
+from .losses import AGGREGATIONS
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    estimator: str = "grpo"  # grpo | rloo | drgrpo | gdpo
+    lr: float = 1e-5
+    weight_decay: float = 0.0
+    eps_low: float = 0.2
+    eps_high: float = 0.28  # clip-higher (DAPO)
+    kl_beta: float = 0.0  # k3 KL against the adapter-disabled model; 0 = no KL term
+    loss_agg: str = "token"  # token | sequence
+    drop_zero_variance: bool = True
+    micro_batch: int = 8  # rows (segments) per forward/backward; gradients accumulate
+    max_grad_norm: float = 1.0
+    old_logprobs: str = "batch"  # batch: the sampled-token logprobs sent; recompute: current policy
+    drift_tolerance: float = 0.05  # max |sampled - recomputed| logprob tolerated on the first step
+
+    def validate(self) -> TrainOptions:
+        if self.estimator not in ESTIMATORS:
+            raise ValueError(f"options.estimator '{self.estimator}' is unknown; use one of {', '.join(ESTIMATORS)}")
+        if self.loss_agg not in AGGREGATIONS:
+            raise ValueError(f"options.loss_agg '{self.loss_agg}' is unknown; use 'token' or 'sequence'")
+        if self.old_logprobs not in ("batch", "recompute"):
+            raise ValueError("options.old_logprobs must be 'batch' or 'recompute'")
+        if not (self.lr > 0):
+            raise ValueError(f"options.lr must be > 0 (got {self.lr})")
+        if self.eps_low < 0 or self.eps_high < 0 or self.eps_low >= 1:
+            raise ValueError("options.eps_low must be in [0, 1) and options.eps_high >= 0")
+        if self.kl_beta < 0:
+            raise ValueError("options.kl_beta must be >= 0")
+        if self.micro_batch < 1:
+            raise ValueError("options.micro_batch must be >= 1")
+        return self
+
+    def with_overrides(self, overrides: dict[str, Any] | None) -> TrainOptions:
+        if not overrides:
+            return self
+        if not isinstance(overrides, dict):
+            raise ValueError("'options' must be an object of training option overrides")
+        known = {f.name: f for f in fields(self)}
+        unknown = [k for k in overrides if k not in known]
+        if unknown:
+            raise ValueError(f"unknown training option(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        cast: dict[str, Any] = {}
+        for k, v in overrides.items():
+            cur = getattr(self, k)
+            if isinstance(cur, bool):
+                if not isinstance(v, bool):
+                    raise ValueError(f"options.{k} must be true or false")
+                cast[k] = v
+            elif isinstance(cur, (int, float)) and not isinstance(cur, bool):
+                if not isinstance(v, (int, float)) or isinstance(v, bool):
+                    raise ValueError(f"options.{k} must be a number")
+                cast[k] = type(cur)(v)
+            else:
+                cast[k] = str(v)
+        return replace(self, **cast).validate()
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,115 @@
+"""One batched sampling loop with a KV cache: per-row temperature, top_p, seed, token limit.
+
+Reported logprobs are of the raw model distribution (temperature 1, no top_p), the same
+quantity the trainer recomputes, so old/new logprob ratios are comparable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from .models import Policy
+
+
+@dataclass
+class Row:
+    prompt_ids: list[int]
+    max_tokens: int
+    temperature: float
+    top_p: float
+    seed: int
+    top_logprobs: int = 0
+    # called after each sampled token with (token id, logprob, top [(id, logprob)])
+    on_token: Callable[[int, float, list[tuple[int, float]]], bool] | None = None
+    # filled in by generate()
+    tokens: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    tops: list[list[tuple[int, float]]] = field(default_factory=list)
+    finish_reason: str = "length"
+
+
+def _sample(logits: torch.Tensor, temperature: float, top_p: float, gen: torch.Generator) -> int:
+    if temperature <= 0.0:
+        return int(torch.argmax(logits).item())
+    probs = torch.softmax(logits.float() / temperature, dim=-1)
+    if top_p < 1.0:
+        sorted_p, idx = torch.sort(probs, descending=True)
+        keep = torch.cumsum(sorted_p, dim=-1) - sorted_p < top_p  # always keeps the top token
+        sorted_p = sorted_p * keep
+        choice = torch.multinomial(sorted_p / sorted_p.sum(), 1, generator=gen)
+        return int(idx[choice].item())
+    return int(torch.multinomial(probs, 1, generator=gen).item())
+
+
+@torch.inference_mode()
+def generate(policy: Policy, rows: list[Row]) -> None:
+    """Samples all rows together (left-padded), stopping each at EOS or its token limit."""
+    if not rows:
+        return
+    policy.for_generation()
+    model, dev = policy.model, policy.device
+    pad = policy.tokenizer.pad_token_id
+    pad = int(pad) if pad is not None else 0
+    eos = policy.eos_ids()
+    # Prefill each distinct prompt once (the n samples of a request share it), then copy its
+    # KV cache to every row that uses it: prefill dominates CPU time for short answers.
+    uniq: dict[tuple[int, ...], int] = {}
+    row_src = [uniq.setdefault(tuple(r.prompt_ids), len(uniq)) for r in rows]
+    prompts = list(uniq)
+    width = max(len(p) for p in prompts)
+    ids = torch.full((len(prompts), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    for i, p in enumerate(prompts):
+        ids[i, width - len(p):] = torch.tensor(p)
+        mask[i, width - len(p):] = 1
+    ids, mask = ids.to(dev), mask.to(dev)
+    pos = (mask.cumsum(-1) - 1).clamp(min=0)
+    gens = [torch.Generator().manual_seed(r.seed) for r in rows]
+    done = [r.max_tokens <= 0 for r in rows]
+    for i, r in enumerate(rows):
+        if done[i]:
+            r.finish_reason = "length"
+    out = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
+    past = out.past_key_values
+    src = torch.tensor(row_src, dtype=torch.long, device=dev)
+    if len(prompts) != len(rows) or row_src != list(range(len(rows))):
+        past.reorder_cache(src)
+    mask, pos = mask[src], pos[src]
+    logits = out.logits[:, -1, :][src]
+    last_pos = pos[:, -1]
+    while not all(done):
+        logp_all = torch.log_softmax(logits.float(), dim=-1).cpu()
+        raw = logits.float().cpu()
+        nxt = []
+        for i, r in enumerate(rows):
+            if done[i]:
+                nxt.append(pad)
+                continue
+            tok = _sample(raw[i], r.temperature, r.top_p, gens[i])
+            lp = float(logp_all[i, tok])
+            top: list[tuple[int, float]] = []
+            if r.top_logprobs > 0:
+                v, k = torch.topk(logp_all[i], r.top_logprobs)
+                top = [(int(a), float(b)) for a, b in zip(k.tolist(), v.tolist())]
+            r.tokens.append(tok)
+            r.logprobs.append(lp)
+            r.tops.append(top)
+            stop_by_callback = r.on_token(tok, lp, top) if r.on_token else False
+            if tok in eos or stop_by_callback:
+                done[i], r.finish_reason = True, "stop"
+            elif len(r.tokens) >= r.max_tokens:
+                done[i], r.finish_reason = True, "length"
+            nxt.append(tok)
+        if all(done):
+            break
+        step_ids = torch.tensor(nxt, dtype=torch.long, device=dev).unsqueeze(1)
+        mask = torch.cat([mask, torch.ones((len(rows), 1), dtype=torch.long, device=dev)], dim=1)
+        last_pos = last_pos + 1
+        out = model(
+            input_ids=step_ids, attention_mask=mask, position_ids=last_pos.unsqueeze(1),
+            past_key_values=past, use_cache=True,
+        )
+        past = out.past_key_values
+        logits = out.logits[:, -1, :]

@@ -1,0 +1,216 @@
+"""One GRPO-family policy update from a batch of trajectories, on the live policy weights."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from .advantages import group_advantages, is_zero_variance
+from .batch import Trajectory, group_by, parse_batch
+from .losses import clipped_policy_loss, entropy_from_logits, k3_kl, token_weights
+from .models import Policy
+from .options import TrainOptions
+
+
+class StepConflict(ValueError):
+    """The caller's step number does not follow the trainer's (a retried or skipped step)."""
+
+
+@dataclass
+class _Row:
+    ids: list[int]
+    start: int  # index in ids of the first completion token
+    old: list[float] | None
+    adv: float
+    weight: float  # per-token loss weight
+
+
+def _stats(xs: list[float]) -> tuple[float, float]:
+    if not xs:
+        return 0.0, 0.0
+    m = sum(xs) / len(xs)
+    return m, math.sqrt(sum((x - m) ** 2 for x in xs) / len(xs))
+
+
+class Trainer:
+    def __init__(self, policy: Policy, options: TrainOptions | None = None) -> None:
+        self.policy = policy
+        self.options = (options or TrainOptions()).validate()
+        if not policy.is_lora:
+            for p in policy.model.parameters():
+                p.requires_grad_(True)
+        params = [p for p in policy.model.parameters() if p.requires_grad]
+        if not params:
+            raise ValueError("the policy has no trainable parameters")
+        self.optimizer = torch.optim.AdamW(params, lr=self.options.lr, weight_decay=self.options.weight_decay)
+        self.step = 0
+        self.history: list[dict[str, Any]] = []
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _advantages(self, trajs: list[Trajectory], opts: TrainOptions) -> tuple[list[float], list[bool], int, int]:
+        """Advantage per trajectory, whether it is trained, zero-variance and total groups."""
+        adv = [0.0] * len(trajs)
+        keep = [True] * len(trajs)
+        groups = group_by(trajs)
+        zero = 0
+        for idx in groups.values():
+            rewards = [trajs[i].reward for i in idx]
+            comps = [trajs[i].components for i in idx]
+            if opts.estimator == "gdpo":
+                zv = all(is_zero_variance([c.get(k, 0.0) for c in comps]) for k in {k for c in comps for k in c})
+            else:
+                zv = is_zero_variance(rewards)
+            if zv:
+                zero += 1
+                if opts.drop_zero_variance:
+                    for i in idx:
+                        keep[i] = False
+                continue
+            weights = trajs[idx[0]].component_weights or None
+            for i, a in zip(idx, group_advantages(rewards, opts.estimator, comps, weights)):
+                adv[i] = a
+        return adv, keep, zero, len(groups)
+
+    def _logprobs(self, ids: torch.Tensor, mask: torch.Tensor, rows: list[_Row]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Log-probs of each row's completion tokens (with grad) and their entropies (no grad)."""
+        logits = self.policy.model(input_ids=ids, attention_mask=mask).logits
+        lps, ents = [], []
+        for b, r in enumerate(rows):
+            n = len(r.ids) - r.start
+            lg = logits[b, r.start - 1 : r.start - 1 + n].float()
+            tgt = ids[b, r.start : r.start + n]
+            lps.append(torch.log_softmax(lg, dim=-1).gather(-1, tgt.unsqueeze(-1)).squeeze(-1))
+            with torch.no_grad():
+                ents.append(entropy_from_logits(lg.detach()))
+        return lps, ents
+
+    def _pad(self, rows: list[_Row]) -> tuple[torch.Tensor, torch.Tensor]:
+        pad = self.policy.tokenizer.pad_token_id or 0
+        width = max(len(r.ids) for r in rows)
+        ids = torch.full((len(rows), width), int(pad), dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for b, r in enumerate(rows):
+            ids[b, : len(r.ids)] = torch.tensor(r.ids)
+            mask[b, : len(r.ids)] = 1
+        return ids.to(self.policy.device), mask.to(self.policy.device)
+
+    # -- the update ------------------------------------------------------------------------
+    def train_step(self, raw: Any, overrides: dict[str, Any] | None = None, step: int | None = None) -> dict[str, Any]:
+        if step is not None and step != self.step + 1:
+            raise StepConflict(
+                f"step {step} does not follow the trainer's last step {self.step}; "
+                f"send step {self.step + 1} (or omit 'step')"
+            )
+        opts = self.options.with_overrides(overrides)
+        trajs = parse_batch(raw, self.policy.vocab_size)
+        if opts.kl_beta > 0 and not self.policy.is_lora:
+            raise ValueError(
+                "kl_beta > 0 needs the reference model, which is the LoRA-disabled policy; "
+                "train with LoRA (--lora-rank > 0) or set kl_beta to 0"
+            )
+        t0 = time.perf_counter()
+        adv, keep, zero_groups, n_groups = self._advantages(trajs, opts)
+        trained = [i for i in range(len(trajs)) if keep[i]]
+        weights = token_weights([trajs[i].completion_tokens for i in trained], opts.loss_agg)
+        rows: list[_Row] = []
+        for i, w in zip(trained, weights):
+            for s in trajs[i].segments:
+                if s.completion_ids:
+                    rows.append(_Row(s.prompt_ids + s.completion_ids, len(s.prompt_ids), s.logprobs, adv[i], w))
+        for g in self.optimizer.param_groups:
+            g["lr"] = opts.lr
+        totals = {"loss": 0.0, "pg": 0.0, "kl": 0.0, "ent": 0.0, "clip": 0.0, "ratio": 0.0, "n": 0}
+        drift: list[float] = []
+        tokens_seen = 0
+        grad_norm = 0.0
+        with self.policy.lock:
+            self.policy.for_training()
+            model = self.policy.model
+            model.train()
+            try:
+                self.optimizer.zero_grad(set_to_none=True)
+                for k in range(0, len(rows), opts.micro_batch):
+                    mb = rows[k : k + opts.micro_batch]
+                    ids, mask = self._pad(mb)
+                    tokens_seen += int(mask.sum())
+                    lps, ents = self._logprobs(ids, mask, mb)
+                    refs: list[torch.Tensor] | None = None
+                    if opts.kl_beta > 0:
+                        with torch.no_grad(), model.disable_adapter():
+                            refs, _ = self._logprobs(ids, mask, mb)
+                    loss = torch.zeros((), device=self.policy.device)
+                    for j, (r, lp) in enumerate(zip(mb, lps)):
+                        new = lp.detach()
+                        if r.old is not None:
+                            old_t = torch.tensor(r.old, dtype=torch.float32, device=lp.device)
+                            drift.extend((new - old_t).abs().tolist())
+                        old = old_t if (r.old is not None and opts.old_logprobs == "batch") else new
+                        a = torch.full_like(lp, r.adv)
+                        pg, clipped = clipped_policy_loss(lp, old, a, opts.eps_low, opts.eps_high)
+                        per_tok = pg
+                        if refs is not None:
+                            kl = k3_kl(lp, refs[j])
+                            per_tok = pg + opts.kl_beta * kl
+                            totals["kl"] += float(kl.detach().sum())
+                        loss = loss + r.weight * per_tok.sum()
+                        totals["pg"] += float(r.weight * pg.detach().sum())
+                        totals["ent"] += float(ents[j].sum())
+                        totals["clip"] += float(clipped.float().sum())
+                        totals["ratio"] += float(torch.exp(new - old).sum())
+                        totals["n"] += lp.numel()
+                    loss.backward()
+                    totals["loss"] += float(loss.detach())
+                if rows:
+                    params = [p for g in self.optimizer.param_groups for p in g["params"]]
+                    grad_norm = float(torch.nn.utils.clip_grad_norm_(params, opts.max_grad_norm))
+                    self.optimizer.step()
+                    self.optimizer.zero_grad(set_to_none=True)
+            finally:
+                model.eval()
+        elapsed = time.perf_counter() - t0
+        self.step += 1
+        n = max(int(totals["n"]), 1)
+        rewards = [t.reward for t in trajs]
+        r_mean, r_std = _stats(rewards)
+        comp_names = sorted({k for t in trajs for k in t.components})
+        metrics: dict[str, Any] = {
+            "step": self.step,
+            "loss": totals["loss"],
+            "pg_loss": totals["pg"],
+            "kl": totals["kl"] / n,
+            "entropy": totals["ent"] / n,
+            "clip_fraction": totals["clip"] / n,
+            "ratio_mean": totals["ratio"] / n,
+            "grad_norm": grad_norm,
+            "lr": opts.lr,
+            "reward_mean": r_mean,
+            "reward_std": r_std,
+            "reward_components": {
+                c: dict(zip(("mean", "std"), _stats([t.components.get(c, 0.0) for t in trajs]))) for c in comp_names
+            },
+            "advantage_abs_mean": sum(abs(a) for a in adv) / len(adv),
+            "groups": n_groups,
+            "zero_variance_groups": zero_groups,
+            "trajectories": len(trajs),
+            "trained_trajectories": len(trained),
+            "completion_tokens": sum(len(r.ids) - r.start for r in rows),
+            "tokens": tokens_seen,
+            "tokens_per_s": tokens_seen / elapsed if elapsed > 0 else 0.0,
+            "time_s": elapsed,
+            "logprob_drift_max": max(drift) if drift else None,
+            "logprob_drift_mean": (sum(drift) / len(drift)) if drift else None,
+            "updated": bool(rows),
+        }
+        if not rows:
+            metrics["skipped"] = "every group had zero reward variance; nothing to learn from this batch"
+        if self.step == 1 and drift and max(drift) > opts.drift_tolerance:
+            metrics["drift_warning"] = (
+                f"sampled logprobs differ from the trainer's recompute by up to {max(drift):.3g} "
+                f"(> {opts.drift_tolerance}); the rollouts may come from another model, dtype or tokenization"
+            )
+        self.history.append(metrics)
+        return metrics

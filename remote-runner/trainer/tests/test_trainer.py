@@ -1,0 +1,155 @@
+"""The trainer on a tiny real model: masking/alignment, aggregation, resume, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from agentrl_trainer.checkpoint import export_merged, resume, save_checkpoint
+from agentrl_trainer.models import LoraSettings, Policy, load_policy
+from agentrl_trainer.options import TrainOptions
+from agentrl_trainer.sampling import Row, generate
+from agentrl_trainer.trainer import StepConflict, Trainer
+
+
+def fresh(tiny_model_dir: Path, **opts: Any) -> Trainer:
+    torch.manual_seed(0)
+    pol = load_policy(str(tiny_model_dir), LoraSettings(rank=4, alpha=8), device="cpu")
+    return Trainer(pol, TrainOptions(**opts))
+
+
+def manual_logprobs(pol: Policy, prompt: list[int], completion: list[int]) -> list[float]:
+    """log p(completion[j] | prompt + completion[:j]) computed one position at a time."""
+    out = []
+    with torch.no_grad():
+        for j, tok in enumerate(completion):
+            ids = torch.tensor([prompt + completion[:j]])
+            logits = pol.model(input_ids=ids).logits[0, -1].float()
+            out.append(float(torch.log_softmax(logits, -1)[tok]))
+    return out
+
+
+def sampled_batch(pol: Policy, rewards: list[float], max_tokens: int = 6) -> list[dict[str, Any]]:
+    prompt = [1, 2, 3, 4, 5]
+    rows = [Row(prompt, max_tokens, 1.0, 1.0, seed=i) for i in range(len(rewards))]
+    with pol.lock:
+        generate(pol, rows)
+    return [
+        {"trajectory_id": f"t{i}", "group_id": "g", "sample_index": i, "reward": r,
+         "segments": [{"prompt_token_ids": prompt, "completion_token_ids": row.tokens, "logprobs": row.logprobs}]}
+        for i, (r, row) in enumerate(zip(rewards, rows))
+    ]
+
+
+def test_sampled_logprobs_match_the_trainers_recompute(tiny_model_dir: Path) -> None:
+    tr = fresh(tiny_model_dir)
+    batch = sampled_batch(tr.policy, [1.0, 0.0, 0.0, 1.0])
+    seg = batch[0]["segments"][0]
+    manual = manual_logprobs(tr.policy, seg["prompt_token_ids"], seg["completion_token_ids"])
+    assert seg["logprobs"] == pytest.approx(manual, abs=1e-4)
+    m = tr.train_step(batch)
+    assert m["logprob_drift_max"] < 1e-3 and "drift_warning" not in m
+    assert m["updated"] and m["grad_norm"] > 0
+
+
+def test_drift_is_reported_when_logprobs_are_off(tiny_model_dir: Path) -> None:
+    tr = fresh(tiny_model_dir)
+    batch = sampled_batch(tr.policy, [1.0, 0.0])
+    batch[1]["segments"][0]["logprobs"][2] -= 0.5
+    m = tr.train_step(batch)
+    assert m["logprob_drift_max"] == pytest.approx(0.5, abs=1e-3)
+    assert "drift_warning" in m
+
+
+def test_only_completion_tokens_count_and_aggregation(tiny_model_dir: Path) -> None:
+    # old = recompute makes every ratio 1, so the policy loss is -sum(weight * A) over tokens.
+    tr = fresh(tiny_model_dir, old_logprobs="recompute")
+    seg = lambda n: [{"prompt_token_ids": [1, 2, 3, 4, 5, 6, 7], "completion_token_ids": list(range(10, 10 + n))}]  # noqa: E731
+    batch = [{"group_id": "g", "reward": 1.0, "segments": seg(3)}, {"group_id": "g", "reward": 0.0, "segments": seg(1)}]
+    a = 0.7071061  # grpo with rewards [1, 0]: +-0.5 / 0.7071
+    m = tr.train_step(batch, {"loss_agg": "token"})
+    assert m["completion_tokens"] == 4  # the 7 prompt tokens of each row are not in the loss
+    assert m["pg_loss"] == pytest.approx(-(3 * 0.25 * a - 1 * 0.25 * a), abs=1e-5)
+    tr2 = fresh(tiny_model_dir, old_logprobs="recompute")
+    m2 = tr2.train_step(batch, {"loss_agg": "sequence"})
+    assert m2["pg_loss"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_zero_variance_groups_are_dropped_and_counted(tiny_model_dir: Path) -> None:
+    tr = fresh(tiny_model_dir)
+    batch = sampled_batch(tr.policy, [1.0, 1.0])
+    m = tr.train_step(batch)
+    assert m["zero_variance_groups"] == 1 and m["trained_trajectories"] == 0
+    assert not m["updated"] and "zero reward variance" in m["skipped"]
+
+
+def test_kl_is_zero_before_the_first_update_then_positive(tiny_model_dir: Path) -> None:
+    tr = fresh(tiny_model_dir, kl_beta=0.1, lr=5e-2)
+    batch = sampled_batch(tr.policy, [1.0, 0.0, 0.0, 0.0])
+    m1 = tr.train_step(batch)
+    assert m1["kl"] == pytest.approx(0.0, abs=1e-7)  # LoRA B starts at zero: policy == reference
+    m2 = tr.train_step(batch)
+    assert m2["kl"] > 0
+
+
+def test_step_numbers_must_follow(tiny_model_dir: Path) -> None:
+    tr = fresh(tiny_model_dir)
+    with pytest.raises(StepConflict, match="send step 1"):
+        tr.train_step(sampled_batch(tr.policy, [1.0, 0.0]), step=3)
+
+
+def test_resume_continues_step_optimizer_and_metrics(tiny_model_dir: Path, tmp_path: Path) -> None:
+    opts = {"lr": 1e-2}
+    a = fresh(tiny_model_dir, **opts)
+    b1 = sampled_batch(a.policy, [1.0, 0.0, 0.5, 0.0])
+    b2 = sampled_batch(a.policy, [0.0, 1.0, 1.0, 0.0])
+    a.train_step(b1)
+    save_checkpoint(a, tmp_path / "ck")
+    assert (tmp_path / "ck" / "adapter" / "adapter_model.safetensors").is_file()
+    m2 = a.train_step(b2)
+
+    b = fresh(tiny_model_dir, **opts)
+    resume(b, tmp_path / "ck")
+    assert b.step == 1 and len(b.history) == 1
+    state = b.optimizer.state_dict()["state"]
+    assert state and all(int(s["step"]) == 1 for s in state.values())  # Adam moments came back
+    m2b = b.train_step(b2)
+    assert m2b["step"] == 2 and len(b.history) == 2
+    assert m2b["loss"] == pytest.approx(m2["loss"], abs=1e-5)
+    wa = {k: v for k, v in a.policy.model.named_parameters() if "lora_" in k}
+    wb = dict(b.policy.model.named_parameters())
+    assert all(torch.allclose(v, wb[k], atol=1e-6) for k, v in wa.items())
+
+    c = fresh(tiny_model_dir, **opts)  # without resume the second update lands elsewhere
+    c.train_step(b2)
+    wc = dict(c.policy.model.named_parameters())
+    assert not all(torch.allclose(v, wc[k], atol=1e-6) for k, v in wa.items())
+
+
+def test_export_merged_loads_in_plain_transformers(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from transformers import AutoModelForCausalLM
+
+    tr = fresh(tiny_model_dir, lr=5e-2)
+    tr.train_step(sampled_batch(tr.policy, [1.0, 0.0, 0.0]))
+    out = export_merged(tr, tmp_path / "export")
+    plain = AutoModelForCausalLM.from_pretrained(str(out))
+    ids = torch.tensor([[1, 2, 3, 4, 5, 6]])
+    with torch.no_grad():
+        want = tr.policy.model(input_ids=ids).logits
+        got = plain(input_ids=ids).logits
+        base = AutoModelForCausalLM.from_pretrained(str(tiny_model_dir))(input_ids=ids).logits
+    assert torch.allclose(want, got, atol=1e-4)
+    assert not torch.allclose(base, got, atol=1e-4)  # the update is in the exported weights
+
+
+def test_full_finetuning_updates_all_weights(tiny_model_dir: Path) -> None:
+    pol = load_policy(str(tiny_model_dir), None, device="cpu")
+    tr = Trainer(pol, TrainOptions(lr=1e-3))
+    before = pol.model.model.layers[0].mlp.up_proj.weight.detach().clone()
+    tr.train_step(sampled_batch(pol, [1.0, 0.0]))
+    assert not torch.equal(before, pol.model.model.layers[0].mlp.up_proj.weight)
+    with pytest.raises(ValueError, match="train with LoRA"):
+        tr.train_step(sampled_batch(pol, [1.0, 0.0]), {"kl_beta": 0.1})
