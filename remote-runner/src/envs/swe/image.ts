@@ -105,7 +105,7 @@ async function doPrepare(inst: SweInstance, opts: RepoOptions & { progress?: Pro
     image = await ensureEnvImage(ctx, { progress: opts.progress });
   } catch (err) {
     const msg = (err as Error).message;
-    const install = msg.includes(INSTALL_MARKER) || /install/.test(msg);
+    const install = msg.includes(INSTALL_MARKER);
     throw new SweTaskError(
       install ? "install_failed" : "repo_unavailable",
       install
