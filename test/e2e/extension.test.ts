@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
 import type { Browser, FrameLocator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, repoRoot, runCommand, screenshotPath, startCodeServer, type CodeServer } from "./code-server";
@@ -35,6 +36,8 @@ beforeAll(async () => {
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing. Fix: run \`npm run package\` first (npm run test:e2e does both).`);
   workspace = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-ws-"));
   fs.cpSync(path.join(repoRoot, "examples/calculator"), path.join(workspace, "calculator"), { recursive: true });
+  // A dataset with mistakes, for the diagnostics check: line 2 repeats an id, line 3 is not JSON.
+  fs.writeFileSync(path.join(workspace, "calculator", "tasks-draft.jsonl"), ['{"id":"d-1","prompt":"1+1?"}', '{"id":"d-1","prompt":"2+2?"}', '{"id":"d-3","prompt":'].join("\n") + "\n");
   server = await startCodeServer({
     vsix,
     workspace,
@@ -158,5 +161,56 @@ describe("AgentRL Studio in VS Code", () => {
     expect(rows).toHaveLength(4);
     for (const r of rows) expect(r).toMatch(/1\.000\s*0\.800\s*-0\.200/);
     await page.screenshot({ path: screenshotPath("07-score-changes-light") });
+  });
+
+  it("shows tasks.jsonl schema problems as diagnostics at the offending lines", async () => {
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input").fill("tasks-draft.jsonl");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "tasks-draft.jsonl" }).first().click();
+    await runCommand(page, "View: Focus Problems");
+    const problems = page.locator(".markers-panel");
+    await expect.poll(async () => (await problems.textContent()) ?? "", { timeout: 20_000 }).toContain('Duplicate task id "d-1" (first on line 1)');
+    const text = (await problems.textContent()) ?? "";
+    expect(text).toMatch(/Line 3 is not valid JSON/);
+    expect(text).toMatch(/\[Ln 2, Col \d+\]/);
+    expect(text).toMatch(/\[Ln 3, Col 1\]/);
+    await page.screenshot({ path: screenshotPath("08-diagnostics-light") });
+  });
+
+  it("connects a remote runner by URL and token, refusing a wrong token", async () => {
+    const token = "remote-token-0123456789abcdef";
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-remote-"));
+    const remote: ChildProcess = spawn(process.execPath, [path.join(repoRoot, "remote-runner/dist/cli.js"), "serve", "--host", "127.0.0.1", "--port", "0", "--quiet"], { env: { ...process.env, AGENTRL_HOME: home, AGENTRL_TOKEN: token }, stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        remote.stdout!.on("data", (d) => {
+          out += String(d);
+          const m = /"url":"([^"]+)"/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        remote.once("exit", (c) => reject(new Error(`remote runner exited with ${c}`)));
+      });
+      const connect = async (tok: string): Promise<void> => {
+        await runCommand(page, "AgentRL: Connect Runner");
+        const input = page.locator(".quick-input-widget input");
+        for (const value of [url, tok, "gpu-box"]) {
+          await input.fill(value);
+          await page.keyboard.press("Enter");
+        }
+      };
+      await connect("wrong-token-0123456789abcdef");
+      await page.locator(".notifications-toasts", { hasText: "wrong bearer token" }).waitFor({ timeout: 20_000 });
+      await connect(token);
+      const row = page.locator(".pane-body .monaco-list-row", { hasText: "gpu-box" });
+      await expect.poll(async () => (await row.textContent()) ?? "", { timeout: 20_000 }).toContain(`${url} · active`);
+      // The token went to SecretStorage, not to settings.
+      const settings = fs.readFileSync(path.join(server.userDataDir, "User", "settings.json"), "utf8");
+      expect(settings).toContain(url);
+      expect(settings).not.toContain(token);
+      await page.screenshot({ path: screenshotPath("09-remote-runner-light") });
+    } finally {
+      remote.kill("SIGTERM");
+    }
   });
 });
