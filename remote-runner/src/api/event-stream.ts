@@ -134,10 +134,11 @@ export class EventStream {
     this.pump(sub);
   }
 
-  private sendFrame(sub: Subscriber, frame: StreamFrame, seq: number | null, text?: string): void {
-    const data = text ?? JSON.stringify(frame);
+  private sendFrame(sub: Subscriber, frame: StreamFrame, seq: number | null, encoded?: Buffer): void {
+    const data = encoded ?? Buffer.from(JSON.stringify(frame));
     if (seq !== null) sub.cursor = seq;
-    sub.ws.send(data, (err) => {
+    // A Buffer sent as a text frame: one UTF-8 encoding per event, shared by every client.
+    sub.ws.send(data, { binary: false }, (err) => {
       if (err) return;
       if (seq !== null && seq > sub.flushed) sub.flushed = seq;
       sub.lastProgress = Date.now();
@@ -171,7 +172,7 @@ export class EventStream {
   }
 
   private onLive(e: StreamEvent): void {
-    let text: string | undefined;
+    let encoded: Buffer | undefined;
     for (const sub of this.subs) {
       if (sub.mode !== "live" || sub.closing) continue;
       if (sub.runId !== undefined && e.runId !== sub.runId) continue;
@@ -181,8 +182,8 @@ export class EventStream {
         sub.mode = "catchup";
         continue;
       }
-      text ??= JSON.stringify({ kind: "event", event: e } satisfies StreamFrame);
-      this.sendFrame(sub, { kind: "event", event: e }, e.seq, text);
+      encoded ??= Buffer.from(JSON.stringify({ kind: "event", event: e } satisfies StreamFrame));
+      this.sendFrame(sub, { kind: "event", event: e }, e.seq, encoded);
     }
   }
 

@@ -3,6 +3,7 @@ import { runRolloutBench } from "../../../bench/rollout.js";
 import { runGuiBench } from "../../../bench/gui.js";
 import { runSandboxBench } from "../../../bench/sandbox.js";
 import { registerSweBench } from "../../../bench/swe-command.js";
+import { registerApiBenchCommands } from "./bench-api-command.js";
 
 /** `agentrl bench <what>`: benchmarks (not tests) that print figures beside their baselines. */
 export function registerBenchCommand(program: Command): Command {
@@ -55,6 +56,7 @@ export function registerBenchCommand(program: Command): Command {
       console.log(`desktop ready p50: ${r.desktop_ready_ms.p50} ms from the warm pool, ${r.desktop_ready_cold_ms.p50} ms cold; app window ${r.app_ready_ms.p50} ms`);
       console.log(`action + screenshot p50: ${r.action_screenshot_ms.p50} ms (p95 ${r.action_screenshot_ms.p95}) vs docker exec ${r.baseline_exec_action_screenshot_ms.p50} ms: ${r.ratios.action_screenshot_vs_docker_exec}x`);
     });
+  registerApiBenchCommands(bench);
   registerSweBench(bench);
   return bench;
 }
