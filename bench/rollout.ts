@@ -19,6 +19,8 @@ export interface RolloutLevel {
   episodes: number;
   steps: number;
   errors: number;
+  /** Tool calls that came back as errors (timeouts, invalid arguments): the agent's view, not run errors. */
+  observation_errors: number;
   mean_reward: number | null;
   wall_s: number;
   episodes_per_s: number;
@@ -63,12 +65,14 @@ function level(store: Store, runId: string, concurrency: number, wallMs: number)
     }
   }
   const steps = trajectories.reduce((s, t) => s + t.turns.length, 0);
+  const observationErrors = trajectories.reduce((s, t) => s + t.turns.reduce((n, turn) => n + turn.observations.filter((o) => o.error).length, 0), 0);
   const rewards = trajectories.map((t) => t.reward.total).filter((x): x is number => x !== null);
   return {
     concurrency,
     episodes: trajectories.length,
     steps,
     errors: trajectories.filter((t) => t.error || t.reward.errors.length).length,
+    observation_errors: observationErrors,
     mean_reward: rewards.length ? Math.round((rewards.reduce((a, b) => a + b, 0) / rewards.length) * 1000) / 1000 : null,
     wall_s: Math.round(wallMs) / 1000,
     episodes_per_s: Math.round((trajectories.length / (wallMs / 1000)) * 100) / 100,

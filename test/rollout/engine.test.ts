@@ -125,6 +125,26 @@ describe("tools and limits", () => {
     expect(t?.reward.total).toBe(5);
   });
 
+  it("waiting for a slow container does not count against a tool's time limit", async () => {
+    const script = JSON.stringify({ task_id: "*", turns: [{ tool_calls: [{ name: "bash", arguments: { command: "echo ready" } }] }, { content: "done" }] }) + "\n";
+    const dir = toolEnv({ tasks: '{"id":"a","prompt":"go"}\n', script });
+    // A container that takes longer to come up than the step limit (1.5 s, plus the 2 s runner-side grace): a loaded Docker host.
+    const slow = {
+      acquire: async (spec: Parameters<typeof h.pool.acquire>[0]) => {
+        const sb = await h.pool.acquire(spec);
+        await new Promise((r) => setTimeout(r, 4000));
+        return sb;
+      },
+      release: (sb: Parameters<typeof h.pool.release>[0]) => h.pool.release(sb),
+    };
+    const r = await rollout(h, dir, { policy: { spec: `scripted:${path.join(dir, "s.jsonl")}` } }, { sandboxes: slow });
+    const obs = r.trajectories[0]?.turns[0]?.observations[0];
+    expect(obs?.error).toBeUndefined();
+    expect(obs?.content).toBe("ready");
+    expect(obs?.sandboxMs).toBeGreaterThan(3900);
+    expect(r.trajectories[0]?.timings.sandboxAcquireMs).toBeGreaterThan(3900);
+  });
+
   it("max turns ends an episode, and so does the episode time limit", async () => {
     const loop = JSON.stringify({ task_id: "*", turns: Array.from({ length: 9 }, (_, i) => ({ tool_calls: [{ name: "bash", arguments: { command: `sleep 0.4; echo ${i}` } }] })) }) + "\n";
     let dir = toolEnv({ tasks: '{"id":"a","prompt":"go"}\n', script: loop });

@@ -37,16 +37,26 @@ export class EpisodeSandbox implements SandboxHandle {
     return this.created?.id ?? null;
   }
 
+  private acquireStarted: number | null = null;
+
+  /** Time spent waiting for the container so far, including a wait still in progress (not charged to a tool's time limit). */
+  acquireElapsed(): number {
+    return this.acquireMs + (this.acquireStarted !== null ? performance.now() - this.acquireStarted : 0);
+  }
+
   private get(): Promise<Sandbox> {
     if (!this.sandbox) {
       const t0 = performance.now();
+      this.acquireStarted = t0;
       this.sandbox = this.acquire().then(
         (sb) => {
+          this.acquireStarted = null;
           this.acquireMs += performance.now() - t0;
           this.created = sb;
           return sb;
         },
         (err: unknown) => {
+          this.acquireStarted = null;
           throw this.fail(err);
         },
       );

@@ -49,12 +49,28 @@ function fromToolOutput(out: ToolOutput): ToolOutcome {
 
 class TimeoutError extends Error {}
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Races `p` against a time limit that does not count `excluded()` (time spent waiting for the
+ * sandbox container, which is infrastructure, not the tool): when the timer fires it is re-armed
+ * for the excluded time that accrued meanwhile.
+ */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string, excluded: () => number = () => 0): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  const start = excluded();
+  let granted = 0;
   return Promise.race([
     p,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`${what} did not finish within ${ms} ms`)), ms);
+      const arm = (delay: number): void => {
+        timer = setTimeout(() => {
+          const owed = excluded() - start - granted;
+          if (owed > 1) {
+            granted += owed;
+            arm(owed);
+          } else reject(new TimeoutError(`${what} did not finish within ${ms} ms`));
+        }, delay);
+      };
+      arm(ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }
@@ -146,13 +162,16 @@ export class Toolset {
     const sandboxBefore = sandboxTime();
     try {
       // The runner-side time limit is a little longer than the sandbox's own, so a command's timeout is reported by the sandbox.
-      const out = await withTimeout(entry.execute(args as Record<string, unknown>, { sandbox: ctx.sandbox, timeoutMs, turn: ctx.turn, signal: ctx.signal }), timeoutMs + 2000, `tool "${raw.name}"`);
+      const sb = ctx.sandbox as { acquireElapsed?: () => number };
+      const waited = (): number => (sb.acquireElapsed ? sb.acquireElapsed() : 0);
+      const out = await withTimeout(entry.execute(args as Record<string, unknown>, { sandbox: ctx.sandbox, timeoutMs, turn: ctx.turn, signal: ctx.signal }), timeoutMs + 2000, `tool "${raw.name}"`, waited);
       const sandboxMs = sandboxTime() - sandboxBefore;
       return { ...obs(out.output, { exitCode: out.exitCode, sandboxMs }), done: Boolean(out.done), answer: out.answer, recordOnly: out.recordOnly };
     } catch (err) {
       if (err instanceof InfraFailure) throw err;
-      if (err instanceof TimeoutError) return obs(`Error: ${err.message}.`, { error: "timeout" });
-      return obs(`Error: tool "${raw.name}" failed: ${(err as Error)?.message ?? String(err)}`, { error: "tool_error" });
+      const sandboxMs = sandboxTime() - sandboxBefore;
+      if (err instanceof TimeoutError) return obs(`Error: ${err.message}.`, { error: "timeout", sandboxMs });
+      return obs(`Error: tool "${raw.name}" failed: ${(err as Error)?.message ?? String(err)}`, { error: "tool_error", sandboxMs });
     }
   }
 }
