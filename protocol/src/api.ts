@@ -121,3 +121,41 @@ export const EventPageQuery = Type.Object(
 );
 export const EventPage = Type.Object({ items: Type.Array(RunEvent) });
 export type EventPage = Static<typeof EventPage>;
+
+/** Body of `POST /v1/runs/{id}/rescore`: re-run rewards (from a newly uploaded bundle, or the run's own) over a stored run. */
+export const RescoreRequest = Type.Object(
+  {
+    env: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$", description: "uploaded bundle with the changed rewards; default: the run's own environment" })),
+    save: Type.Optional(Type.Boolean({ description: "store the new rewards and advantages (default: only report them)" })),
+  },
+  { additionalProperties: false },
+);
+export type RescoreRequest = Static<typeof RescoreRequest>;
+
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
+export const RescoreReport = Type.Object({
+  runId: Type.String(),
+  envHash: Type.String(),
+  trajectories: Type.Integer(),
+  rescored: Type.Integer(),
+  changed: Type.Integer(),
+  meanBefore: NullableNumber,
+  meanAfter: NullableNumber,
+  saved: Type.Boolean(),
+  rows: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      taskId: Type.String(),
+      groupId: Type.String(),
+      before: NullableNumber,
+      after: NullableNumber,
+      componentsBefore: Type.Record(Type.String(), Type.Number()),
+      componentsAfter: Type.Record(Type.String(), Type.Number()),
+      advantageBefore: NullableNumber,
+      advantageAfter: NullableNumber,
+      errors: Type.Array(Type.String()),
+      skipped: Type.Optional(Type.String()),
+    }),
+  ),
+});
+export type RescoreReport = Static<typeof RescoreReport>;

@@ -1,9 +1,13 @@
 import type { LimiterStats } from "../../remote-runner/src/api/fair-limiter.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Run, RunEvent, TrajectoryPage } from "@agentrl/protocol";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { RescoreReport, Run, RunEvent, TrajectoryPage } from "@agentrl/protocol";
+import { bundleEnv } from "../../remote-runner/src/envs/bundle.js";
 import { RunnerError, type RunnerClient } from "../../remote-runner/src/api/client.js";
 import type { Runner } from "../../remote-runner/src/api/runner-server.js";
-import { startTestRunner, uploadCalculator } from "./runner-fixture.js";
+import { CALCULATOR, startTestRunner, uploadCalculator } from "./runner-fixture.js";
 
 let runner: Runner;
 let client: RunnerClient;
@@ -155,6 +159,28 @@ describe("runs", () => {
     expect((JSON.parse(lines[0] as string) as { runId: string }).runId).toBe(run.id);
     const blob = await fetch(`${runner.url}/v1/blobs/${"a".repeat(64)}`, { headers: { Authorization: `Bearer ${runner.token.token}` } });
     expect(blob.status).toBe(404);
+  });
+
+  it("rescores an ended run with a changed reward uploaded as a new bundle", async () => {
+    const run = await client.createRun({ env, policy: scripted, tasks: 3, group: 2, concurrency: 3 });
+    await waitForEnd(run.id);
+    const same = await client.json<RescoreReport>("POST", `/v1/runs/${run.id}/rescore`, {});
+    expect(same).toMatchObject({ trajectories: 6, rescored: 6, changed: 0, saved: false });
+    // A stricter format reward: "correct" now weighs 0 (a metric only), so every total drops by 0.7.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "calc-changed-"));
+    fs.cpSync(CALCULATOR, dir, { recursive: true });
+    const envTs = path.join(dir, "env.ts");
+    fs.writeFileSync(envTs, fs.readFileSync(envTs, "utf8").replace('exactMatch({ name: "correct", weight: 0.7 })', 'exactMatch({ name: "correct", weight: 0 })'));
+    const changedEnv = (await client.uploadEnv((await bundleEnv(dir)).tarGz)).sha256;
+    expect(changedEnv).not.toBe(env);
+    const changed = await client.json<RescoreReport>("POST", `/v1/runs/${run.id}/rescore`, { env: changedEnv, save: true });
+    expect(changed).toMatchObject({ rescored: 6, changed: 6, saved: true });
+    expect(changed.meanBefore).toBeCloseTo(1);
+    expect(changed.meanAfter).toBeCloseTo(0.3);
+    const stored = await client.json<TrajectoryPage>("GET", `/v1/runs/${run.id}/trajectories`);
+    expect(stored.items.every((t) => Math.abs((t.reward ?? 0) - 0.3) < 1e-9)).toBe(true);
+    await expect(client.json("POST", `/v1/runs/${run.id}/rescore`, { env: "f".repeat(64) })).rejects.toMatchObject({ status: 404 });
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("pauses, resumes and cancels a run; actions on an ended run are 409", async () => {

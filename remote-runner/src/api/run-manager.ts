@@ -1,9 +1,11 @@
 import path from "node:path";
-import type { CreateRunRequest, PolicyConfig, Run, RunConfig } from "@agentrl/protocol";
+import type { CreateRunRequest, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig } from "@agentrl/protocol";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { EnvLoadError } from "../envs/errors.js";
 import { createPolicy } from "../policy/create.js";
 import type { Policy } from "../policy/types.js";
+import { rescoreRun } from "../rewards/rescore.js";
+import { resolveEnvImage } from "../rollout/image.js";
 import { resumeRun, selectTasks, startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
 import { SandboxPool } from "../sandbox/pool.js";
 import type { SandboxProvider } from "../sandbox/types.js";
@@ -87,6 +89,33 @@ export class RunManager {
     h.cancel();
     this.deps.limiter.dropWaiters(id, `run ${id} was cancelled`);
     return this.deps.store.getRun(id) as Run;
+  }
+
+  /**
+   * Re-runs the rewards of a stored run: with a newly uploaded bundle's rewards, or the run's own.
+   * Refused while the run is active, when its trajectories are still changing.
+   */
+  async rescore(id: string, req: RescoreRequest): Promise<RescoreReport> {
+    const run = this.deps.store.getRun(id);
+    if (!run) throw new ApiError(404, "run_not_found", `No run ${JSON.stringify(id)}. Fix: list runs with GET /v1/runs.`);
+    if (this.active.has(id)) throw new ApiError(409, "run_active", `Run ${id} is ${run.status}; rescore it once it has ended (or cancel it first).`);
+    const dir = req.env ? this.deps.envs.folderOf(req.env) : run.config.envDir;
+    if (!dir) throw new ApiError(404, "environment_not_found", `No uploaded environment ${req.env}. Fix: upload the changed bundle with POST /v1/environments first.`, "body.env");
+    let env: LoadedEnvironment;
+    try {
+      env = await loadEnvironment(dir);
+    } catch (err) {
+      if (err instanceof EnvLoadError) throw new ApiError(400, "invalid_environment", err.message, "body.env");
+      throw err;
+    }
+    const image = await resolveEnvImage(env, this.deps.log);
+    // Only rewards that touch a sandbox get one, so no warm containers.
+    const pool = new SandboxPool(this.deps.provider, { warm: 0 });
+    try {
+      return await rescoreRun(this.deps.store, id, { env, sandboxes: pool, image, save: req.save ?? false });
+    } finally {
+      await pool.close();
+    }
   }
 
   isActive(id: string): boolean {

@@ -1,4 +1,4 @@
-import { CreateRunRequest, Run, RunList } from "@agentrl/protocol";
+import { CreateRunRequest, RescoreReport, RescoreRequest, Run, RunList } from "@agentrl/protocol";
 import type { Store } from "../../store/store.js";
 import { ApiError } from "../errors.js";
 import type { RunManager } from "../run-manager.js";
@@ -54,5 +54,16 @@ export function runRoutes(store: Store, runs: RunManager): Route[] {
     action("pause", "Pause a run: episodes in flight finish, no new ones start"),
     action("resume", "Resume a paused run"),
     action("cancel", "Cancel a run: episodes in flight stop, finished trajectories stay"),
+    {
+      method: "POST",
+      path: "/v1/runs/{id}/rescore",
+      summary: "Re-run (changed) rewards over an ended run: scores and advantages before and after; `save` stores them",
+      tag: "runs",
+      auth: true,
+      body: RescoreRequest,
+      response: RescoreReport,
+      errors: [404, 409],
+      handler: ({ params, body }) => runs.rescore(params.id as string, body as RescoreRequest),
+    },
   ];
 }
