@@ -39,6 +39,7 @@ async function agentrl(args: string[], token = TOKEN): Promise<{ code: number; s
 
 describe("CLI clients of the runner API", () => {
   it("remote rollout bundles, uploads, runs and follows; runs lists it; logs prints its events", async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/); // loopback unless --host says otherwise
     const r = await agentrl(["remote", "rollout", CALCULATOR, "--runner", server.url, "--policy", "scripted:reference.jsonl", "--tasks", "3", "--group", "2", "--concurrency", "3", "--json"]);
     expect(r.stderr).toMatch(/uploaded calculator \(\d+ files/);
     expect(r.code).toBe(0);
