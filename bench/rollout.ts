@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import type { RunConfig, Trajectory } from "@agentrl/protocol";
 import { loadEnvironment } from "../remote-runner/src/envs/load.js";
+import { startRun } from "../remote-runner/src/rollout/engine.js";
 import { runLocally } from "../remote-runner/src/rollout/local.js";
 import { resolveEnvImage } from "../remote-runner/src/rollout/image.js";
 import { openStore, type Store } from "../remote-runner/src/store/store.js";
@@ -35,7 +36,8 @@ export interface RolloutLevel {
 export interface RolloutBenchResult {
   env: string;
   levels: RolloutLevel[];
-  engine_only: RolloutLevel;
+  /** Runner-side tool, no sandbox: the engine's own ceiling (policy, tools, rewards in workers, store, events). */
+  engine_only: RolloutLevel & { cpu_ms_per_episode: number };
   store: { trajectories: number; writes_per_s: number; writes_per_cpu_s: number; bytes_per_trajectory: number; target_writes_per_s: number; ok: boolean };
   machine: { cpus: number; node: string; load_avg_1m: number };
 }
@@ -175,9 +177,16 @@ export async function runRolloutBench(opts: { concurrency?: number[]; episodes?:
     const eoEnv = await loadEnvironment(eoDir, { git: false });
     const eoConfig: RunConfig = { envDir: eoDir, policy: { spec: `scripted:${path.join(eoDir, "reference.jsonl")}` }, group: 4, concurrency: 32, kind: "rollout", name: "bench engine-only" };
     log("engine only (runner-side tool, no sandbox): 1600 episodes at concurrency 32…");
-    const eo = await runLocally(store, eoEnv, eoConfig, { image });
-    const engineOnly = level(store, eo.runId, 32, eo.wallMs);
-    log(`  ${engineOnly.episodes_per_s} episodes/s, ${engineOnly.steps_per_s} steps/s`);
+    // No Docker at all: a sandbox source that fails if the env ever asks for a container.
+    const noSandbox = { acquire: () => Promise.reject(new Error("the engine-only env must not use a sandbox")), release: async () => {} };
+    const eoCpu0 = process.cpuUsage();
+    const eoStart = performance.now();
+    const eoHandle = startRun(store, eoConfig, { sandboxes: noSandbox, env: eoEnv, image: "none" });
+    await eoHandle.done;
+    const eoWall = performance.now() - eoStart;
+    const eoCpu = process.cpuUsage(eoCpu0);
+    const engineOnly = { ...level(store, eoHandle.runId, 32, eoWall), cpu_ms_per_episode: Math.round(((eoCpu.user + eoCpu.system) / 1000 / 1600) * 100) / 100 };
+    log(`  ${engineOnly.episodes_per_s} episodes/s, ${engineOnly.steps_per_s} steps/s, ${engineOnly.cpu_ms_per_episode} ms CPU per episode`);
 
     const n = opts.storeWrites ?? 5000;
     const sample = Array.from({ length: n }, (_, i) => sampleTrajectory(i));

@@ -131,6 +131,8 @@ export const Trajectory = Type.Object(
     advantage: Type.Union([Type.Number(), Type.Null()]),
     componentAdvantages: Type.Optional(Type.Record(Type.String(), Type.Number())),
     error: Type.Optional(TrajectoryError),
+    /** Files the episode produced, kept as blobs (an SWE patch, a test report, screenshots). */
+    artifacts: Type.Optional(Type.Record(Type.String(), BlobRef)),
     /** Attempts thrown away because the sandbox infrastructure failed (container died, daemon error). */
     infraRetries: Type.Integer(),
     infraErrors: Type.Array(Type.String()),

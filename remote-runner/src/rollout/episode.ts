@@ -4,6 +4,7 @@ import type { LoadedEnvironment } from "../envs/load.js";
 import { PolicyError, type Policy } from "../policy/types.js";
 import { scoreEpisode } from "../rewards/score.js";
 import type { RewardWorkerPool } from "../rewards/worker-pool.js";
+import { finishEpisodeWithKind, kindHooksFor } from "../envs/swe/engine-hooks.js";
 import { SandboxError, type Sandbox, type SandboxSpec } from "../sandbox/types.js";
 import type { Store } from "../store/store.js";
 import { EpisodeSandbox, InfraFailure } from "./episode-sandbox.js";
@@ -73,8 +74,11 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
   const t0 = performance.now();
   const deadline = AbortSignal.timeout(info.episodeTimeoutMs);
   const signal = AbortSignal.any([rt.signal, deadline]);
+  // Environment kinds with their own machinery (swe) add tools, pick the task's image and score at the end.
+  const kind = kindHooksFor(env);
+  let sandboxSpec = rt.sandboxSpec;
   const sandbox = new EpisodeSandbox(
-    () => rt.sandboxes.acquire(rt.sandboxSpec),
+    () => rt.sandboxes.acquire(sandboxSpec),
     (sb) => rt.sandboxes.release(sb),
     info.stepTimeoutMs,
   );
@@ -92,13 +96,15 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     let toolset: Toolset;
     try {
       const state = env.def.initState ? env.def.initState(spec.task) : {};
-      toolset = new Toolset(env.def, spec.task, state);
+      if (kind) sandboxSpec = await kind.sandboxSpec(spec.task, rt.sandboxSpec);
+      toolset = new Toolset(env.def, spec.task, state, kind?.tools ?? []);
       toolsetSpecs = toolset.specs;
       prompt = openingMessages(env, spec.task);
       if (spec.task.files) for (const [p, content] of Object.entries(spec.task.files)) await sandbox.writeFile(p, content);
       if (env.def.setup) await env.def.setup({ task: spec.task, state, sandbox });
     } catch (err) {
       if (err instanceof InfraFailure) throw err;
+      if (err instanceof SandboxError) throw new InfraFailure(err.message, { cause: err });
       throw Object.assign(new Error(`environment setup failed: ${(err as Error)?.message ?? String(err)}`), { envSetup: true });
     }
     for (let turnNo = 0; turnNo < rt.maxTurns; turnNo++) {
@@ -169,6 +175,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     }
     const lastAssistant = [...turns].reverse().find((t) => t.assistant.content.trim() !== "")?.assistant.content ?? "";
     let reward: Trajectory["reward"] = { total: null, components: {}, weights: {}, errors: [], durationMs: 0 };
+    let artifacts: Trajectory["artifacts"];
     if (status === "finished") {
       reward = await scoreEpisode({
         rewards: env.def.rewards,
@@ -186,6 +193,11 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
         defaultTimeoutMs: info.rewardTimeoutMs,
       });
       if (sandbox.infraError) throw sandbox.infraError;
+      if (kind) {
+        const finished = await finishEpisodeWithKind(kind, { task: spec.task, turns, sandbox, labels: rt.sandboxSpec.labels, putBlob: (data, mime) => store.putBlob(data, mime) }, reward);
+        reward = finished.reward;
+        artifacts = finished.artifacts;
+      }
     }
     const totalMs = performance.now() - t0;
     const trajectory: Trajectory = {
@@ -204,10 +216,11 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       reward,
       advantage: null,
       ...(error ? { error } : {}),
+      ...(artifacts && Object.keys(artifacts).length ? { artifacts } : {}),
       infraRetries: attemptNo,
       infraErrors,
       provenance: env.provenance,
-      sandboxImage: rt.sandboxSpec.image,
+      sandboxImage: sandboxSpec.image,
       startedAt,
       finishedAt: Date.now(),
       timings: { totalMs, policyMs, sandboxMs: sandbox.sandboxMs, toolMs, rewardMs: reward.durationMs, sandboxAcquireMs: sandbox.acquireMs },
@@ -215,6 +228,8 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     return { trajectory };
   } catch (err) {
     if (err instanceof InfraFailure || err instanceof EpisodeCancelled) throw err;
+    // A sandbox failure outside the episode's own container (a kind scoring in a fresh one) is infrastructure too.
+    if (err instanceof SandboxError) throw new InfraFailure(err.message, { cause: err });
     if ((err as { envSetup?: boolean }).envSetup) {
       const totalMs = performance.now() - t0;
       return {
@@ -237,7 +252,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
           infraRetries: attemptNo,
           infraErrors,
           provenance: env.provenance,
-          sandboxImage: rt.sandboxSpec.image,
+          sandboxImage: sandboxSpec.image,
           startedAt,
           finishedAt: Date.now(),
           timings: { totalMs, policyMs, sandboxMs: sandbox.sandboxMs, toolMs, rewardMs: 0, sandboxAcquireMs: sandbox.acquireMs },

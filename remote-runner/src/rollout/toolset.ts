@@ -82,12 +82,12 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string, excluded: () =>
 export class Toolset {
   private readonly entries = new Map<string, ToolEntry>();
 
-  constructor(env: EnvironmentDefinition, task: Task, state: unknown) {
+  constructor(env: EnvironmentDefinition, task: Task, state: unknown, kindTools: AnyTool[] = []) {
     for (const name of env.builtinTools ?? []) {
       const b = BUILTIN_TOOLS[name];
       this.entries.set(name, { spec: b.spec, execute: (args, ctx) => b.run(args, ctx.sandbox, ctx.timeoutMs) });
     }
-    for (const t of (env.tools ?? []) as AnyTool[]) {
+    for (const t of [...kindTools, ...((env.tools ?? []) as AnyTool[])]) {
       const spec: ToolSpec = { name: t.name, description: t.description, parameters: t.parameters };
       if ("command" in t && typeof t.command === "function") {
         const command = t.command;
