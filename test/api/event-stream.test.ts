@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STREAM_CLOSE_SLOW_CONSUMER } from "@agentrl/protocol";
 import { startTestServer, type TestServer } from "./fixture.js";
+import { WebSocket } from "ws";
 import { RawStreamClient, StreamClient } from "./stream-client.js";
 
 let s: TestServer;
 const HIGH_WATER = 64 * 1024;
 const HARD_LIMIT = 512 * 1024;
 beforeAll(async () => {
-  s = await startTestServer({ stream: { highWaterBytes: HIGH_WATER, hardLimitBytes: HARD_LIMIT, stallTimeoutMs: 1500, checkIntervalMs: 50, pageSize: 50, closeGraceMs: 20_000 } });
+  s = await startTestServer({ stream: { highWaterBytes: HIGH_WATER, hardLimitBytes: HARD_LIMIT, stallTimeoutMs: 1500, checkIntervalMs: 50, pageSize: 50, closeGraceMs: 20_000, subscribeTimeoutMs: 300, maxClients: 4 } });
   s.store.createRun({ id: "run-a", config: { envDir: "/x", policy: { spec: "noop" }, group: 1, concurrency: 1 }, envName: "e", envHash: "h" });
   s.store.createRun({ id: "run-b", config: { envDir: "/x", policy: { spec: "noop" }, group: 1, concurrency: 1 }, envName: "e", envHash: "h" });
 });
@@ -76,6 +77,23 @@ describe("/v1/events", () => {
     c.ws.send('{"after": "yesterday"}');
     await c.until((x) => x.closed !== null);
     expect(c.closed).toEqual({ code: 4400, reason: "after must be a non-negative integer" });
+  });
+
+  it("closes a client that never subscribes, and refuses clients past the limit", async () => {
+    const silent = new StreamClient(s.wsUrl, s.token);
+    await silent.until((x) => x.closed !== null);
+    expect(silent.closed?.code).toBe(4400);
+    expect(silent.closed?.reason).toMatch(/no subscribe message/);
+    const held = Array.from({ length: 4 }, () => new StreamClient(`${s.wsUrl}?after=0`, s.token));
+    await Promise.all(held.map((c) => c.until((x) => x.isLive())));
+    const status = await new Promise<number>((resolve) => {
+      const extra = new WebSocket(`${s.wsUrl}?after=0`, { headers: { Authorization: `Bearer ${s.token}` } });
+      extra.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      extra.on("open", () => resolve(101));
+      extra.on("error", () => undefined);
+    });
+    expect(status).toBe(503);
+    await Promise.all(held.map((c) => c.close()));
   });
 
   it("drops a stalled client with a resumable marker, keeps its buffer bounded, and the client resumes exactly", async () => {

@@ -23,6 +23,10 @@ export interface EventStreamOptions {
   closeGraceMs: number;
   /** Interval of the stall check and of keep-alive pings. */
   checkIntervalMs: number;
+  /** A client with no `?after=` must send its subscribe message within this time. */
+  subscribeTimeoutMs: number;
+  /** Most clients at once; each may hold up to `hardLimitBytes`, so this bounds the stream's memory. */
+  maxClients: number;
 }
 
 export const DEFAULT_STREAM_OPTIONS: EventStreamOptions = {
@@ -32,6 +36,8 @@ export const DEFAULT_STREAM_OPTIONS: EventStreamOptions = {
   pageSize: 500,
   closeGraceMs: 1000,
   checkIntervalMs: 1000,
+  subscribeTimeoutMs: 10_000,
+  maxClients: 256,
 };
 
 /** Close code of a client dropped for not keeping up; the reason is JSON `{"resumeAfter": seq}`. */
@@ -57,6 +63,7 @@ interface Subscriber {
   /** Last seq whose frame the socket has written out. */
   flushed: number;
   mode: "waiting" | "catchup" | "live";
+  connectedAt: number;
   lastProgress: number;
   pumping: boolean;
   closing: boolean;
@@ -89,7 +96,7 @@ export class EventStream {
    * once; otherwise the client's first message must be a subscribe `{ "after": seq, "runId"?: id }`.
    */
   attach(ws: WebSocket, start: { after?: number; runId?: string }): void {
-    const sub: Subscriber = { ws, runId: start.runId, cursor: 0, flushed: 0, mode: "waiting", lastProgress: Date.now(), pumping: false, closing: false };
+    const sub: Subscriber = { ws, runId: start.runId, cursor: 0, flushed: 0, mode: "waiting", connectedAt: Date.now(), lastProgress: Date.now(), pumping: false, closing: false };
     this.subs.add(sub);
     ws.on("close", () => this.subs.delete(sub));
     ws.on("error", () => this.subs.delete(sub));
@@ -104,6 +111,11 @@ export class EventStream {
       this.begin(sub, parsed.after);
     });
     if (start.after !== undefined) this.begin(sub, start.after);
+  }
+
+  /** False when a new client would pass `maxClients`. */
+  hasRoom(): boolean {
+    return this.subs.size < this.opts.maxClients;
   }
 
   stats(): StreamStats {
@@ -191,6 +203,11 @@ export class EventStream {
     const now = Date.now();
     for (const sub of this.subs) {
       if (sub.closing) continue;
+      if (sub.mode === "waiting" && now - sub.connectedAt > this.opts.subscribeTimeoutMs) {
+        sub.closing = true;
+        sub.ws.close(CLOSE_BAD_SUBSCRIBE, 'no subscribe message; send {"after": SEQ} or connect with ?after=SEQ');
+        continue;
+      }
       const behind = sub.mode === "catchup" && sub.ws.bufferedAmount >= this.opts.highWaterBytes / 2;
       if (behind && now - sub.lastProgress > this.opts.stallTimeoutMs) {
         this.drop(sub);

@@ -143,6 +143,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       if (!Number.isInteger(after) || after < 0) return refuse("400 Bad Request", "after must be a non-negative integer (the last seq you have; 0 for everything)");
     }
     const runId = url.searchParams.get("runId") ?? undefined;
+    if (!opts.stream.hasRoom()) return refuse("503 Service Unavailable", "too many event stream clients; try again later");
     wss.handleUpgrade(req, socket, head, (ws) => {
       opts.stream.attach(ws, { ...(after !== undefined ? { after } : {}), ...(runId !== undefined ? { runId } : {}) });
     });
