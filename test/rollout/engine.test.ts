@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "@agentrl/protocol";
 import { connectDocker } from "../../remote-runner/src/docker/engine.js";
 import { loadEnvironment } from "../../remote-runner/src/envs/load.js";
-import { resumeRun, type RunHandle } from "../../remote-runner/src/rollout/engine.js";
+import { resumeRun, startRun, type RunHandle } from "../../remote-runner/src/rollout/engine.js";
 import { resolveEnvImage } from "../../remote-runner/src/rollout/image.js";
 import { CALCULATOR_DIR, harness, rollout, tempDir, writeFiles, type Harness } from "./support.js";
 
@@ -261,5 +261,19 @@ describe("infrastructure failures", () => {
     off();
     expect(startedWhilePaused).toBe(0);
     expect(r.summary.trajectories).toBe(6);
+  });
+});
+
+describe("runs that cannot start", () => {
+  it("a run whose policy or environment cannot be built ends failed with the reason", async () => {
+    const h2 = h;
+    const bad = startRun(h2.store, { envDir: CALCULATOR_DIR, policy: { spec: "scripted:/nonexistent/ref.jsonl" }, group: 1, concurrency: 1 }, { sandboxes: h2.pool, image: "unused" });
+    await expect(bad.done).rejects.toThrow(/does not exist/);
+    expect(h2.store.getRun(bad.runId)).toMatchObject({ status: "failed", error: expect.stringMatching(/ref\.jsonl does not exist/) });
+    const missing = startRun(h2.store, { envDir: "/nonexistent/env", policy: { spec: "noop" }, group: 1, concurrency: 1 }, { sandboxes: h2.pool });
+    await expect(missing.done).rejects.toThrow(/environment folder does not exist/);
+    expect(h2.store.getRun(missing.runId)?.status).toBe("failed");
+    const events = h2.store.eventsAfter(0, { runId: missing.runId });
+    expect(events.map((e) => (e.data as { status?: string }).status)).toEqual(["queued", "failed"]);
   });
 });

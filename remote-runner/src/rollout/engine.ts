@@ -87,15 +87,17 @@ class RunController implements RunHandle {
     private readonly deps: RunDeps,
     prepare: () => Promise<{ env: LoadedEnvironment; skip: Set<string> }>,
   ) {
-    this.done = prepare().then(
-      ({ env, skip }) => this.execute(env, skip),
-      (err: unknown) => {
-        const message = (err as Error)?.message ?? String(err);
-        this.store.updateRunStatus(runId, "failed", { error: message });
-        this.store.appendEvent(runId, "run.status", { status: "failed", error: message });
+    this.done = prepare()
+      .then(({ env, skip }) => this.execute(env, skip))
+      .catch((err: unknown) => {
+        // Whatever stopped the run (env load, policy, image, store), the run row says so.
+        if (this.store.getRun(runId)?.status !== "failed") {
+          const message = (err as Error)?.message ?? String(err);
+          this.store.updateRunStatus(runId, "failed", { error: message });
+          this.store.appendEvent(runId, "run.status", { status: "failed", error: message });
+        }
         throw err;
-      },
-    );
+      });
     // A caller that only watches events must not crash the process with an unhandled rejection.
     this.done.catch(() => {});
   }
