@@ -117,6 +117,13 @@ def load_policy(
     if hasattr(base.config, "quantization_config"):
         del base.config.quantization_config
     base.to(dev)
+    return policy_from_model(base, tok, model, dev, lora)
+
+
+def policy_from_model(
+    base: PreTrainedModel, tok: Any, name: str, dev: torch.device, lora: LoraSettings | None
+) -> Policy:
+    """Wraps an already built model (from_pretrained, or from a config in the GPU bench)."""
     wrapped: Any = base
     if lora is not None:
         from peft import LoraConfig, get_peft_model
@@ -130,4 +137,4 @@ def load_policy(
         )
         wrapped = get_peft_model(base, cfg)
     wrapped.eval()
-    return Policy(wrapped, tok, model, dev, lora, threading.RLock())
+    return Policy(wrapped, tok, name, dev, lora, threading.RLock())

@@ -22,7 +22,8 @@ class TrainOptions:
     micro_batch: int = 8  # rows (segments) per forward/backward; gradients accumulate
     max_grad_norm: float = 1.0
     old_logprobs: str = "batch"  # batch: the sampled-token logprobs sent; recompute: current policy
-    drift_tolerance: float = 0.05  # max |sampled - recomputed| logprob tolerated on the first step
+    drift_tolerance: float = 0.05
+    shared_prefix: bool = True  # run a prompt shared by several rows once per micro-batch  # max |sampled - recomputed| logprob tolerated on the first step
 
     def validate(self) -> TrainOptions:
         if self.estimator not in ESTIMATORS:

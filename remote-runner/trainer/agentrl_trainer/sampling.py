@@ -30,17 +30,27 @@ class Row:
     finish_reason: str = "length"
 
 
-def _sample(logits: torch.Tensor, temperature: float, top_p: float, gen: torch.Generator) -> int:
-    if temperature <= 0.0:
-        return int(torch.argmax(logits).item())
-    probs = torch.softmax(logits.float() / temperature, dim=-1)
-    if top_p < 1.0:
+def _sample_all(
+    logits: torch.Tensor, rows: list[Row], live: list[int], gens: list[torch.Generator]
+) -> torch.Tensor:
+    """Next token of every live row, computed on the model's device in one pass; only the
+    multinomial draw is per row, so each row keeps its own seeded generator."""
+    dev = logits.device
+    temps = torch.tensor([max(rows[i].temperature, 1e-6) for i in live], device=dev).unsqueeze(1)
+    probs = torch.softmax(logits[live].float() / temps, dim=-1)
+    top_ps = [rows[i].top_p for i in live]
+    if min(top_ps) < 1.0:
         sorted_p, idx = torch.sort(probs, descending=True)
-        keep = torch.cumsum(sorted_p, dim=-1) - sorted_p < top_p  # always keeps the top token
-        sorted_p = sorted_p * keep
-        choice = torch.multinomial(sorted_p / sorted_p.sum(), 1, generator=gen)
-        return int(idx[choice].item())
-    return int(torch.multinomial(probs, 1, generator=gen).item())
+        tp = torch.tensor(top_ps, device=dev).unsqueeze(1)
+        keep = (torch.cumsum(sorted_p, dim=-1) - sorted_p) < tp  # always keeps the top token
+        probs = torch.zeros_like(probs).scatter(1, idx, sorted_p * keep)
+    out = torch.empty(len(live), dtype=torch.long, device=dev)
+    for j, i in enumerate(live):
+        if rows[i].temperature <= 0.0:
+            out[j] = torch.argmax(logits[i])
+        else:
+            out[j] = torch.multinomial(probs[j], 1, generator=gens[i])[0]
+    return out
 
 
 @torch.inference_mode()
@@ -66,7 +76,7 @@ def generate(policy: Policy, rows: list[Row]) -> None:
         mask[i, width - len(p):] = 1
     ids, mask = ids.to(dev), mask.to(dev)
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
-    gens = [torch.Generator().manual_seed(r.seed) for r in rows]
+    gens = [torch.Generator(device=dev).manual_seed(r.seed) for r in rows]
     done = [r.max_tokens <= 0 for r in rows]
     for i, r in enumerate(rows):
         if done[i]:
@@ -80,15 +90,15 @@ def generate(policy: Policy, rows: list[Row]) -> None:
     logits = out.logits[:, -1, :][src]
     last_pos = pos[:, -1]
     while not all(done):
-        logp_all = torch.log_softmax(logits.float(), dim=-1).cpu()
-        raw = logits.float().cpu()
-        nxt = []
-        for i, r in enumerate(rows):
-            if done[i]:
-                nxt.append(pad)
-                continue
-            tok = _sample(raw[i], r.temperature, r.top_p, gens[i])
-            lp = float(logp_all[i, tok])
+        live = [i for i in range(len(rows)) if not done[i]]
+        logp_all = torch.log_softmax(logits.float(), dim=-1)
+        chosen = _sample_all(logits, rows, live, gens)
+        tok_list = chosen.tolist()
+        lp_list = logp_all[live].gather(1, chosen.unsqueeze(1)).squeeze(1).tolist()
+        nxt = [pad] * len(rows)
+        for j, i in enumerate(live):
+            r = rows[i]
+            tok, lp = int(tok_list[j]), float(lp_list[j])
             top: list[tuple[int, float]] = []
             if r.top_logprobs > 0:
                 v, k = torch.topk(logp_all[i], r.top_logprobs)
@@ -101,7 +111,7 @@ def generate(policy: Policy, rows: list[Row]) -> None:
                 done[i], r.finish_reason = True, "stop"
             elif len(r.tokens) >= r.max_tokens:
                 done[i], r.finish_reason = True, "length"
-            nxt.append(tok)
+            nxt[i] = tok
         if all(done):
             break
         step_ids = torch.tensor(nxt, dtype=torch.long, device=dev).unsqueeze(1)

@@ -75,8 +75,12 @@ class Trainer:
                 adv[i] = a
         return adv, keep, zero, len(groups)
 
-    def _logprobs(self, ids: torch.Tensor, mask: torch.Tensor, rows: list[_Row]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        """Log-probs of each row's completion tokens (with grad) and their entropies (no grad)."""
+    def _logprobs(self, rows: list[_Row], shared_prefix: bool) -> tuple[list[torch.Tensor], list[torch.Tensor], int]:
+        """Log-probs of each row's completion tokens (with grad), their entropies (no grad),
+        and the number of token positions the model ran."""
+        if shared_prefix and len({tuple(r.ids[: r.start]) for r in rows}) < len(rows):
+            return self._logprobs_shared(rows)
+        ids, mask = self._pad(rows)
         logits = self.policy.model(input_ids=ids, attention_mask=mask).logits
         lps, ents = [], []
         for b, r in enumerate(rows):
@@ -86,7 +90,53 @@ class Trainer:
             lps.append(torch.log_softmax(lg, dim=-1).gather(-1, tgt.unsqueeze(-1)).squeeze(-1))
             with torch.no_grad():
                 ents.append(entropy_from_logits(lg.detach()))
-        return lps, ents
+        return lps, ents, int(mask.sum())
+
+    def _logprobs_shared(self, rows: list[_Row]) -> tuple[list[torch.Tensor], list[torch.Tensor], int]:
+        """Same result, but each distinct prompt runs once: its KV cache (still part of the
+        autograd graph) is copied to the rows that continue it. A GRPO group shares its
+        prompt, so on short answers this cuts the work by about the group size."""
+        dev = self.policy.device
+        pad = int(self.policy.tokenizer.pad_token_id or 0)
+        uniq: dict[tuple[int, ...], int] = {}
+        src = [uniq.setdefault(tuple(r.ids[: r.start]), len(uniq)) for r in rows]
+        prompts = list(uniq)
+        pw = max(len(p) for p in prompts)
+        p_ids = torch.full((len(prompts), pw), pad, dtype=torch.long)
+        p_mask = torch.zeros((len(prompts), pw), dtype=torch.long)
+        for i, p in enumerate(prompts):  # left-padded, so every prompt ends at the same column
+            p_ids[i, pw - len(p):] = torch.tensor(p)
+            p_mask[i, pw - len(p):] = 1
+        p_ids, p_mask = p_ids.to(dev), p_mask.to(dev)
+        p_pos = (p_mask.cumsum(-1) - 1).clamp(min=0)
+        out = self.policy.model(input_ids=p_ids, attention_mask=p_mask, position_ids=p_pos,
+                                use_cache=True, logits_to_keep=1)
+        idx = torch.tensor(src, dtype=torch.long, device=dev)
+        cache = out.past_key_values
+        cache.reorder_cache(idx)
+        first_logits = out.logits[:, -1, :][idx]
+        cw = max(len(r.ids) - r.start for r in rows)
+        c_ids = torch.full((len(rows), cw), pad, dtype=torch.long)
+        c_mask = torch.zeros((len(rows), cw), dtype=torch.long)
+        for b, r in enumerate(rows):
+            comp = r.ids[r.start:]
+            c_ids[b, : len(comp)] = torch.tensor(comp)
+            c_mask[b, : len(comp)] = 1
+        c_ids, c_mask = c_ids.to(dev), c_mask.to(dev)
+        c_pos = p_pos[idx][:, -1:] + 1 + torch.arange(cw, device=dev).unsqueeze(0)
+        full_mask = torch.cat([p_mask[idx], c_mask], dim=1)
+        logits = self.policy.model(input_ids=c_ids, attention_mask=full_mask, position_ids=c_pos,
+                                   past_key_values=cache, use_cache=True).logits
+        lps, ents = [], []
+        for b, r in enumerate(rows):
+            n = len(r.ids) - r.start
+            # token 0 is predicted by the prompt's last position, token j by completion position j-1
+            lg = torch.cat([first_logits[b : b + 1], logits[b, : n - 1]], dim=0).float()
+            tgt = c_ids[b, :n]
+            lps.append(torch.log_softmax(lg, dim=-1).gather(-1, tgt.unsqueeze(-1)).squeeze(-1))
+            with torch.no_grad():
+                ents.append(entropy_from_logits(lg.detach()))
+        return lps, ents, int(p_mask.sum()) + int(c_mask.sum())
 
     def _pad(self, rows: list[_Row]) -> tuple[torch.Tensor, torch.Tensor]:
         pad = self.policy.tokenizer.pad_token_id or 0
@@ -121,6 +171,7 @@ class Trainer:
             for s in trajs[i].segments:
                 if s.completion_ids:
                     rows.append(_Row(s.prompt_ids + s.completion_ids, len(s.prompt_ids), s.logprobs, adv[i], w))
+        rows.sort(key=lambda r: r.ids[: r.start])  # rows sharing a prompt land in one micro-batch
         for g in self.optimizer.param_groups:
             g["lr"] = opts.lr
         totals = {"loss": 0.0, "pg": 0.0, "kl": 0.0, "ent": 0.0, "clip": 0.0, "ratio": 0.0, "n": 0}
@@ -135,13 +186,12 @@ class Trainer:
                 self.optimizer.zero_grad(set_to_none=True)
                 for k in range(0, len(rows), opts.micro_batch):
                     mb = rows[k : k + opts.micro_batch]
-                    ids, mask = self._pad(mb)
-                    tokens_seen += int(mask.sum())
-                    lps, ents = self._logprobs(ids, mask, mb)
+                    lps, ents, ran = self._logprobs(mb, opts.shared_prefix)
+                    tokens_seen += ran
                     refs: list[torch.Tensor] | None = None
                     if opts.kl_beta > 0:
                         with torch.no_grad(), model.disable_adapter():
-                            refs, _ = self._logprobs(ids, mask, mb)
+                            refs, _, _ = self._logprobs(mb, opts.shared_prefix)
                     loss = torch.zeros((), device=self.policy.device)
                     for j, (r, lp) in enumerate(zip(mb, lps)):
                         new = lp.detach()
@@ -198,8 +248,11 @@ class Trainer:
             "trajectories": len(trajs),
             "trained_trajectories": len(trained),
             "completion_tokens": sum(len(r.ids) - r.start for r in rows),
-            "tokens": tokens_seen,
-            "tokens_per_s": tokens_seen / elapsed if elapsed > 0 else 0.0,
+            # batch tokens (prompt + completion of every row) per second of the whole step;
+            # positions_run is what the model actually ran after sharing prompts
+            "tokens": sum(len(r.ids) for r in rows),
+            "tokens_per_s": sum(len(r.ids) for r in rows) / elapsed if elapsed > 0 else 0.0,
+            "positions_run": tokens_seen,
             "time_s": elapsed,
             "logprob_drift_max": max(drift) if drift else None,
             "logprob_drift_mean": (sum(drift) / len(drift)) if drift else None,

@@ -21,12 +21,17 @@ from pathlib import Path
 from typing import Any
 
 SYSTEM = "You are a calculator. Reply with only the result, written as <answer>NUMBER</answer>."
+# Two worked examples as earlier turns, so the small model knows the answer format.
+SHOTS = [
+    {"role": "user", "content": "What is 4 + 3?"}, {"role": "assistant", "content": "<answer>7</answer>"},
+    {"role": "user", "content": "What is 9 - 5?"}, {"role": "assistant", "content": "<answer>4</answer>"},
+]
 ANSWER_RE = re.compile(r"<answer>\s*(-?\d+)\s*</answer>")
 
 
-def make_task(rng: random.Random, max_operand: int) -> dict[str, Any]:
+def make_task(rng: random.Random, max_operand: int, ops: str) -> dict[str, Any]:
     a, b = rng.randint(1, max_operand), rng.randint(1, max_operand)
-    op = rng.choice(["+", "-"])
+    op = rng.choice(ops)
     return {"question": f"What is {a} {op} {b}?", "answer": a + b if op == "+" else a - b}
 
 
@@ -57,7 +62,7 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
 
 
 def rollout(url: str, task: dict[str, Any], args: argparse.Namespace, seed: int) -> list[dict[str, Any]]:
-    msgs = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": task["question"]}]
+    msgs = [{"role": "system", "content": SYSTEM}, *SHOTS, {"role": "user", "content": task["question"]}]
     resp = post(f"{url}/v1/chat/completions", {
         "messages": msgs, "n": args.group, "max_tokens": args.max_tokens, "temperature": args.temperature,
         "seed": seed, "logprobs": True, "return_token_ids": True})
@@ -80,7 +85,7 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--tasks", type=int, default=8, help="tasks per step")
     ap.add_argument("--group", type=int, default=8, help="samples per task")
-    ap.add_argument("--max-tokens", type=int, default=24)
+    ap.add_argument("--max-tokens", type=int, default=12)
     ap.add_argument("--temperature", type=float, default=1.0)
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--lora-rank", type=int, default=16)
@@ -88,6 +93,7 @@ def main() -> int:
     ap.add_argument("--estimator", default="grpo")
     ap.add_argument("--micro-batch", type=int, default=16)
     ap.add_argument("--max-operand", type=int, default=10)
+    ap.add_argument("--ops", default="+", help="operators to draw from, e.g. '+-'")
     ap.add_argument("--format-weight", type=float, default=0.0, help="reward weight of the format component")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--output-dir", default="/tmp/agentrl-learn-check")
@@ -103,7 +109,7 @@ def main() -> int:
     gen_tokens, gen_time, train_tokens, train_time = 0, 0.0, 0, 0.0
     try:
         for step in range(1, args.steps + 1):
-            tasks = [make_task(rng, args.max_operand) for _ in range(args.tasks)]
+            tasks = [make_task(rng, args.max_operand, args.ops) for _ in range(args.tasks)]
             results: list[list[dict[str, Any]]] = [[] for _ in tasks]
             t0 = time.perf_counter()
 

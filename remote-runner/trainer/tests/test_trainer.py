@@ -78,6 +78,18 @@ def test_only_completion_tokens_count_and_aggregation(tiny_model_dir: Path) -> N
     assert m2["pg_loss"] == pytest.approx(0.0, abs=1e-6)
 
 
+def test_shared_prefix_gives_the_same_update(tiny_model_dir: Path) -> None:
+    a = fresh(tiny_model_dir, lr=1e-2, shared_prefix=True)
+    b = fresh(tiny_model_dir, lr=1e-2, shared_prefix=False)
+    batch = sampled_batch(a.policy, [1.0, 0.0, 0.0, 1.0])
+    ma, mb = a.train_step(batch), b.train_step(batch)
+    assert ma["positions_run"] < mb["positions_run"]  # the prompt ran once, not four times
+    assert ma["loss"] == pytest.approx(mb["loss"], abs=1e-5)
+    assert ma["grad_norm"] == pytest.approx(mb["grad_norm"], rel=1e-3)
+    wb = dict(b.policy.model.named_parameters())
+    assert all(torch.allclose(v, wb[k], atol=1e-5) for k, v in a.policy.model.named_parameters() if "lora_" in k)
+
+
 def test_zero_variance_groups_are_dropped_and_counted(tiny_model_dir: Path) -> None:
     tr = fresh(tiny_model_dir)
     batch = sampled_batch(tr.policy, [1.0, 1.0])
