@@ -25,7 +25,7 @@ export async function preflight(svc: ExtensionServices, arg?: unknown): Promise<
     const ref = await createAndFollowRun(client, { ...common, policy: { spec: "scripted:reference.jsonl" }, name: `${env.name} · preflight reference` }, tasks, `AgentRL preflight: reference solutions on ${env.name}`, { log: svc.log });
     const mean = ref.summary?.meanReward ?? null;
     lines.push(`reference solutions: mean reward ${fmt(mean)} (must be ≥ 0.8)`);
-    ok = ok && ref.status === "finished" && mean !== null && mean >= 0.8;
+    ok = ok && ref.status === "finished" && mean !== null && mean >= 0.8 - 1e-9; // float sums like 0.5+0.2+0.1
   } else {
     lines.push("no reference.jsonl next to env.ts: the reference check was skipped. Fix: add scripted reference turns to check that a good answer scores high.");
   }

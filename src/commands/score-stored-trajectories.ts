@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
-import type { ScoreComparison } from "@agentrl/protocol";
+import type { RescoreReport, ScoreComparison } from "@agentrl/protocol";
 import { describeEnvSource } from "../environments/find-environments";
 import { uploadEnvironment } from "../environments/upload-environment";
-import type { RescoreReport } from "../runners/runner-client";
+import { InspectorPanel } from "../inspector/inspector-panel";
 import type { ExtensionServices } from "../services";
 
 /** The env folder a reward file belongs to: the nearest folder upwards that holds env.ts. */
@@ -54,7 +54,9 @@ export async function scoreStoredTrajectories(svc: ExtensionServices, uri?: vsco
   const env = describeEnvSource(path.join(dir, "env.ts"), fs.readFileSync(path.join(dir, "env.ts"), "utf8"));
   const client = await svc.registry.client();
   const runs = (await client.listRuns()).items.filter((r) => r.envName === env.name && r.status === "finished").sort((a, b) => b.createdAt - a.createdAt);
-  const run = runs[0];
+  // The run open in the inspector when it belongs to this env, else the newest finished one.
+  const shown = InspectorPanel.active?.client.baseUrl === client.baseUrl ? InspectorPanel.active.currentRunId : null;
+  const run = runs.find((r) => r.id === shown) ?? runs[0];
   if (!run) {
     void vscode.window.showErrorMessage(`No finished run of ${env.name} on ${svc.registry.active.name} to score. Fix: run "AgentRL: Run One Episode" first.`);
     return undefined;

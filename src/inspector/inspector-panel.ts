@@ -17,6 +17,8 @@ export class InspectorPanel implements vscode.Disposable {
   private ready = false;
   private queue: HostPush[] = [];
   private follow: EventSubscription | null = null;
+  /** The run the inspector currently shows (commands like Score Stored Trajectories act on it). */
+  currentRunId: string | null = null;
   private readonly disposables: vscode.Disposable[] = [];
 
   static show(extensionUri: vscode.Uri, client: RunnerClient, init: InspectorInit, log: (l: string) => void): InspectorPanel {
@@ -67,7 +69,10 @@ export class InspectorPanel implements vscode.Disposable {
 
   private readonly handlers: Handlers = {
     listRuns: () => this.client.listRuns(),
-    run: ({ runId }) => this.client.getRun(runId),
+    run: ({ runId }) => {
+      this.currentRunId = runId; // the webview asks for the run it shows: that is "the run in the inspector"
+      return this.client.getRun(runId);
+    },
     trajectoryPage: ({ runId, query }) => this.client.trajectories(runId, query),
     trajectory: ({ id }) => this.client.trajectory(id),
     metrics: ({ runId }) => this.client.metrics(runId),

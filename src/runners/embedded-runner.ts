@@ -75,7 +75,7 @@ export class EmbeddedRunner {
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
     child.on("error", (err) => {
-      this.exitInfo = `could not start (${err.message})`;
+      this.exitInfo = (err as NodeJS.ErrnoException).code === "ENOENT" ? `could not start: ${exe} was not found. Fix: set "agentrl.nodePath" to a Node.js 20.19+ binary (or "agentrl.runnerCommand" to the agentrl CLI)` : `could not start (${err.message})`;
     });
     child.on("exit", (code, sig) => {
       this.exitInfo = `exited with ${sig ?? code}`;

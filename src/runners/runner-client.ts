@@ -5,6 +5,7 @@ import type {
   EventPage,
   Health,
   MetricSeries,
+  RescoreReport,
   Run,
   RunList,
   Trajectory,
@@ -22,32 +23,6 @@ export class RunnerError extends Error {
   ) {
     super(message);
   }
-}
-
-/** One row of a rescore answer (same shape as remote-runner/src/rewards/rescore.ts RescoreRow). */
-export interface RescoreRow {
-  id: string;
-  taskId: string;
-  groupId: string;
-  before: number | null;
-  after: number | null;
-  componentsBefore: Record<string, number>;
-  componentsAfter: Record<string, number>;
-  advantageBefore: number | null;
-  advantageAfter: number | null;
-  errors: string[];
-  skipped?: string;
-}
-export interface RescoreReport {
-  runId: string;
-  envHash: string;
-  trajectories: number;
-  rescored: number;
-  changed: number;
-  meanBefore: number | null;
-  meanAfter: number | null;
-  saved: boolean;
-  rows: RescoreRow[];
 }
 
 /**

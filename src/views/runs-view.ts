@@ -16,6 +16,7 @@ export class RunsView implements vscode.TreeDataProvider<Run> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private progress = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly registry: RunnerRegistry,
@@ -52,6 +53,9 @@ export class RunsView implements vscode.TreeDataProvider<Run> {
     if (!client) return [];
     try {
       const { items } = await client.listRuns();
+      // While something runs, look again shortly: statuses and counts stay current without a click.
+      if (this.timer) clearTimeout(this.timer);
+      if (items.some((r) => r.status === "running" || r.status === "queued")) this.timer = setTimeout(() => this.refresh(), 3000);
       return [...items].sort((a, b) => b.createdAt - a.createdAt);
     } catch (err) {
       this.log(`runs view: ${err instanceof Error ? err.message : String(err)}`);

@@ -5,13 +5,10 @@ import os from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Browser, FrameLocator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, repoRoot, runCommand, screenshotPath, startCodeServer, type CodeServer } from "./code-server";
 
 const vsix = path.join(repoRoot, "dist/agentrl-studio.vsix");
-// "Score stored trajectories" needs the runner's POST /v1/runs/{id}/rescore; until the runner serves it
-// the step below cannot run (the extension then shows an error naming the missing endpoint).
-const runnerHasRescore = fs.readFileSync(path.join(repoRoot, "remote-runner/src/api/routes/run-routes.ts"), "utf8").includes("/rescore");
 let server: CodeServer;
 let browser: Browser;
 let page: Page;
@@ -62,6 +59,11 @@ beforeAll(async () => {
   await page.goto(server.url);
   await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 90_000 });
 }, 240_000);
+
+// A failed step leaves a picture of the screen behind, to see what the user would have seen.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === "fail" && page) await page.screenshot({ path: screenshotPath(`FAILED-${ctx.task.name.slice(0, 40).replace(/\W+/g, "-")}`) });
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -142,7 +144,18 @@ describe("AgentRL Studio in VS Code", () => {
     await page.screenshot({ path: screenshotPath("06-metrics-light") });
   });
 
-  it.runIf(runnerHasRescore)("editing a reward and using its CodeLens shows the changed scores", async () => {
+  it("runs Preflight from its CodeLens: do-nothing scores 0, reference solutions score high", async () => {
+    await page.locator(".tab", { hasText: "env.ts" }).first().click();
+    await page.locator(".codelens-decoration a", { hasText: "Preflight" }).click();
+    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: /AgentRL preflight (passed|FAILED)/ });
+    await toast.waitFor({ timeout: 180_000 });
+    const text = (await toast.textContent()) ?? "";
+    expect(text).toContain("preflight passed for calculator");
+    expect(text).toMatch(/noop policy: mean reward 0\.000/);
+    expect(text).toMatch(/reference solutions: mean reward 1\.000/);
+  });
+
+  it("editing a reward and using its CodeLens shows the changed scores", async () => {
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
     // Lower the weight of "correct" from 0.7 to 0.5 the way a user would: find/replace in the editor, save.
     await page.keyboard.press("Control+H");
@@ -156,6 +169,7 @@ describe("AgentRL Studio in VS Code", () => {
     const frame = inspector();
     const table = frame.locator('[data-testid="score-comparison"]');
     await table.waitFor({ timeout: 120_000 });
+    // It scores the run open in the inspector (the one-episode run), not the later preflight runs.
     expect(await table.textContent()).toMatch(/4 of 4 trajectories changed · mean 1\.000 → 0\.800/);
     const rows = await frame.locator('[data-testid="score-row"]').allTextContents();
     expect(rows).toHaveLength(4);
@@ -194,7 +208,8 @@ describe("AgentRL Studio in VS Code", () => {
       const connect = async (tok: string): Promise<void> => {
         await runCommand(page, "AgentRL: Connect Runner");
         const input = page.locator(".quick-input-widget input");
-        for (const value of [url, tok, "gpu-box"]) {
+        for (const [step, value] of [["(1/3)", url], ["(2/3)", tok], ["(3/3)", "gpu-box"]] as const) {
+          await page.locator(".quick-input-widget .quick-input-title", { hasText: step }).waitFor({ state: "visible" });
           await input.fill(value);
           await page.keyboard.press("Enter");
         }

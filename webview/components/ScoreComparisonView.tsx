@@ -35,7 +35,7 @@ export function ScoreComparisonView({ c, onOpen }: { c: ScoreComparison; onOpen:
                 <td className={`num ${d && d > 0 ? "pos" : d && d < 0 ? "neg" : ""}`}>{fmtSigned(d)}</td>
                 <td className="num">{fmtSigned(r.advantageBefore)}</td>
                 <td className="num">{fmtSigned(r.advantageAfter)}</td>
-                <td className="status bad">{r.errors.join("; ")}</td>
+                <td className={r.errors.length ? "status bad" : "muted"}>{r.errors.length ? r.errors.join("; ") : "—"}</td>
               </tr>
             );
           })}
