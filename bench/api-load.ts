@@ -60,6 +60,8 @@ export interface LoadResult {
   latency_ms: ClientReport["latency_ms"];
   p99_ok: boolean;
   rss_mb: { before_clients: number; start: number; max: number; end: number; growth: number };
+  /** RSS every 5 s of the emitting phase: flat means bounded. */
+  rss_timeline_mb: number[];
   /** Node Buffers outside the JS heap: where data queued on sockets lives. */
   buffers_mb: { start: number; max: number; end: number };
   stalled_client: { held: boolean; dropped_by_server: boolean; server_max_buffered_kb: number; drop_after_s: number | null };
@@ -144,6 +146,7 @@ export async function runApiLoad(opts: LoadOptions): Promise<LoadResult> {
       latency_ms: rep.latency_ms,
       p99_ok: rep.latency_ms.p99 <= 100,
       rss_mb: { before_clients: mb(rssBeforeClients), start: mb(rss[0] ?? 0), max: mb(Math.max(...rss)), end: mb(rss.at(-1) ?? 0), growth: mb(Math.max(...rss) - (rss[0] ?? 0)) },
+      rss_timeline_mb: rss.filter((_, i) => i % 25 === 0).map(mb),
       buffers_mb: { start: mb(bufs[0] ?? 0), max: mb(Math.max(...bufs)), end: mb(bufs.at(-1) ?? 0) },
       stalled_client: { held: opts.stalled, dropped_by_server: s.dropped > 0, server_max_buffered_kb: Math.round(s.maxBufferedBytes / 1024), drop_after_s: dropAt === null ? null : Math.round((dropAt as number) * 10) / 10 },
       bytes_to_stalled_client_if_unbounded_mb: opts.stalled ? mb(emitted * (opts.eventBytes + 100)) : 0,

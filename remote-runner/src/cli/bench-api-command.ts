@@ -10,6 +10,7 @@ function printLoad(label: string, r: LoadResult): void {
   console.log(`  delivered ${r.delivered_total} (missing ${r.missing}, duplicates ${r.duplicates}, out of order ${r.out_of_order})`);
   console.log(`  delivery latency p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms, p99 ${r.latency_ms.p99} ms, max ${r.latency_ms.max} ms  (${r.p99_ok ? "p99 ≤ 100 ms ✓" : "p99 > 100 ms ✗"})`);
   console.log(`  runner RSS ${r.rss_mb.start} MB at start → max ${r.rss_mb.max} MB, end ${r.rss_mb.end} MB (growth ${r.rss_mb.growth} MB); Buffers ${r.buffers_mb.start} → max ${r.buffers_mb.max} MB`);
+  console.log(`  runner RSS every 5 s (MB): ${r.rss_timeline_mb.join(" → ")}`);
   if (r.stalled_client.held) {
     console.log(`  stalled client: ${r.stalled_client.dropped_by_server ? `dropped after ${r.stalled_client.drop_after_s} s with a resumable marker` : "not dropped"}; most bytes queued for one client ${r.stalled_client.server_max_buffered_kb} KiB; an unbounded queue would have held ~${r.bytes_to_stalled_client_if_unbounded_mb} MB`);
   }
