@@ -191,6 +191,46 @@ describe("AgentRL Studio in VS Code", () => {
     await page.screenshot({ path: screenshotPath("08-diagnostics-light") });
   });
 
+  it("launches a run through the quick-pick flow and lists it in the Runs view", async () => {
+    await runCommand(page, "AgentRL: Launch Run");
+    const input = page.locator(".quick-input-widget input");
+    const title = (t: string) => page.locator(".quick-input-widget .quick-input-title", { hasText: t }).waitFor({ state: "visible" });
+    const pick = async (t: string, label: string): Promise<void> => {
+      await title(t);
+      await input.fill(label);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().click();
+    };
+    await pick("(1/6)", "Local (embedded)");
+    await pick("(2/6)", "calculator");
+    await pick("(3/6)", "Reference solutions");
+    await pick("(4/6)", "Rollouts only");
+    for (const [t, v] of [["(5/6)", "2"], ["(6/6)", "3"]] as const) {
+      await title(t);
+      await input.fill(v);
+      await page.keyboard.press("Enter");
+    }
+    const row = page.locator(".pane-body .monaco-list-row", { hasText: "calculator · rollouts only" });
+    await expect.poll(async () => (await row.textContent()) ?? "", { timeout: 120_000 }).toMatch(/finished · 6 traj · reward 0\.800/);
+  });
+
+  it("scaffolds a new SWE environment that the Environments view finds", async () => {
+    await runCommand(page, "AgentRL: New Environment");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Software engineering (SWE)" }).click();
+    const input = page.locator(".quick-input-widget input");
+    await page.locator(".quick-input-widget .quick-input-title", { hasText: "(2/2)" }).waitFor();
+    await input.fill("bugfix-env");
+    await page.keyboard.press("Enter");
+    const created = path.join(workspace, "envs/bugfix-env/env.ts");
+    await expect.poll(() => fs.existsSync(created), { timeout: 20_000 }).toBe(true);
+    await page.locator(".monaco-breadcrumbs", { hasText: "bugfix-env" }).first().waitFor({ timeout: 20_000 });
+    expect(fs.readFileSync(path.join(workspace, "envs/bugfix-env/env.ts"), "utf8")).toContain('kind: "swe"');
+    expect(fs.existsSync(path.join(workspace, "envs/bugfix-env/tasks.jsonl"))).toBe(true);
+    const envRow = page.locator('.pane-body .monaco-list-row[aria-label*="bugfix-env"]');
+    await envRow.waitFor({ state: "visible", timeout: 20_000 });
+    expect(await envRow.textContent()).toContain("swe");
+    await expect.poll(() => page.locator(".codelens-decoration a", { hasText: "Score stored trajectories (tests_pass)" }).count(), { timeout: 20_000 }).toBe(1);
+  });
+
   it("connects a remote runner by URL and token, refusing a wrong token", async () => {
     const token = "remote-token-0123456789abcdef";
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-remote-"));
