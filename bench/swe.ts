@@ -24,8 +24,8 @@ const LABELS = { "agentrl.bench": "swe" };
 
 export interface SweBenchResult {
   tasks: number;
-  /** First preparation of every environment (clone into the cache, image build): paid once per environment. */
-  first_prepare_ms: Summary;
+  /** Preparing each environment once per run: repository cache and commit check, hidden tests checked to apply, image found by content hash (built only the first time ever). */
+  prepare_per_run_ms: Summary;
   setup_cached_ms: Summary;
   baseline_setup_fresh_clone_install_ms: Summary;
   scoring_ms: Summary;
@@ -146,7 +146,7 @@ export async function runSweBench(opts: SweBenchOptions): Promise<SweBenchResult
 
   const r = {
     tasks: insts.length,
-    first_prepare_ms: summarize(first),
+    prepare_per_run_ms: summarize(first),
     setup_cached_ms: summarize(setup),
     baseline_setup_fresh_clone_install_ms: summarize(naiveSetupMs),
     scoring_ms: summarize(scoring),

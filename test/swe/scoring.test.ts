@@ -85,6 +85,22 @@ describe("reward hacking gets no credit", () => {
   }, 300_000);
 });
 
+describe("the agent's diff", () => {
+  it("counts changes the agent committed itself (diffed against the base recorded in the image, not HEAD)", async () => {
+    const t = task("inventory-total-value");
+    const script = referenceScripts().get(t.id) ?? [];
+    const committing: ScriptTurn[] = [
+      ...script.slice(0, 2),
+      { content: "commit it", tool_calls: [{ name: "bash", arguments: { command: "git -c user.name=a -c user.email=a@b commit -qam fix && git tag -f agentrl-base HEAD >/dev/null && git status --porcelain | wc -l" } }] },
+      { content: "done", tool_calls: [{ name: "submit", arguments: {} }] },
+    ];
+    const r = await runScripted(kind(), provider, t, committing);
+    expect(r.outputs[r.outputs.length - 2]?.trim()).toBe("0");
+    expect(r.score.resolved).toBe(true);
+    expect(r.reward.components.files_modified).toBe(1);
+  }, 300_000);
+});
+
 describe("PASS_TO_PASS", () => {
   it("a fix that breaks a passing test loses reward through pass_to_pass_regressions", async () => {
     const t = task("statkit-clamp-swapped");

@@ -11,6 +11,8 @@ import { SWE_REPO_DIR, type SweInstance } from "./instance.js";
 import { archiveCommit, prepareRepo, type RepoOptions } from "./repo-cache.js";
 
 const INSTALL_MARKER = "agentrl-swe-install";
+/** Root-owned file holding the hash of the repository's base commit inside the image. */
+export const BASE_COMMIT_FILE = "/etc/agentrl-base-commit";
 
 /**
  * The Dockerfile of one repository environment: the toolchain layer first (identical text for every
@@ -30,7 +32,8 @@ export function sweDockerfile(inst: Pick<SweInstance, "apt" | "install" | "base_
     `  && git init -q && git add -A && git -c user.name=agentrl -c user.email=agentrl@localhost commit -q --no-verify -m "base ${inst.base_commit}"`,
     `WORKDIR ${SWE_REPO_DIR}`,
     `RUN echo ${INSTALL_MARKER} && set -e && ${install}`,
-    `RUN git ls-files --others --exclude-standard >> .git/info/exclude && git config --system --add safe.directory ${SWE_REPO_DIR} && chown -R 1000:1000 ${SWE_REPO_DIR}`,
+    // The base commit is recorded where the agent (not root) cannot change it: its own commits or a moved tag cannot hide changes.
+    `RUN git ls-files --others --exclude-standard >> .git/info/exclude && git config --system --add safe.directory ${SWE_REPO_DIR} && git rev-parse HEAD > ${BASE_COMMIT_FILE} && chmod 444 ${BASE_COMMIT_FILE} && chown -R 1000:1000 ${SWE_REPO_DIR}`,
     "",
   ].join("\n");
 }

@@ -1,4 +1,5 @@
 import type { SandboxHandle } from "@agentrl/sdk";
+import { BASE_COMMIT_FILE } from "./image.js";
 import { SWE_REPO_DIR } from "./instance.js";
 
 /** Paths a unified diff touches (both sides, /dev/null left out). */
@@ -46,13 +47,14 @@ export interface AgentPatch {
 export async function extractAgentPatch(sandbox: SandboxHandle, testPatch: string): Promise<AgentPatch> {
   const hidden = new Set(patchFiles(testPatch));
   // Stage everything so new files appear; --no-renames keeps one path per entry; binary for completeness.
-  const names = await sandbox.exec(["sh", "-c", "git add -A >/dev/null 2>&1; git diff --cached --no-renames --name-only HEAD"], { cwd: SWE_REPO_DIR, timeoutMs: 60_000 });
+  // Against the recorded base commit, not HEAD: changes the agent committed count too.
+  const names = await sandbox.exec(["sh", "-c", `git add -A >/dev/null 2>&1; git diff --cached --no-renames --name-only "$(cat ${BASE_COMMIT_FILE})"`], { cwd: SWE_REPO_DIR, timeoutMs: 60_000 });
   if (names.exitCode !== 0) throw new Error(`git diff failed in the sandbox: ${names.stderr.trim()}`);
   const changed = names.stdout.split("\n").filter(Boolean);
   const files = changed.filter((f) => !isTestPath(f, hidden));
   const excludedTestFiles = changed.filter((f) => isTestPath(f, hidden));
   if (files.length === 0) return { patch: "", files, excludedTestFiles };
-  const diff = await sandbox.exec(["git", "diff", "--cached", "--no-renames", "--binary", "HEAD", "--", ...files], { cwd: SWE_REPO_DIR, timeoutMs: 60_000 });
+  const diff = await sandbox.exec(["sh", "-c", `git diff --cached --no-renames --binary "$(cat ${BASE_COMMIT_FILE})" -- "$@"`, "sh", ...files], { cwd: SWE_REPO_DIR, timeoutMs: 60_000 });
   if (diff.exitCode !== 0) throw new Error(`git diff failed in the sandbox: ${diff.stderr.trim()}`);
   return { patch: diff.stdout, files, excludedTestFiles };
 }
