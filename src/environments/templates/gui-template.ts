@@ -16,6 +16,7 @@ export default defineEnvironment({
   kind: "gui",
   description: "Fill in a desktop form; the agent sees screenshots and acts with the mouse and keyboard.",
   system: "You control a desktop. Each turn you get a screenshot. Act with CLICK, TYPING, PRESS, then DONE.",
+  builtinTools: ["bash"],
   maxTurns: 15,
   rewards: [formFilled],
 });

@@ -15,8 +15,8 @@ export default defineEnvironment({
   name: ${JSON.stringify(name)},
   kind: "swe",
   description: "Fix a bug in a small repository so its tests pass.",
-  system: "You are a software engineer. Inspect the repository with the tools, edit files to fix the issue, then call submit.",
-  tools: ["bash", "read_file", "write_file", "submit"],
+  system: "You are a software engineer. Inspect the repository with the tools, edit files to fix the issue, then reply with a short summary.",
+  builtinTools: ["bash", "read_file", "write_file"],
   maxTurns: 20,
   rewards: [testsPass],
 });
