@@ -20,7 +20,6 @@ import { environmentRoutes } from "../remote-runner/src/api/routes/environment-r
 import { systemRoutes } from "../remote-runner/src/api/routes/system-routes.js";
 import { trajectoryRoutes } from "../remote-runner/src/api/routes/trajectory-routes.js";
 import { openStore } from "../remote-runner/src/store/store.js";
-import { percentile } from "./stats.js";
 
 export interface LoadOptions {
   clients: number;
@@ -29,6 +28,8 @@ export interface LoadOptions {
   eventBytes: number;
   /** Hold one client that never reads. */
   stalled: boolean;
+  /** Client processes the clients are spread over (real clients are separate machines). */
+  clientProcesses?: number;
   /** Stream settings; the default is what `agentrl serve` uses. Infinity turns the bounds off (control run). */
   stream?: Partial<EventStreamOptions>;
   /** argv to start this program's client role: [node, cli.js, "bench", "api-clients"]. */
@@ -44,9 +45,12 @@ export interface ClientReport {
   duplicates: number;
   out_of_order: number;
   latency_ms: { n: number; p50: number; p95: number; p99: number; max: number };
+  /** Latency histogram, 0.1 ms buckets: bucket index → count (merged across client processes). */
+  histogram: Record<string, number>;
 }
 
 export interface LoadResult {
+  client_processes: number;
   clients: number;
   target_events_per_s: number;
   emitted: number;
@@ -87,18 +91,22 @@ export async function runApiLoad(opts: LoadOptions): Promise<LoadResult> {
   const bufs: number[] = [];
   const rssBeforeClients = process.memoryUsage().rss;
   const [cmd, ...args] = opts.clientCommand as [string, ...string[]];
-  const child = spawn(cmd, [...args, "--url", http.url, "--run", runId, "--clients", String(opts.clients), ...(opts.stalled ? ["--stalled"] : [])], {
-    env: { ...process.env, AGENTRL_TOKEN: token },
-    stdio: ["ignore", "pipe", "inherit"],
+  const procs = Math.max(1, Math.min(opts.clientProcesses ?? 5, opts.clients));
+  const children = Array.from({ length: procs }, (_, i) => {
+    const n = Math.floor(opts.clients / procs) + (i < opts.clients % procs ? 1 : 0);
+    const child = spawn(cmd, [...args, "--url", http.url, "--run", runId, "--clients", String(n), ...(opts.stalled && i === 0 ? ["--stalled"] : [])], {
+      env: { ...process.env, AGENTRL_TOKEN: token },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const state = { child, out: "", exit: new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code))) };
+    child.stdout.on("data", (d: Buffer) => (state.out += d.toString()));
+    return state;
   });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  const childExit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   // Hard stop for the whole bench: nothing outlives seconds + 60 s.
-  const killer = setTimeout(() => child.kill("SIGKILL"), (opts.seconds + 60) * 1000);
+  const killer = setTimeout(() => children.forEach((c) => c.child.kill("SIGKILL")), (opts.seconds + 60) * 1000);
   try {
-    await waitFor(() => out.includes('"ready":true'), 30_000, () => `the client process did not get ready:\n${out}`);
-    log(`${opts.clients} clients live${opts.stalled ? " (+1 stalled)" : ""}; emitting ${opts.ratePerS} events/s of ${opts.eventBytes} bytes for ${opts.seconds} s`);
+    await waitFor(() => children.every((c) => c.out.includes('"ready":true')), 30_000, () => `a client process did not get ready:\n${children.map((c) => c.out).join("\n")}`);
+    log(`${opts.clients} clients live in ${procs} processes${opts.stalled ? " (+1 stalled)" : ""}; emitting ${opts.ratePerS} events/s of ${opts.eventBytes} bytes for ${opts.seconds} s`);
     const pad = "x".repeat(Math.max(0, opts.eventBytes - 120));
     const sampler = setInterval(() => {
       const m = process.memoryUsage();
@@ -125,14 +133,18 @@ export async function runApiLoad(opts: LoadOptions): Promise<LoadResult> {
     });
     const wall = (performance.now() - t0) / 1000;
     store.appendEvent(runId, "log", { level: "info", message: "load-end", total: emitted });
-    await childExit;
+    await Promise.all(children.map((c) => c.exit));
     clearInterval(sampler);
-    const line = out.split("\n").find((l) => l.startsWith("{") && l.includes('"latency_ms"'));
-    if (!line) throw new Error(`the client process gave no report:\n${out}`);
-    const rep = JSON.parse(line) as ClientReport;
+    const reps = children.map((c) => {
+      const line = c.out.split("\n").find((l) => l.startsWith("{") && l.includes('"latency_ms"'));
+      if (!line) throw new Error(`a client process gave no report:\n${c.out}`);
+      return JSON.parse(line) as ClientReport;
+    });
+    const rep = mergeReports(reps);
     const s = stream.stats();
     const o = { ...DEFAULT_STREAM_OPTIONS, ...opts.stream };
     return {
+      client_processes: procs,
       clients: rep.clients,
       target_events_per_s: opts.ratePerS,
       emitted,
@@ -154,11 +166,43 @@ export async function runApiLoad(opts: LoadOptions): Promise<LoadResult> {
     };
   } finally {
     clearTimeout(killer);
-    if (child.exitCode === null) child.kill("SIGKILL");
+    for (const c of children) if (c.child.exitCode === null) c.child.kill("SIGKILL");
     await http.close();
     store.close();
     fs.rmSync(home, { recursive: true, force: true });
   }
+}
+
+const BUCKET_MS = 0.1;
+
+function latencySummary(hist: Map<number, number>): ClientReport["latency_ms"] {
+  const keys = [...hist.keys()].sort((a, b) => a - b);
+  const n = keys.reduce((a, k) => a + (hist.get(k) ?? 0), 0);
+  const at = (p: number): number => {
+    const rank = Math.max(1, Math.ceil((p / 100) * n));
+    let seen = 0;
+    for (const k of keys) {
+      seen += hist.get(k) ?? 0;
+      if (seen >= rank) return Math.round(k * BUCKET_MS * 100) / 100;
+    }
+    return NaN;
+  };
+  return { n, p50: at(50), p95: at(95), p99: at(99), max: Math.round((keys.at(-1) ?? NaN) * BUCKET_MS * 100) / 100 };
+}
+
+function mergeReports(reps: ClientReport[]): ClientReport {
+  const hist = new Map<number, number>();
+  for (const r of reps) for (const [k, v] of Object.entries(r.histogram)) hist.set(Number(k), (hist.get(Number(k)) ?? 0) + v);
+  return {
+    clients: reps.reduce((a, r) => a + r.clients, 0),
+    live_clients: reps.reduce((a, r) => a + r.live_clients, 0),
+    events_each: reps.flatMap((r) => r.events_each),
+    missing: reps.reduce((a, r) => a + r.missing, 0),
+    duplicates: reps.reduce((a, r) => a + r.duplicates, 0),
+    out_of_order: reps.reduce((a, r) => a + r.out_of_order, 0),
+    latency_ms: latencySummary(hist),
+    histogram: Object.fromEntries(hist),
+  };
 }
 
 function waitFor(pred: () => boolean, ms: number, why: () => string): Promise<void> {
@@ -234,8 +278,11 @@ export async function runLoadClients(opts: { url: string; token: string; runId: 
   console.log(JSON.stringify({ ready: true, live }));
   await Promise.all(ended);
   stalledSocket?.destroy();
-  const sorted = latencies.sort((a, b) => a - b);
-  const r = (x: number): number => Math.round(x * 100) / 100;
+  const hist = new Map<number, number>();
+  for (const l of latencies) {
+    const b = Math.max(0, Math.ceil(l / BUCKET_MS));
+    hist.set(b, (hist.get(b) ?? 0) + 1);
+  }
   const report: ClientReport = {
     clients: opts.clients,
     live_clients: live,
@@ -243,7 +290,8 @@ export async function runLoadClients(opts: { url: string; token: string; runId: 
     missing,
     duplicates,
     out_of_order: outOfOrder,
-    latency_ms: { n: sorted.length, p50: r(percentile(sorted, 50)), p95: r(percentile(sorted, 95)), p99: r(percentile(sorted, 99)), max: r(sorted.at(-1) ?? NaN) },
+    latency_ms: latencySummary(hist),
+    histogram: Object.fromEntries(hist),
   };
   console.log(JSON.stringify(report));
 }

@@ -6,7 +6,7 @@ import { intArg } from "./run-options.js";
 
 function printLoad(label: string, r: LoadResult): void {
   console.log(`${label}`);
-  console.log(`  ${r.clients} clients, ${r.emitted} events at ${r.emitted_per_s}/s (${r.event_bytes} B each) for ${r.seconds} s`);
+  console.log(`  ${r.clients} clients in ${r.client_processes} processes, ${r.emitted} events at ${r.emitted_per_s}/s (${r.event_bytes} B each) for ${r.seconds} s`);
   console.log(`  delivered ${r.delivered_total} (missing ${r.missing}, duplicates ${r.duplicates}, out of order ${r.out_of_order})`);
   console.log(`  delivery latency p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms, p99 ${r.latency_ms.p99} ms, max ${r.latency_ms.max} ms  (${r.p99_ok ? "p99 ≤ 100 ms ✓" : "p99 > 100 ms ✗"})`);
   console.log(`  runner RSS ${r.rss_mb.start} MB at start → max ${r.rss_mb.max} MB, end ${r.rss_mb.end} MB (growth ${r.rss_mb.growth} MB); Buffers ${r.buffers_mb.start} → max ${r.buffers_mb.max} MB`);
@@ -25,14 +25,15 @@ export function registerApiBenchCommands(bench: Command): void {
     .option("--rate <n>", "events per second", intArg("--rate"), 200)
     .option("--seconds <n>", "how long the run emits", intArg("--seconds"), 30)
     .option("--event-bytes <n>", "size of each event", intArg("--event-bytes"), 2048)
+    .option("--client-procs <n>", "processes the clients are spread over", intArg("--client-procs"), 5)
     .option("--no-stalled", "leave out the client that stops reading")
     .option("--control", "also run (in a fresh process) with the stream's bounds turned off, to show the growth they prevent")
     .addOption(new Option("--unbounded", "run only the control: bounds off").hideHelp())
     .option("--json", "print one JSON object")
-    .action(async (o: { clients: number; rate: number; seconds: number; eventBytes: number; stalled: boolean; control?: boolean; unbounded?: boolean; json?: boolean }) => {
+    .action(async (o: { clients: number; rate: number; seconds: number; eventBytes: number; clientProcs: number; stalled: boolean; control?: boolean; unbounded?: boolean; json?: boolean }) => {
       const cli = process.argv[1] as string;
       const clientCommand = [process.execPath, cli, "bench", "api-clients"];
-      const base = { clients: o.clients, ratePerS: o.rate, seconds: o.seconds, eventBytes: o.eventBytes, stalled: o.stalled, clientCommand, log: (l: string) => console.error(l) };
+      const base = { clients: o.clients, ratePerS: o.rate, seconds: o.seconds, eventBytes: o.eventBytes, clientProcesses: o.clientProcs, stalled: o.stalled, clientCommand, log: (l: string) => console.error(l) };
       if (o.unbounded) {
         console.log(JSON.stringify(await runApiLoad({ ...base, stream: { highWaterBytes: Infinity, hardLimitBytes: Infinity, stallTimeoutMs: Infinity } })));
         return;
@@ -42,7 +43,7 @@ export function registerApiBenchCommands(bench: Command): void {
       if (o.control) {
         // A fresh process, so its memory figures start from the same place as the bounded run's.
         const { execFileSync } = await import("node:child_process");
-        const args = [cli, "bench", "api", "--unbounded", "--clients", String(o.clients), "--rate", String(o.rate), "--seconds", String(o.seconds), "--event-bytes", String(o.eventBytes), ...(o.stalled ? [] : ["--no-stalled"])];
+        const args = [cli, "bench", "api", "--unbounded", "--clients", String(o.clients), "--rate", String(o.rate), "--seconds", String(o.seconds), "--event-bytes", String(o.eventBytes), "--client-procs", String(o.clientProcs), ...(o.stalled ? [] : ["--no-stalled"])];
         const out = execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 });
         control = JSON.parse(out.trim().split("\n").at(-1) as string) as LoadResult;
       }
