@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { InspectorInit, Run, ScoreComparison, Trajectory, TrajectorySummary } from "@agentrl/protocol";
 import { useBridge } from "../bridge/bridge-context";
 import { fmtNum } from "../util/format";
+import { ArtifactsView } from "./ArtifactsView";
 import { Filters } from "./Filters";
 import { GroupView } from "./GroupView";
 import { MetricsCharts } from "./MetricsCharts";
@@ -180,6 +181,7 @@ export function App({ initial }: { initial?: InspectorInit }) {
                   </div>
                   <RewardBreakdown trajectory={trajectory} />
                   <TurnStepper trajectory={trajectory} />
+                  {trajectory.artifacts && <ArtifactsView artifacts={trajectory.artifacts} lastAction={trajectory.turns.at(-1)?.assistant.toolCalls?.at(-1)} />}
                 </div>
               ) : (
                 <div className="muted">Select a trajectory.</div>

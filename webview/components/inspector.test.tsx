@@ -7,6 +7,7 @@ import { BridgeContext } from "../bridge/bridge-context";
 import { HostBridge } from "../bridge/host-bridge";
 import { memoryHost, syntheticRun, type MemoryHost } from "../dev/memory-host";
 import { mountInspector } from "../mount";
+import { ArtifactsView } from "./ArtifactsView";
 import { GroupView } from "./GroupView";
 import { TurnStepper } from "./TurnStepper";
 import { RewardBreakdown } from "./RewardBreakdown";
@@ -114,6 +115,23 @@ describe("inspector", () => {
     // happy-dom has no image decoder, so naturalWidth is 0; the overlay still needs a size, so check the math path via actionPoint.
     const { actionPoint } = await import("./Screenshot");
     expect(actionPoint(t.turns[1]!.assistant.toolCalls![0])).toEqual({ x: 120, y: 45, label: "CLICK" });
+  });
+
+  it("shows an SWE patch artifact as a diff, fetched as a blob through the host", async () => {
+    const { host, bridge, data } = setup(1);
+    const patch = "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n";
+    const sha = "b".repeat(64);
+    data.blobs = { [sha]: `data:text/x-diff;base64,${btoa(patch)}` };
+    act(() =>
+      root!.render(
+        <BridgeContext.Provider value={bridge}>
+          <ArtifactsView artifacts={{ "patch.diff": { sha256: sha, size: patch.length, mime: "text/x-diff" } }} lastAction={undefined} />
+        </BridgeContext.Provider>,
+      ),
+    );
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="diff"]')).not.toBeNull());
+    expect([...container.querySelectorAll(".d2h-ins")].map((e) => e.textContent).join("")).toContain("x = 2");
+    expect(host.requests.some((r) => r.method === "blob" && (r.params as { sha256: string }).sha256 === sha)).toBe(true);
   });
 
   it("shows a group's samples with advantages and flags only zero-variance groups", async () => {
