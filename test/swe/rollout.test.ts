@@ -1,6 +1,5 @@
 // swe-mini through the real rollout engine (scripted policies, real Docker, real store): the Done-when
-// of the swe kind. Needs the engine's env-kind hook (remote-runner/src/envs/swe/engine-hooks.ts
-// called from rollout/episode.ts).
+// of the swe kind, which the engine reaches through remote-runner/src/envs/swe/engine-hooks.ts.
 import fs from "node:fs";
 import path from "node:path";
 import type { Trajectory } from "@agentrl/protocol";
