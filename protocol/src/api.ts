@@ -57,6 +57,10 @@ export const StreamSubscribe = Type.Object({
 });
 export type StreamSubscribe = Static<typeof StreamSubscribe>;
 
+/** Query of `/v1/events`: without `after`, the first client message must be a StreamSubscribe. */
+export const StreamQuery = Type.Partial(StreamSubscribe, { additionalProperties: false });
+export type StreamQuery = Static<typeof StreamQuery>;
+
 /** Server messages on `/v1/events`. `live` marks the moment the client has caught up with the log. */
 export const StreamFrame = Type.Union([
   Type.Object({ kind: Type.Literal("ready"), after: Type.Integer() }),

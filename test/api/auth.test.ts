@@ -93,5 +93,9 @@ describe("HTTP auth", () => {
     expect(doc.paths["/v1/environments"]?.post?.responses["201"]).toBeDefined();
     expect(doc.paths["/v1/health"]?.get?.security).toEqual([]);
     expect(doc.paths["/v1/runs/{id}/trajectories"]?.get).toBeDefined();
+    expect(doc.paths["/v1/events"]?.get?.responses["101"]).toBeDefined();
+    // A plain GET of the stream is told to upgrade, not served.
+    const plain = await fetch(`${s.url}/v1/events`, { headers: { Authorization: `Bearer ${s.token}` } });
+    expect(plain.status).toBe(426);
   });
 });

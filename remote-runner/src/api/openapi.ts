@@ -15,6 +15,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: "Not found",
   409: "Conflicts with the current state",
   413: "Body larger than the limit",
+  426: "Upgrade required (WebSocket endpoint)",
   415: "Unsupported content type",
   500: "Runner error",
 };
@@ -41,7 +42,7 @@ export function buildOpenApi(routes: Route[], version: string): Json {
       "contentType" in r.response && typeof r.response.contentType === "string"
         ? { [r.response.contentType]: { schema: { type: "string", format: "binary" } } }
         : { "application/json": { schema: plain(r.response as TSchema) } };
-    responses[String(r.status ?? 200)] = { description: "OK", content: okContent };
+    responses[String(r.status ?? 200)] = { description: r.status === 101 ? "Switching Protocols: WebSocket frames follow" : "OK", content: okContent };
     const errors = new Set([400, 500, ...(r.auth ? [401] : []), ...(r.errors ?? [])]);
     for (const s of [...errors].sort()) responses[String(s)] = { description: ERROR_TEXT[s] ?? "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } } };
     op.responses = responses;

@@ -1,4 +1,5 @@
-import { Health, type TSchema } from "@agentrl/protocol";
+import { Health, StreamFrame, StreamQuery, type TSchema } from "@agentrl/protocol";
+import { ApiError } from "../errors.js";
 import { buildOpenApi } from "../openapi.js";
 import type { Route } from "../router.js";
 
@@ -26,6 +27,23 @@ export function systemRoutes(allRoutes: () => Route[]): Route[] {
       auth: false,
       response: { type: "object" } as unknown as TSchema,
       handler: () => (doc ??= buildOpenApi(allRoutes(), RUNNER_VERSION)),
+    },
+    {
+      // Documents the WebSocket in the OpenAPI document; a plain GET is told to upgrade.
+      method: "GET",
+      path: "/v1/events",
+      summary:
+        "WebSocket event stream (upgrade). Frames: StreamFrame JSON. Resume with ?after=LAST_SEQ or a first message StreamSubscribe; " +
+        'a client that reads too slowly is closed with code 4000 and reason {"resumeAfter": SEQ}',
+      tag: "events",
+      auth: true,
+      query: StreamQuery,
+      response: StreamFrame,
+      status: 101,
+      errors: [426],
+      handler: () => {
+        throw new ApiError(426, "upgrade_required", "/v1/events is a WebSocket: connect with `Upgrade: websocket` (e.g. new WebSocket(url, { headers: { Authorization } })).");
+      },
     },
   ];
 }
