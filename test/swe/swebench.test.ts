@@ -2,10 +2,12 @@
 // here from a small repository with real git), imported and run through the same swe kind.
 import fs from "node:fs";
 import path from "node:path";
+import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTasks } from "../../remote-runner/src/envs/tasks.js";
 import { SweTaskError } from "../../remote-runner/src/envs/swe/errors.js";
 import { git } from "../../remote-runner/src/envs/swe/git-env.js";
+import { registerSweBenchImport } from "../../remote-runner/src/envs/swe/import-command.js";
 import { importSweBench } from "../../remote-runner/src/envs/swe/import-swebench.js";
 import { sweKind } from "../../remote-runner/src/envs/swe/kind.js";
 import { referenceTurns } from "../../remote-runner/src/envs/swe/reference.js";
@@ -122,6 +124,24 @@ describe("SWE-bench instances", () => {
     const err = await kind.sandboxSpec(task, { image: "unused" }).catch((e: unknown) => e);
     expect((err as SweTaskError).code).toBe("repo_unavailable");
     expect((err as Error).message).toMatch(/no local mirror of acme\/absent .*git clone --mirror https:\/\/github.com\/acme\/absent.git/s);
+  });
+
+  it("agentrl import swebench writes the tasks with the toolchain and install commands given", async () => {
+    const dir = tempDir("import");
+    fs.writeFileSync(path.join(dir, "dev.jsonl"), `${JSON.stringify(instance)}\n`);
+    const program = new Command().exitOverride();
+    registerSweBenchImport(program.command("import"));
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (l: string) => lines.push(l);
+    try {
+      await program.parseAsync(["node", "agentrl", "import", "swebench", path.join(dir, "dev.jsonl"), "--out", path.join(dir, "tasks.jsonl"), "--apt", "python3-pytest,python3-numpy", "--install", "pip install -e .", "--test-timeout", "30000"]);
+    } finally {
+      console.log = log;
+    }
+    expect(lines[0]).toMatch(/^wrote 1 SWE tasks to .*tasks\.jsonl/);
+    const task = JSON.parse(fs.readFileSync(path.join(dir, "tasks.jsonl"), "utf8")) as Record<string, unknown>;
+    expect(task).toMatchObject({ id: "acme__tinylib-1", apt: ["python3-pytest", "python3-numpy"], install: ["pip install -e ."], test_timeout_ms: 30000, FAIL_TO_PASS: instance.FAIL_TO_PASS });
   });
 
   it("a broken instance is reported with its position and field", () => {

@@ -7,7 +7,7 @@ import { taskFromSweBench } from "./instance.js";
  * Reads SWE-bench instances as published (a JSON array, one JSON object, or JSONL; the test lists may
  * be JSON strings) and returns tasks.jsonl text. Every bad instance is reported with its position.
  */
-export function importSweBench(text: string, source = "input"): { tasks: Task[]; jsonl: string } {
+export function importSweBench(text: string, source = "input", extra: Parameters<typeof taskFromSweBench>[1] = {}): { tasks: Task[]; jsonl: string } {
   const trimmed = text.trim();
   let rows: unknown[];
   if (trimmed.startsWith("[")) rows = JSON.parse(trimmed) as unknown[];
@@ -23,7 +23,7 @@ export function importSweBench(text: string, source = "input"): { tasks: Task[];
   const tasks: Task[] = [];
   rows.forEach((r, i) => {
     try {
-      tasks.push(taskFromSweBench(r));
+      tasks.push(taskFromSweBench(r, extra));
     } catch (err) {
       problems.push(`${source} #${i + 1}: ${(err as Error).message}`);
     }
@@ -32,6 +32,6 @@ export function importSweBench(text: string, source = "input"): { tasks: Task[];
   return { tasks, jsonl: tasks.map((t) => JSON.stringify(t)).join("\n") + "\n" };
 }
 
-export function importSweBenchFile(file: string): { tasks: Task[]; jsonl: string } {
-  return importSweBench(fs.readFileSync(file, "utf8"), file);
+export function importSweBenchFile(file: string, extra: Parameters<typeof taskFromSweBench>[1] = {}): { tasks: Task[]; jsonl: string } {
+  return importSweBench(fs.readFileSync(file, "utf8"), file, extra);
 }
