@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
@@ -116,7 +116,7 @@ def load_policy(
     # drop it so checkpoints and exports load as ordinary safetensors models.
     if hasattr(base.config, "quantization_config"):
         del base.config.quantization_config
-    base.to(dev)
+    cast(Any, base).to(dev)
     return policy_from_model(base, tok, model, dev, lora)
 
 

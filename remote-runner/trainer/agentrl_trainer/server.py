@@ -100,7 +100,7 @@ class App:
         state = {"text": ""}
 
         def cb(tid: int, lp: float, top: list[tuple[int, float]]) -> bool:
-            text = tok.decode(row.tokens, skip_special_tokens=True)
+            text = str(tok.decode(row.tokens, skip_special_tokens=True))
             hit = any(s in text for s in stop) if stop else False
             if emit is not None:
                 # Hold back a partial UTF-8 character until it completes.
@@ -113,7 +113,7 @@ class App:
         return cb
 
     def choice_text(self, row: Row, stop: list[str]) -> tuple[str, str]:
-        text = self.policy.tokenizer.decode(row.tokens, skip_special_tokens=True)
+        text = str(self.policy.tokenizer.decode(row.tokens, skip_special_tokens=True))
         reason = row.finish_reason
         for s in stop:
             k = text.find(s)
@@ -122,11 +122,11 @@ class App:
         return text, reason
 
     def logprob_entry(self, tid: int, lp: float, top: list[tuple[int, float]]) -> dict[str, Any]:
-        dec = self.policy.tokenizer.decode([tid])
+        dec = str(self.policy.tokenizer.decode([tid]))
         return {
             "token": dec, "logprob": lp, "bytes": list(dec.encode("utf-8")),
             "top_logprobs": [
-                {"token": (d := self.policy.tokenizer.decode([i])), "logprob": v, "bytes": list(d.encode("utf-8"))}
+                {"token": (d := str(self.policy.tokenizer.decode([i]))), "logprob": v, "bytes": list(d.encode("utf-8"))}
                 for i, v in top
             ],
         }
@@ -317,7 +317,11 @@ class Handler(BaseHTTPRequestHandler):
         cid, created = "chatcmpl-" + uuid.uuid4().hex, int(time.time())
         model = body.get("model") or app.served_name
         job = app.engine.submit(rows)
-        threading.Thread(target=lambda: (job.done.wait(), events.put(None)), daemon=True).start()
+        def finish() -> None:  # the end marker follows the last token event
+            job.done.wait()
+            events.put(None)
+
+        threading.Thread(target=finish, daemon=True).start()
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")

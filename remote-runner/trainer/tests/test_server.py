@@ -153,3 +153,28 @@ def test_concurrent_requests_share_a_batch(tiny_model_dir: Path) -> None:
         j.done.wait(timeout=120)
         assert j.error is None and len(j.rows[0].tokens) >= 1
     assert eng.max_rows_seen >= 2 and eng.batches < 3
+
+
+def test_separate_trainer_pushes_adapter_to_policy_server(tiny_model_dir: Path, start_server: Any, tmp_path: Path) -> None:
+    # The GPU layout: a generation-only policy server (vLLM there, ours here) and a trainer
+    # process that, after each step, saves the adapter and asks the server to load it.
+    gen = start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--no-train", "--output-dir", str(tmp_path / "g"))
+    trn = start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--lr", "0.05",
+                       "--output-dir", str(tmp_path / "t"), "--sync-url", gen.url)
+    req = {"messages": MSGS, "n": 2, "max_tokens": 6, "seed": 3, "logprobs": True}
+    _, r = call(gen.url, "/v1/chat/completions", req)
+    trajs = [{"group_id": "g", "reward": float(i), "segments": [{
+        "prompt_token_ids": r["prompt_token_ids"], "completion_token_ids": c["token_ids"],
+        "logprobs": [e["logprob"] for e in c["logprobs"]["content"]]}]} for i, c in enumerate(r["choices"])]
+    status, m = call(trn.url, "/v1/train/step", {"trajectories": trajs})
+    assert status == 200 and m["sync"]["status"] == 200
+    assert Path(m["sync"]["adapter"], "adapter_model.safetensors").is_file()
+    _, on_gen = call(gen.url, "/v1/chat/completions", req)
+    _, on_trn = call(trn.url, "/v1/chat/completions", req)
+    assert on_gen["adapter_version"] == 1
+    assert on_gen["choices"][0]["token_ids"] == on_trn["choices"][0]["token_ids"]
+    lg = [e["logprob"] for e in on_gen["choices"][0]["logprobs"]["content"]]
+    lt = [e["logprob"] for e in on_trn["choices"][0]["logprobs"]["content"]]
+    assert lg == pytest.approx(lt, abs=1e-4)
+    status, e = call(gen.url, "/v1/train/step", {"trajectories": trajs})
+    assert status == 400 and "--no-train" in e["error"]["message"]
