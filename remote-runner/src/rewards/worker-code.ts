@@ -27,6 +27,8 @@ parentPort.on("message", async (msg) => {
   if (msg.type !== "score") return;
   try {
     const env = await envPromise;
+    // The time limit starts now: loading the env bundle into a fresh worker is not the reward's time.
+    parentPort.postMessage({ type: "started", jobId: msg.jobId });
     const reward = (env.rewards || []).find((r) => r.name === msg.reward);
     if (!reward || typeof reward.score !== "function") throw new Error("reward " + msg.reward + " has no score function in the env bundle");
     const sandbox = {

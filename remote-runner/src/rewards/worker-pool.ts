@@ -20,7 +20,11 @@ interface Slot {
   timer: NodeJS.Timeout | null;
 }
 
+/** How long a fresh worker may take to load the env bundle before its job fails. */
+const WORKER_START_LIMIT_MS = 60_000;
+
 type WorkerMessage =
+  | { type: "started"; jobId: number }
   | { type: "sandbox"; jobId: number; id: number; method: "exec" | "readFile" | "writeFile"; args: unknown[] }
   | { type: "result"; jobId: number; value?: unknown; error?: string };
 
@@ -72,15 +76,17 @@ export class RewardWorkerPool {
       const job = this.queue.shift() as Job;
       slot.job = job;
       const s = slot;
-      slot.timer = setTimeout(() => {
-        // Cannot interrupt a running function any other way: drop the whole thread. It leaves the
-        // pool first, so the next job never lands on a worker that is being terminated.
-        this.retire(s);
-        this.finish(s, new RewardTimeoutError(`reward "${job.reward}" did not finish within ${job.timeoutMs} ms`));
-        void s.worker.terminate();
-      }, job.timeoutMs);
+      slot.timer = setTimeout(() => this.kill(s, new Error(`the reward worker did not load the environment within ${WORKER_START_LIMIT_MS} ms`)), WORKER_START_LIMIT_MS);
       slot.worker.postMessage({ type: "score", jobId: job.id, reward: job.reward, ctx: job.ctx });
     }
+  }
+
+  /** Cannot interrupt a running function any other way: drop the whole thread. It leaves the pool
+   * first, so the next job never lands on a worker that is being terminated. */
+  private kill(slot: Slot, err: Error): void {
+    this.retire(slot);
+    this.finish(slot, err);
+    void slot.worker.terminate();
   }
 
   private retire(slot: Slot): void {
@@ -102,6 +108,11 @@ export class RewardWorkerPool {
   private onMessage(slot: Slot, m: WorkerMessage): void {
     const job = slot.job;
     if (!job || m.jobId !== job.id) return;
+    if (m.type === "started") {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = setTimeout(() => this.kill(slot, new RewardTimeoutError(`reward "${job.reward}" did not finish within ${job.timeoutMs} ms`)), job.timeoutMs);
+      return;
+    }
     if (m.type === "result") {
       if (m.error !== undefined) this.finish(slot, new Error(m.error));
       else this.finish(slot, null, m.value);
