@@ -92,3 +92,28 @@ describe("hacks, regressions and bad input in one run", () => {
     expect(hung?.reward.errors[0]?.message).toMatch(/task "hanging-tests": the tests did not finish within 5000 ms/);
   }, 900_000);
 });
+
+describe("gated accumulation of step rewards (env option swe.gatedStepRewards)", () => {
+  it("edits earn step reward only in episodes whose outcome clears the gate", async () => {
+    const dir = tempDir("env-gated");
+    const envTs = fs.readFileSync(path.join(SWE_MINI_DIR, "env.ts"), "utf8").replace('  kind: "swe",', '  kind: "swe",\n  swe: { gatedStepRewards: { weight: 0.2, threshold: 1, perEdit: 0.5 } },');
+    expect(envTs).toContain("gatedStepRewards");
+    fs.writeFileSync(path.join(dir, "env.ts"), envTs);
+    const t = sweMiniTasks().find((x) => x.id === "statkit-median-even") as unknown as { id: string; swe: Record<string, unknown> };
+    const at = (id: string) => ({ ...t, id, swe: { ...t.swe, instance_id: id, repo: path.join(SWE_MINI_DIR, String(t.swe.repo)) } });
+    fs.writeFileSync(path.join(dir, "tasks.jsonl"), `${JSON.stringify(at("fixes"))}\n${JSON.stringify(at("edits-wrongly"))}\n`);
+    const wrong = { content: "", tool_calls: [{ name: "str_replace", arguments: { path: "statkit/stats.py", old_str: "    return data[mid]", new_str: "    return data[mid] + 0" } }] };
+    const script = [
+      { task_id: "fixes", turns: referenceTurns(String(t.swe.patch)) },
+      { task_id: "edits-wrongly", turns: [wrong, { content: "", tool_calls: [{ name: "submit", arguments: {} }] }] },
+    ];
+    fs.writeFileSync(path.join(dir, "policy.jsonl"), script.map((x) => JSON.stringify(x)).join("\n") + "\n");
+    const r = await rollout(h, dir, { policy: { spec: `scripted:${path.join(dir, "policy.jsonl")}` }, concurrency: 2 });
+    const by = new Map(r.trajectories.map((x) => [x.taskId, x]));
+    expect(by.get("fixes")?.reward.components.step_rewards).toBe(0.5);
+    expect(by.get("fixes")?.reward.total).toBeCloseTo(1 + 0.2 * 0.5, 6);
+    expect(by.get("edits-wrongly")?.reward.components.step_rewards_ungated).toBe(0.5);
+    expect(by.get("edits-wrongly")?.reward.components.step_rewards).toBe(0);
+    expect(by.get("edits-wrongly")?.reward.total).toBe(0);
+  }, 600_000);
+});
