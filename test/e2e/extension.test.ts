@@ -136,6 +136,32 @@ describe("AgentRL Studio in VS Code", () => {
     await page.screenshot({ path: screenshotPath("05-group-light") });
   });
 
+  it("jumps from a reward component in the breakdown to its source line", async () => {
+    const frame = inspector();
+    await frame.locator('[data-testid="tab-trajectory"]').click();
+    await frame.locator("a.source-link", { hasText: "format" }).click();
+    const line = fs.readFileSync(path.join(workspace, "calculator/env.ts"), "utf8").split("\n").findIndex((l) => l.includes('name: "format"')) + 1;
+    expect(line).toBeGreaterThan(0);
+    await expect.poll(async () => (await page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+/ }).first().textContent()) ?? "", { timeout: 20_000 }).toContain(`Ln ${line},`);
+    expect(await page.locator(".tab.active").first().textContent()).toContain("env.ts");
+    await page.locator(".tab", { hasText: "AgentRL Inspector" }).click();
+  });
+
+  it("exports the run's trajectories as JSONL", async () => {
+    await runCommand(page, "AgentRL: Export Trajectories");
+    // Several runs exist later; here only the one-episode run does, so no run pick is asked.
+    // VS Code's own save dialog (the simple one in code-server) opens prefilled with our suggested name.
+    const input = page.locator(".quick-input-widget input");
+    await expect.poll(() => input.inputValue().catch(() => ""), { timeout: 30_000 }).toMatch(/trajectories-[\w-]+\.jsonl$/);
+    const target = path.join(workspace, "export.jsonl");
+    await input.fill(target);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => fs.existsSync(target), { timeout: 30_000 }).toBe(true);
+    const lines = fs.readFileSync(target, "utf8").trim().split("\n");
+    expect(lines).toHaveLength(4);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ taskId: "calc-001" });
+  });
+
   it("charts the run's metrics", async () => {
     const frame = inspector();
     await frame.locator('[data-testid="tab-metrics"]').click();
@@ -225,7 +251,8 @@ describe("AgentRL Studio in VS Code", () => {
     await page.locator(".monaco-breadcrumbs", { hasText: "bugfix-env" }).first().waitFor({ timeout: 20_000 });
     expect(fs.readFileSync(path.join(workspace, "envs/bugfix-env/env.ts"), "utf8")).toContain('kind: "swe"');
     expect(fs.existsSync(path.join(workspace, "envs/bugfix-env/tasks.jsonl"))).toBe(true);
-    const envRow = page.locator('.pane-body .monaco-list-row[aria-label*="bugfix-env"]');
+    const envsView = page.locator(".pane", { has: page.locator(".pane-header", { hasText: "Environments" }) });
+    const envRow = envsView.locator('.monaco-list-row[aria-label*="bugfix-env"]');
     await envRow.waitFor({ state: "visible", timeout: 20_000 });
     expect(await envRow.textContent()).toContain("swe");
     await expect.poll(() => page.locator(".codelens-decoration a", { hasText: "Score stored trajectories (tests_pass)" }).count(), { timeout: 20_000 }).toBe(1);
