@@ -102,6 +102,21 @@ describe("store", () => {
     store.close();
     store = openStore(home);
     expect(store.eventsAfter(b.seq)).toEqual([{ seq: c.seq, runId: "r1", ts: c.ts, type: "trajectory.started", data: { trajectoryId: "t" } }]);
+    // Inside a transaction, listeners hear events only after the commit (and never after a rollback).
+    const heard: string[] = [];
+    store.onEvent((e) => heard.push(`${e.type}:${store.db.inTransaction ? "open" : "committed"}`));
+    store.transaction(() => {
+      store.appendEvent("r1", "log", { n: 1 });
+      expect(heard).toEqual([]);
+    });
+    expect(() =>
+      store.transaction(() => {
+        store.appendEvent("r1", "log", { n: 2 });
+        throw new Error("rolled back");
+      }),
+    ).toThrow("rolled back");
+    expect(heard).toEqual(["log:committed"]);
+    expect(store.eventsAfter(c.seq).map((e) => e.data)).toEqual([{ n: 1 }]);
     // A listener that throws does not break the writer.
     store.onEvent(() => {
       throw new Error("closed socket");

@@ -196,8 +196,11 @@ class RunController implements RunHandle {
             { runId, trajectoryId: `${runId}:${ep.taskIndex}:${ep.sampleIndex}`, groupId, task: ep.task, taskIndex: ep.taskIndex, sampleIndex: ep.sampleIndex },
             rt,
           );
-          store.putTrajectory(trajectory);
-          store.appendEvent(runId, "trajectory.finished", trajectorySummary(trajectory));
+          // One commit for the trajectory and its event: a reader never sees one without the other.
+          store.transaction(() => {
+            store.putTrajectory(trajectory);
+            store.appendEvent(runId, "trajectory.finished", trajectorySummary(trajectory));
+          });
           turnsThisCall += trajectory.turns.length;
           finishedThisCall++;
           doneCount++;

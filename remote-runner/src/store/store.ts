@@ -148,6 +148,7 @@ export class Store {
   readonly blobs: BlobDir;
   readonly home: string;
   private readonly listeners = new Set<EventListener>();
+  private pendingEvents: RunEvent[] = [];
   private readonly stmts;
 
   constructor(home: string) {
@@ -317,6 +318,13 @@ export class Store {
     const ts = Date.now();
     const res = this.stmts.insertEvent.run(runId, ts, type, JSON.stringify(data ?? null));
     const event: RunEvent = { seq: Number(res.lastInsertRowid), runId, ts, type, data };
+    // Live listeners hear an event only once it is committed.
+    if (this.db.inTransaction) this.pendingEvents.push(event);
+    else this.notify(event);
+    return event;
+  }
+
+  private notify(event: RunEvent): void {
     for (const l of this.listeners) {
       try {
         l(event);
@@ -324,7 +332,21 @@ export class Store {
         // A listener's failure (a closed socket) must not break the writer.
       }
     }
-    return event;
+  }
+
+  /** Runs `fn` in one transaction; events appended inside reach live listeners after the commit. */
+  transaction<T>(fn: () => T): T {
+    let result: T;
+    try {
+      result = this.db.transaction(fn)();
+    } catch (err) {
+      this.pendingEvents = [];
+      throw err;
+    }
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    for (const e of events) this.notify(e);
+    return result;
   }
 
   eventsAfter(seq: number, opts: { runId?: string; limit?: number } = {}): RunEvent[] {
