@@ -1,14 +1,15 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrajectoryPage } from "@agentrl/protocol";
 import { RunnerClient } from "../../remote-runner/src/api/client.js";
+import { SANDBOXES_RELEASED } from "../../remote-runner/src/api/run-manager.js";
 import { connectDocker } from "../../remote-runner/src/docker/engine.js";
 import { LABEL_RUN } from "../../remote-runner/src/sandbox/labels.js";
 import { tempHome } from "./fixture.js";
 import { uploadCalculator } from "./runner-fixture.js";
-import { startServe, type ServeProcess } from "./serve-process.js";
+import { CLI, startServe, type ServeProcess } from "./serve-process.js";
 
 const TOKEN = "crash-test-token-0123456789abcdef";
 let home: string;
@@ -42,6 +43,13 @@ describe("kill -9 in the middle of a run", () => {
     const client1 = new RunnerClient(first.url, TOKEN);
     const sha = await uploadCalculator(client1);
     const run = await client1.createRun({ env: sha, policy: { spec: "scripted:reference.jsonl" }, tasks: 50, group: 4, concurrency: 8 });
+    // A user following the run with `agentrl logs -f` across the crash and the restart.
+    const follower = spawn(process.execPath, [CLI, "logs", "-f", run.id, "--json", "--runner", first.url], { env: { ...process.env, AGENTRL_TOKEN: TOKEN }, stdio: ["ignore", "pipe", "pipe"] });
+    let followed = "";
+    let followerErr = "";
+    follower.stdout.on("data", (d: Buffer) => (followed += d.toString()));
+    follower.stderr.on("data", (d: Buffer) => (followerErr += d.toString()));
+    const followerExit = new Promise<number | null>((resolve) => follower.once("exit", (code) => resolve(code)));
 
     // Follow until a good part of the run is done while episodes are in flight, then kill -9.
     let finishedBeforeKill = 0;
@@ -67,8 +75,8 @@ describe("kill -9 in the middle of a run", () => {
     expect(storedAtCrash.size).toBeGreaterThanOrEqual(60);
     expect(storedAtCrash.size).toBeLessThan(200);
 
-    // Restart on the same data folder: it resumes the run by itself.
-    const second = await startServe(env, ["--max-sandboxes", "8"]);
+    // Restart on the same data folder and port: it resumes the run by itself.
+    const second = await startServe(env, ["--max-sandboxes", "8", "--port", new URL(first.url).port]);
     servers.push(second);
     const client2 = new RunnerClient(second.url, TOKEN);
     let end: { status: string } | null = null;
@@ -99,7 +107,16 @@ describe("kill -9 in the middle of a run", () => {
     const events = await client2.json<{ items: { type: string; data: { message?: string } }[] }>("GET", `/v1/runs/${run.id}/events?limit=5000`);
     expect(events.items.some((e) => e.type === "log" && /runner restarted while the run was running/.test(e.data.message ?? ""))).toBe(true);
 
-    // No orphan: the finished run has no container left, even before the runner stops.
+    // The follower reconnected by itself and saw every event of the run exactly once, in order.
+    expect(await followerExit).toBe(0);
+    expect(followerErr).toMatch(/stream interrupted .*; resuming after seq \d+/);
+    const followedSeqs = followed.trim().split("\n").map((l) => (JSON.parse(l) as { seq: number }).seq);
+    const endSeq = followedSeqs.at(-1) as number; // the run's final status event
+    const storedSeqs = (await client2.json<{ items: { seq: number }[] }>("GET", `/v1/runs/${run.id}/events?limit=5000`)).items.map((e) => e.seq);
+    expect(followedSeqs).toEqual(storedSeqs.filter((seq) => seq <= endSeq));
+
+    // No orphan: once the runner says the run's sandboxes are released, none is left, even before it stops.
+    await client2.follow({ runId: run.id, after: endSeq, onEvent: (e) => (e.data as { message?: string }).message !== SANDBOXES_RELEASED });
     expect(await runContainers(run.id)).toBe(0);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe("0");

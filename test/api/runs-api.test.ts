@@ -7,6 +7,7 @@ import type { RescoreReport, Run, RunEvent, TrajectoryPage } from "@agentrl/prot
 import { bundleEnv } from "../../remote-runner/src/envs/bundle.js";
 import { RunnerError, type RunnerClient } from "../../remote-runner/src/api/client.js";
 import type { Runner } from "../../remote-runner/src/api/runner-server.js";
+import { SANDBOXES_RELEASED } from "../../remote-runner/src/api/run-manager.js";
 import { CALCULATOR, startTestRunner, uploadCalculator } from "./runner-fixture.js";
 
 let runner: Runner;
@@ -28,22 +29,20 @@ async function post(path: string, body: string, contentType = "application/json"
   return { status: res.status, error: ((await res.json()) as { error: { code: string; message: string; field?: string } }).error };
 }
 
+/** Resolves once the run has ended and the runner has released its sandboxes (its last event). */
 function waitForEnd(runId: string): Promise<Run> {
   return new Promise((resolve) => {
-    const check = (): boolean => {
-      const run = runner.store.getRun(runId);
-      if (run && ["finished", "failed", "cancelled"].includes(run.status) && !runner.runs.isActive(runId)) {
-        resolve(run);
-        return true;
-      }
-      return false;
-    };
-    if (check()) return;
+    const done = (): boolean => runner.store.eventsAfter(0, { runId, limit: 100_000 }).some((e) => e.type === "log" && (e.data as { message?: string }).message === SANDBOXES_RELEASED);
     const off = runner.store.onEvent((e) => {
-      if (e.runId === runId && e.type === "run.status") queueMicrotask(() => check() && off());
+      if (e.runId === runId && done()) {
+        off();
+        resolve(runner.store.getRun(runId) as Run);
+      }
     });
-    // The manager forgets the run a moment after the final status event (its warm pool closes).
-    const timer = setInterval(() => check() && (clearInterval(timer), off()), 50);
+    if (done()) {
+      off();
+      resolve(runner.store.getRun(runId) as Run);
+    }
   });
 }
 

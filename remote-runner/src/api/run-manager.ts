@@ -29,6 +29,9 @@ export interface RecoveryReport {
   failed: { runId: string; error: string }[];
 }
 
+/** Message of the log event written once a run has ended and its warm sandboxes are gone. */
+export const SANDBOXES_RELEASED = "run ended; its sandboxes are released";
+
 /** Statuses of a run the server was executing when it stopped. */
 const UNFINISHED = new Set(["queued", "running", "paused"]);
 
@@ -41,6 +44,7 @@ export class RunManager {
   private readonly active = new Map<string, RunHandle>();
   private readonly pools = new Map<string, SandboxPool>();
   private readonly tracked = new Map<string, Promise<void>>();
+  private closing = false;
 
   constructor(private readonly deps: RunManagerDeps) {}
 
@@ -190,6 +194,8 @@ export class RunManager {
       .finally(async () => {
         this.deps.limiter.dropWaiters(handle.runId);
         await pool.close().catch(() => {});
+        // After the final status: tells watchers (and tests) that no container of the run is left.
+        if (!this.closing) this.deps.store.appendEvent(handle.runId, "log", { level: "info", message: SANDBOXES_RELEASED });
         this.pools.delete(handle.runId);
         this.active.delete(handle.runId);
         this.tracked.delete(handle.runId);
@@ -199,6 +205,7 @@ export class RunManager {
 
   /** Closes the warm pools (server shutdown); runs still active resume at the next start. */
   async closePools(): Promise<void> {
+    this.closing = true;
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => {})));
   }
 
