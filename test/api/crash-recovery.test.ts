@@ -75,6 +75,7 @@ describe("kill -9 in the middle of a run", () => {
     expect(storedAtCrash.size).toBeGreaterThanOrEqual(60);
     expect(storedAtCrash.size).toBeLessThan(200);
 
+    const killedAt = performance.now();
     // Restart on the same data folder and port: it resumes the run by itself.
     const second = await startServe(env, ["--max-sandboxes", "8", "--port", new URL(first.url).port]);
     servers.push(second);
@@ -92,6 +93,8 @@ describe("kill -9 in the middle of a run", () => {
       },
     });
     expect(end).toMatchObject({ status: "finished" });
+    const reaped = Number(/removed (\d+) sandbox container/.exec(second.stderr())?.[1] ?? 0);
+    console.log(JSON.stringify({ stored_at_crash: storedAtCrash.size, containers_at_crash: inFlightContainers, reaped_at_restart: reaped, seconds_from_kill_to_finished: Math.round((performance.now() - killedAt) / 100) / 10 }));
     expect(second.stderr()).toMatch(/resumed 1 run/);
 
     const page = await client2.json<TrajectoryPage>("GET", `/v1/runs/${run.id}/trajectories?limit=1000`);
