@@ -85,6 +85,27 @@ describe("request validation", () => {
     expect(runner.store.listRuns().length).toBe(before);
   });
 
+  it("a bundle that is not an environment is refused at run creation, naming the problem", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "not-an-env-"));
+    fs.writeFileSync(path.join(dir, "README.md"), "no env here\n");
+    const sha = (await client.uploadEnv((await bundleEnv(dir)).tarGz)).sha256;
+    const r = await post("/v1/runs", JSON.stringify({ env: sha, policy: scripted, group: 1, concurrency: 1 }));
+    expect(r).toMatchObject({ status: 400, error: { code: "invalid_environment", field: "body.env" } });
+    expect(r.error.message).toMatch(/no env\.ts/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves a stored blob with its type, and 400/404 for bad or unknown hashes", async () => {
+    const bytes = Buffer.from("\x89PNG fake screenshot bytes");
+    const ref = runner.store.putBlob(bytes, "image/png");
+    const res = await fetch(`${runner.url}/v1/blobs/${ref.sha256}`, { headers: { Authorization: `Bearer ${runner.token.token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+    await expect(client.json("GET", "/v1/blobs/not-a-hash")).rejects.toMatchObject({ status: 400 });
+    await expect(client.json("GET", `/v1/blobs/${"0".repeat(64)}`)).rejects.toMatchObject({ status: 404 });
+  });
+
   it("bad query parameters → 400 naming the parameter; unknown routes → 404", async () => {
     const res = await fetch(`${runner.url}/v1/runs/x/trajectories?limit=abc`, { headers: { Authorization: `Bearer ${runner.token.token}` } });
     expect(res.status).toBe(400);
