@@ -75,6 +75,11 @@ describe("CLI clients of the runner API", () => {
     expect(stored.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual(seqs);
   });
 
+  it("a second agentrl serve on the same data folder refuses to start (it would double the runs' episodes)", async () => {
+    await expect(startServe({ AGENTRL_HOME: home, AGENTRL_TOKEN: TOKEN })).rejects.toThrow(/another runner \(pid \d+\) is using .*AGENTRL_HOME/);
+    expect((await fetch(`${server.url}/v1/health`)).status).toBe(200);
+  });
+
   it("a wrong token or an unreachable runner fails with a message naming the fix", async () => {
     const wrong = await agentrl(["runs", "--runner", server.url], "wrong-token-wrong-token");
     expect(wrong.code).toBe(1);
