@@ -167,6 +167,9 @@ describe("AgentRL Studio in VS Code", () => {
     await frame.locator('[data-testid="tab-metrics"]').click();
     await expect.poll(() => frame.locator('[data-testid="chart"] canvas').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await frame.locator('[data-testid="chart"]').first().textContent()).toMatch(/reward_mean/);
+    const tiles = (await frame.locator('[data-testid="summary-tiles"]').textContent()) ?? "";
+    expect(tiles).toMatch(/mean reward1\.000/);
+    expect(tiles).toMatch(/zero-variance groups1 \/ 1/);
     await page.screenshot({ path: screenshotPath("06-metrics-light") });
   });
 

@@ -187,7 +187,7 @@ export function App({ initial }: { initial?: InspectorInit }) {
                 <div className="muted">Select a trajectory.</div>
               ))}
             {tab === "group" && (trajectory ? <GroupView runId={runId} groupId={trajectory.groupId} onOpen={(t) => (setSelected(t), setTab("trajectory"))} /> : <div className="muted">Select a trajectory to see its group.</div>)}
-            {tab === "metrics" && <MetricsCharts runId={runId} reloadKey={reloadKey} />}
+            {tab === "metrics" && <MetricsCharts runId={runId} reloadKey={reloadKey} summary={run?.summary} />}
             {tab === "scores" && comparison && <ScoreComparisonView c={comparison} onOpen={openById} />}
           </div>
         </main>

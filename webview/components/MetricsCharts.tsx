@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import uPlot from "uplot";
-import type { MetricPoint } from "@agentrl/protocol";
+import type { MetricPoint, RunSummary } from "@agentrl/protocol";
 import { useBridge } from "../bridge/bridge-context";
 
 const PALETTE = ["--vscode-charts-blue", "--vscode-charts-orange", "--vscode-charts-green", "--vscode-charts-purple", "--vscode-charts-red", "--vscode-charts-yellow"];
@@ -72,8 +72,32 @@ function Chart({ title, keys, points }: { title: string; keys: string[]; points:
   );
 }
 
+/** The run's totals at a glance: per-component means, length, tools, errors, throughput, zero-variance groups. */
+function SummaryTiles({ s }: { s: RunSummary }) {
+  const tiles: [string, string][] = [
+    ["mean reward", s.meanReward === null ? "—" : s.meanReward.toFixed(3)],
+    ...Object.entries(s.componentMeans).map(([k, v]): [string, string] => [k, v.toFixed(3)]),
+    ["turns / episode", s.meanTurns.toFixed(2)],
+    ["tool calls / episode", s.meanToolCalls.toFixed(2)],
+    ["errors (agent/infra/reward)", `${s.errors} · ${s.agentErrors}/${s.infraErrors}/${s.rewardErrors}`],
+    ["zero-variance groups", `${s.zeroVarianceGroups} / ${s.groups}`],
+    ["episodes / s", s.episodesPerS.toFixed(2)],
+    ["steps / s", s.stepsPerS.toFixed(2)],
+  ];
+  return (
+    <div className="tiles" data-testid="summary-tiles">
+      {tiles.map(([k, v]) => (
+        <div className="tile" key={k}>
+          <div className="tile-label">{k}</div>
+          <div className="tile-value">{v}</div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
 /** The run's metrics over steps as uPlot line charts; refreshed when the host reports new metrics. */
-export function MetricsCharts({ runId, reloadKey }: { runId: string; reloadKey: number }) {
+export function MetricsCharts({ runId, reloadKey, summary }: { runId: string; reloadKey: number; summary?: RunSummary | null }) {
   const bridge = useBridge();
   const [points, setPoints] = useState<MetricPoint[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -85,13 +109,23 @@ export function MetricsCharts({ runId, reloadKey }: { runId: string; reloadKey: 
   }, [bridge, runId, reloadKey]);
   if (error) return <div className="error-banner">{error}</div>;
   if (!points) return <div className="muted">loading metrics…</div>;
-  if (!points.length) return <div className="empty">No metrics yet: rollout runs report metrics per step as trajectories finish; training runs add KL, entropy and loss.</div>;
+  const tiles = summary ? <SummaryTiles s={summary} /> : null;
+  if (!points.length)
+    return (
+      <>
+        {tiles}
+        <div className="empty">No metrics yet: rollout runs report metrics per step as trajectories finish; training runs add KL, entropy and loss.</div>
+      </>
+    );
   const keys = [...new Set(points.flatMap((p) => Object.keys(p.values)))].sort();
   return (
-    <div className="charts">
-      {chartGroups(keys).map((g) => (
-        <Chart key={g.title} title={g.title} keys={g.keys} points={points} />
-      ))}
-    </div>
+    <>
+      {tiles}
+      <div className="charts">
+        {chartGroups(keys).map((g) => (
+          <Chart key={g.title} title={g.title} keys={g.keys} points={points} />
+        ))}
+      </div>
+    </>
   );
 }
