@@ -98,7 +98,8 @@ def main() -> int:
             torch.cuda.synchronize()
             return sum(len(r.tokens) for r in rows), time.perf_counter() - t, rows
 
-        gen_batch(2, 8)  # warm-up
+        # Warm-up over the full length: attention kernels are planned per KV length once per process.
+        gen_batch(args.prompts, args.gen_tokens)
         gen_toks, gen_s, rows = gen_batch(args.prompts, args.gen_tokens)
         gen_tps = gen_toks / gen_s
         # -- training on GRPO-shaped batches (groups with distinct rewards)

@@ -41,14 +41,25 @@ class Policy:
         halve CPU generation speed. Call with the lock held."""
         if self.is_lora and not self.merged:
             self.model.merge_adapter()
+            # While merged, each LoRA wrapper only forwards to its base layer; calling the
+            # base layer directly skips peft's per-module Python checks (3x faster decode on GPU).
+            for m in self._lora_modules():
+                m.forward = m.base_layer.forward
             self.merged = True
 
     def for_training(self) -> None:
         """Takes the LoRA weights back out, so gradients reach the adapter and the adapter
         can be disabled for the reference model. Call with the lock held."""
         if self.merged:
+            for m in self._lora_modules():
+                del m.forward  # back to the class's forward (adapter path)
             self.model.unmerge_adapter()
             self.merged = False
+
+    def _lora_modules(self) -> list[Any]:
+        from peft.tuners.lora import LoraLayer
+
+        return [m for m in self.model.modules() if isinstance(m, LoraLayer) and hasattr(m, "base_layer")]
 
     @property
     def is_lora(self) -> bool:
