@@ -7,7 +7,11 @@ import { validateTasksJsonl } from "./validate-tasks";
 const root = path.resolve(__dirname, "../..");
 
 describe("tasks.jsonl diagnostics", () => {
-  it("accepts the calculator example's tasks", () => {
+  it("accepts the examples' tasks (plain, SWE and OSWorld-form)", () => {
+    for (const ex of ["calculator", "swe-mini", "gui-form"]) {
+      const file = path.join(root, "examples", ex, "tasks.jsonl");
+      if (fs.existsSync(file)) expect(validateTasksJsonl(fs.readFileSync(file, "utf8")), ex).toEqual([]);
+    }
     expect(validateTasksJsonl(fs.readFileSync(path.join(root, "examples/calculator/tasks.jsonl"), "utf8"))).toEqual([]);
   });
 

@@ -57,9 +57,10 @@ export function validateTasksJsonl(text: string): LineProblem[] {
         problems.push({ line, start, end, message: describe(e) });
       }
     }
-    const t = value as { id?: unknown; prompt?: unknown; messages?: unknown };
-    if (t.prompt === undefined && t.messages === undefined) {
-      problems.push({ line, start: 0, end: raw.length, message: 'The task has neither "prompt" nor "messages". Fix: add "prompt": "the question".' });
+    const t = value as { id?: unknown; prompt?: unknown; messages?: unknown; instruction?: unknown };
+    // Same rule as the runner's loader: OSWorld tasks' `instruction` is their prompt.
+    if (t.prompt === undefined && t.messages === undefined && typeof t.instruction !== "string") {
+      problems.push({ line, start: 0, end: raw.length, message: 'The task has neither "prompt" nor "messages" (nor an OSWorld "instruction"). Fix: add "prompt": "the question".' });
     }
     if (typeof t.id === "string") {
       const first = seen.get(t.id);
