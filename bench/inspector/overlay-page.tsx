@@ -15,7 +15,8 @@ function render(png: string, click: { x: number; y: number }): void {
   const t: Trajectory = {
     ...base,
     turns: [
-      { ...base.turns[0]!, assistant: { role: "assistant", content: "", toolCalls: [{ id: "s1", name: "screenshot", arguments: {}, rawArguments: "{}" }] }, observations: [{ toolCallId: "s1", tool: "screenshot", content: "", durationMs: 40, blob: { sha256: "c".repeat(64), size: png.length, mime: "image/png" } }] },
+      // The gui kind attaches screenshots as observation `images` (spread: older protocol versions lack the field).
+      { ...base.turns[0]!, assistant: { role: "assistant", content: "", toolCalls: [{ id: "s1", name: "screenshot", arguments: {}, rawArguments: "{}" }] }, observations: [{ toolCallId: "s1", tool: "screenshot", content: "", durationMs: 40, ...{ images: [{ sha256: "c".repeat(64), size: png.length, mime: "image/png" }] } }] },
       { ...base.turns[1]!, assistant: { role: "assistant", content: "", toolCalls: [{ id: "a1", name: "computer", arguments: { action_type: "CLICK", x: click.x, y: click.y }, rawArguments: "" }] } },
     ],
   };

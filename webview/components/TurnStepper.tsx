@@ -1,14 +1,23 @@
 import { useEffect, useState } from "react";
-import type { Message, Trajectory, Turn } from "@agentrl/protocol";
+import type { BlobRef, Message, ToolCall, Trajectory, Turn } from "@agentrl/protocol";
 import { fmtMs } from "../util/format";
 import { DiffView, looksLikeDiff } from "./DiffView";
 import { Screenshot } from "./Screenshot";
 
-function MessageBlock({ m }: { m: Message }) {
+/** Screenshots attached to a message or an observation (GUI envs); read structurally so older trajectories without them still render. */
+function imagesOf(x: object): BlobRef[] {
+  const imgs = (x as { images?: unknown }).images;
+  return Array.isArray(imgs) ? (imgs as BlobRef[]).filter((b) => typeof b?.sha256 === "string" && typeof b.mime === "string" && b.mime.startsWith("image/")) : [];
+}
+
+function MessageBlock({ m, nextAction }: { m: Message; nextAction?: ToolCall }) {
   return (
     <div className={`msg role-${m.role}`}>
       <div className="msg-role">{m.role}</div>
       {m.content && (looksLikeDiff(m.content) ? <DiffView patch={m.content} /> : <pre className="msg-content">{m.content}</pre>)}
+      {imagesOf(m).map((b) => (
+        <Screenshot key={b.sha256} blob={b} action={nextAction} />
+      ))}
     </div>
   );
 }
@@ -50,8 +59,12 @@ function TurnView({ turn, next }: { turn: Turn; next: Turn | undefined }) {
                 ) : looksLikeDiff(obs.content) ? (
                   <DiffView patch={obs.content} />
                 ) : (
-                  <pre className="obs-content">{obs.content}</pre>
+                  obs.content && <pre className="obs-content">{obs.content}</pre>
                 )}
+                {/* What the agent saw after this action, with the action it took next drawn on it. */}
+                {imagesOf(obs).map((b) => (
+                  <Screenshot key={b.sha256} blob={b} action={next?.assistant.toolCalls?.[0]} />
+                ))}
               </div>
             )}
           </div>
@@ -106,7 +119,7 @@ export function TurnStepper({ trajectory }: { trajectory: Trajectory }) {
         <details className="prompt" open>
           <summary>prompt ({trajectory.prompt.length} messages)</summary>
           {trajectory.prompt.map((m, k) => (
-            <MessageBlock m={m} key={k} />
+            <MessageBlock m={m} key={k} nextAction={trajectory.turns[0]?.assistant.toolCalls?.[0]} />
           ))}
         </details>
       )}
