@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { BlobRef } from "./blob.js";
 
 /** One tool call as the policy produced it; `arguments` is null when `rawArguments` was not a JSON object. */
 export const ToolCall = Type.Object({
@@ -21,6 +22,8 @@ export const Message = Type.Object({
   name: Type.Optional(Type.String()),
   /** How the assistant's tool calls were expressed: native OpenAI `tool_calls`, or `<tool_call>` text inside `content`. */
   toolCallSource: Type.Optional(Type.Union([Type.Literal("native"), Type.Literal("text")])),
+  /** Images attached to the message (a tool's screenshots); sent to the policy as image content parts. */
+  images: Type.Optional(Type.Array(BlobRef)),
 });
 export type Message = Static<typeof Message>;
 

@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { BlobRef } from "./blob.js";
 import { Message, ToolCall } from "./message.js";
 
 /** What the policy server said about one generation (token contract: vLLM-compatible `return_token_ids`). */
@@ -25,8 +26,7 @@ export const ObservationError = Type.Union([
 ]);
 export type ObservationError = Static<typeof ObservationError>;
 
-export const BlobRef = Type.Object({ sha256: Type.String(), size: Type.Integer(), mime: Type.String() });
-export type BlobRef = Static<typeof BlobRef>;
+export { BlobRef };
 
 /** The result of one tool call, as shown to the model. */
 export const Observation = Type.Object({
@@ -40,6 +40,8 @@ export const Observation = Type.Object({
   sandboxMs: Type.Optional(Type.Number()),
   /** Full content when it was too long to keep inline; `content` then holds the head. */
   blob: Type.Optional(BlobRef),
+  /** Images the tool returned (GUI screenshots after the action), shown to vision models. */
+  images: Type.Optional(Type.Array(BlobRef)),
 });
 export type Observation = Static<typeof Observation>;
 
@@ -179,7 +181,7 @@ export function trajectoryMessages(t: Pick<Trajectory, "prompt" | "turns">): Mes
   const out: Message[] = [...t.prompt];
   for (const turn of t.turns) {
     out.push(turn.assistant);
-    for (const o of turn.observations) out.push({ role: "tool", content: o.content, toolCallId: o.toolCallId, name: o.tool });
+    for (const o of turn.observations) out.push({ role: "tool", content: o.content, toolCallId: o.toolCallId, name: o.tool, ...(o.images?.length ? { images: o.images } : {}) });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 export { defineEnvironment } from "./environment.js";
 export type { EnvironmentDefinition, EnvironmentInput, SetupContext } from "./environment.js";
 export { defineTool } from "./tool.js";
-export type { ToolDefinition, ToolContext, ToolOutput, RunnerTool, CommandTool, JsonSchema, AnyTool } from "./tool.js";
+export type { ToolDefinition, ToolContext, ToolOutput, ToolImage, RunnerTool, CommandTool, JsonSchema, AnyTool } from "./tool.js";
 export { defineReward } from "./reward.js";
 export type { RewardDefinition, RewardContext, RewardValue, FunctionReward, CommandReward, AnyReward } from "./reward.js";
 export type { SandboxHandle, ExecOptions } from "./sandbox-handle.js";

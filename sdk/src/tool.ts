@@ -14,7 +14,13 @@ export interface ToolContext<TTask extends Task = Task, TState = Record<string, 
 }
 
 /** A tool result: text for the model, optionally ending the episode (`done`) with a final answer. */
-export type ToolOutput = string | { output: string; done?: boolean; answer?: string };
+/** An image a tool returns (a screenshot): stored as a blob and shown to vision models. */
+export interface ToolImage {
+  data: Uint8Array;
+  mime: string;
+}
+
+export type ToolOutput = string | { output: string; done?: boolean; answer?: string; images?: ToolImage[] };
 
 interface ToolBase {
   name: string;

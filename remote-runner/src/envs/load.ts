@@ -10,6 +10,7 @@ import { EnvLoadError } from "./errors.js";
 import { gitProvenance } from "./provenance.js";
 import { loadTasks } from "./tasks.js";
 import { validateEnvironmentModule } from "./validate.js";
+import { osworldTaskIssues } from "./gui/osworld-task.js";
 
 export const ENV_DEFAULTS = { maxTurns: 10, stepTimeoutMs: 60_000, episodeTimeoutMs: 600_000, rewardTimeoutMs: 30_000 } as const;
 
@@ -71,6 +72,8 @@ export async function loadEnvironment(dirIn: string, opts: { git?: boolean } = {
   const tasksFile = path.resolve(dir, tasksName);
   const knownTools = [...(env.builtinTools ?? []), ...((env.tools ?? []) as AnyTool[]).map((t) => t.name)];
   const loaded = loadTasks(tasksFile, { displayName: tasksName, knownTools });
+  // A gui env's tasks are OSWorld tasks: check their setup steps, getters and metrics before any desktop starts.
+  if ((env.kind ?? "tool") === "gui") loaded.issues.push(...osworldTaskIssues(loaded.tasks, loaded.lines, tasksName));
   if (loaded.issues.length) throw new EnvLoadError(dir, loaded.issues);
   const bundle = await bundleEnv(dir);
   const info = environmentInfo(env);

@@ -6,6 +6,11 @@ import type { EnvIssue } from "./errors.js";
 
 const validateTask = new Ajv({ allErrors: true, strict: false }).compile(Task);
 
+/** OSWorld tasks carry `instruction`; the engine's opening message uses `prompt`. */
+function instructionAsPrompt(task: Task): Task {
+  return task.prompt === undefined && task.messages === undefined && typeof task.instruction === "string" ? { ...task, prompt: task.instruction } : task;
+}
+
 export interface LoadedTasks {
   tasks: Task[];
   /** 1-based line of each task in the file. */
@@ -49,7 +54,8 @@ export function loadTasks(file: string, opts: { displayName?: string; knownTools
       }
       return;
     }
-    const task = value as Task;
+    // OSWorld tasks say `instruction`; it is the prompt.
+    const task = instructionAsPrompt(value as Task);
     if (task.prompt === undefined && task.messages === undefined) {
       issues.push({ file: name, line, field: "prompt", message: `task "${task.id}" has neither "prompt" nor "messages"`, fix: 'add "prompt": "the question" (or a "messages" array)' });
       return;

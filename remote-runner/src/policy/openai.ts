@@ -133,7 +133,7 @@ export class OpenAIPolicy implements Policy {
 
   private body(req: PolicyRequest, model: string): Record<string, unknown> {
     const format = this.opts.toolFormat ?? "auto";
-    let messages: WireMessage[] = toWireMessages(req.messages);
+    let messages: WireMessage[] = toWireMessages(req.messages, req.resolveImage);
     const tools: ToolSpec[] = req.tools;
     const body: Record<string, unknown> = { model, stream: Boolean(this.opts.stream) };
     if (format === "hermes" && tools.length) {

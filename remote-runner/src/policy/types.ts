@@ -1,4 +1,4 @@
-import type { Message, PolicyInfo, ToolSpec } from "@agentrl/protocol";
+import type { BlobRef, Message, PolicyInfo, ToolSpec } from "@agentrl/protocol";
 
 /** A tool call as the policy produced it, before validation. `parseError` when the call text was not JSON. */
 export interface RawToolCall {
@@ -15,6 +15,8 @@ export interface PolicyRequest {
   sampleIndex: number;
   turn: number;
   signal: AbortSignal;
+  /** Turns a message's image (a stored screenshot) into a data URL; images are left out without it. */
+  resolveImage?: (ref: BlobRef) => string | undefined;
 }
 
 export interface PolicyResponse {

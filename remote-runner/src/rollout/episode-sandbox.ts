@@ -93,6 +93,11 @@ export class EpisodeSandbox implements SandboxHandle {
     }
   }
 
+  /** Runs `fn` on the episode's container with the same accounting and failure handling as exec (env kinds use it). */
+  use<T>(fn: (sb: Sandbox) => Promise<T>): Promise<T> {
+    return this.timed(fn);
+  }
+
   exec(cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> {
     return this.timed((sb) => sb.exec({ cmd, stdin: opts.stdin, cwd: opts.cwd, env: opts.env, timeoutMs: opts.timeoutMs ?? this.defaultTimeoutMs }));
   }

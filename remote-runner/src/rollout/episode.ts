@@ -1,4 +1,4 @@
-import type { Message, Observation, PolicyInfo, Task, Trajectory, TrajectoryError, Turn } from "@agentrl/protocol";
+import type { BlobRef, Message, Observation, PolicyInfo, Task, Trajectory, TrajectoryError, Turn } from "@agentrl/protocol";
 import { countToolCalls, trajectoryMessages } from "@agentrl/protocol";
 import type { LoadedEnvironment } from "../envs/load.js";
 import { PolicyError, type Policy } from "../policy/types.js";
@@ -55,6 +55,23 @@ function openingMessages(env: LoadedEnvironment, task: Task): Message[] {
   return msgs;
 }
 
+/** Adds what the environment shows at the start (a first screen) to the last opening user message. */
+function withOpeningObservation(prompt: Message[], text: string | undefined, images: BlobRef[] | undefined): Message[] {
+  const i = prompt.map((m) => m.role).lastIndexOf("user");
+  if (i < 0) return prompt;
+  const m = prompt[i] as Message;
+  const updated: Message = { ...m, content: text ? `${m.content}\n\n${text}` : m.content, ...(images?.length ? { images: [...(m.images ?? []), ...images] } : {}) };
+  return [...prompt.slice(0, i), updated, ...prompt.slice(i + 1)];
+}
+
+/** A stored image as a data URL, for policies that take images inline (OpenAI `image_url`). */
+function imageResolver(store: Store): (ref: BlobRef) => string | undefined {
+  return (ref) => {
+    const blob = store.getBlob(ref.sha256);
+    return blob ? `data:${blob.mime};base64,${blob.bytes.toString("base64")}` : undefined;
+  };
+}
+
 function inlineObservation(store: Store, o: Observation): Observation {
   if (Buffer.byteLength(o.content) <= INLINE_OBSERVATION_BYTES) return o;
   const full = Buffer.from(o.content);
@@ -76,6 +93,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
   const signal = AbortSignal.any([rt.signal, deadline]);
   // Environment kinds with their own machinery (swe) add tools, pick the task's image and score at the end.
   const kind = kindHooksFor(env);
+  const resolveImage = imageResolver(store);
   let sandboxSpec = rt.sandboxSpec;
   const sandbox = new EpisodeSandbox(
     () => rt.sandboxes.acquire(sandboxSpec),
@@ -101,6 +119,8 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       toolsetSpecs = toolset.specs;
       prompt = openingMessages(env, spec.task);
       if (spec.task.files) for (const [p, content] of Object.entries(spec.task.files)) await sandbox.writeFile(p, content);
+      const opening = kind?.setup ? await kind.setup({ task: spec.task, sandbox }) : undefined;
+      if (opening) prompt = withOpeningObservation(prompt, opening.text, opening.images?.map((img) => store.putBlob(Buffer.from(img.data), img.mime)));
       if (env.def.setup) await env.def.setup({ task: spec.task, state, sandbox });
     } catch (err) {
       if (err instanceof InfraFailure) throw err;
@@ -117,7 +137,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       const tt0 = performance.now();
       let response;
       try {
-        response = await rt.policy.chat({ messages: trajectoryMessages({ prompt, turns }), tools: toolset.specs, taskId: spec.task.id, sampleIndex: spec.sampleIndex, turn: turnNo, signal });
+        response = await rt.policy.chat({ messages: trajectoryMessages({ prompt, turns }), tools: toolset.specs, taskId: spec.task.id, sampleIndex: spec.sampleIndex, turn: turnNo, signal, resolveImage });
       } catch (err) {
         if (rt.signal.aborted) throw new EpisodeCancelled("run cancelled");
         if (deadline.aborted) {
@@ -138,7 +158,8 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
         if (deadline.aborted) break;
         const ex = await toolset.execute(raw, { sandbox, stepTimeoutMs: info.stepTimeoutMs, turn: turnNo, signal });
         calls.push(ex.call);
-        observations.push(inlineObservation(store, ex.observation));
+        const images = ex.images?.map((img) => store.putBlob(Buffer.from(img.data), img.mime));
+        observations.push(images?.length ? { ...inlineObservation(store, ex.observation), images } : inlineObservation(store, ex.observation));
         toolMs += ex.observation.durationMs;
         if (ex.done) {
           done = true;

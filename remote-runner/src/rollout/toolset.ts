@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import type { Observation, Task, ToolCall, ToolSpec } from "@agentrl/protocol";
-import type { AnyTool, EnvironmentDefinition, SandboxHandle, ToolOutput } from "@agentrl/sdk";
+import type { AnyTool, EnvironmentDefinition, SandboxHandle, ToolImage, ToolOutput } from "@agentrl/sdk";
 import type { RawToolCall } from "../policy/types.js";
 import { BUILTIN_TOOLS } from "./builtin-tools.js";
 import { InfraFailure } from "./episode-sandbox.js";
@@ -24,6 +24,7 @@ interface ToolOutcome {
   done?: boolean;
   answer?: string;
   recordOnly?: boolean;
+  images?: ToolImage[];
 }
 
 interface ToolEntry {
@@ -39,11 +40,13 @@ export interface ExecutedCall {
   answer?: string;
   /** The tool is declared by the task and only recorded (imported function-calling datasets). */
   recordOnly?: boolean;
+  /** Images the tool returned; the engine stores them as blobs on the observation. */
+  images?: ToolImage[];
 }
 
 function fromToolOutput(out: ToolOutput): ToolOutcome {
   if (typeof out === "string") return { output: out };
-  if (out && typeof out === "object" && typeof out.output === "string") return { output: out.output, done: Boolean(out.done), answer: out.answer };
+  if (out && typeof out === "object" && typeof out.output === "string") return { output: out.output, done: Boolean(out.done), answer: out.answer, images: out.images };
   throw new Error(`the tool returned ${JSON.stringify(out)?.slice(0, 100)}; a tool must return a string or { output: string, done?, answer? }`);
 }
 
@@ -166,7 +169,7 @@ export class Toolset {
       const waited = (): number => (sb.acquireElapsed ? sb.acquireElapsed() : 0);
       const out = await withTimeout(entry.execute(args as Record<string, unknown>, { sandbox: ctx.sandbox, timeoutMs, turn: ctx.turn, signal: ctx.signal }), timeoutMs + 2000, `tool "${raw.name}"`, waited);
       const sandboxMs = sandboxTime() - sandboxBefore;
-      return { ...obs(out.output, { exitCode: out.exitCode, sandboxMs }), done: Boolean(out.done), answer: out.answer, recordOnly: out.recordOnly };
+      return { ...obs(out.output, { exitCode: out.exitCode, sandboxMs }), done: Boolean(out.done), answer: out.answer, recordOnly: out.recordOnly, ...(out.images?.length ? { images: out.images } : {}) };
     } catch (err) {
       if (err instanceof InfraFailure) throw err;
       const sandboxMs = sandboxTime() - sandboxBefore;

@@ -84,7 +84,7 @@ def _node(w):
     return node
 
 
-def install(root, app_name, period_ms=100):
+def install(root, app_name, period_ms=25):
     """Dumps the widget tree every period (atomic write) while the app runs."""
     os.makedirs(A11Y_DIR, exist_ok=True)
     path = os.path.join(A11Y_DIR, "%d.json" % os.getpid())

@@ -83,6 +83,23 @@ class Desktop:
         return im, (before_raw is None or raw != before_raw)
 
     # --- accessibility --------------------------------------------------------------------
+    def await_a11y(self, since, window=0.08):
+        """Apps dump their tree every 25 ms when it changed: give a dump made after the action a
+        moment to land, so the tree and the screenshot show the same state."""
+        deadline = since + window
+        while time.monotonic() < deadline:
+            for path in glob.glob(os.path.join(STATE, "a11y", "*.json")):
+                try:
+                    if os.stat(path).st_mtime >= self.wall_at(since):
+                        return
+                except OSError:
+                    pass
+            time.sleep(0.005)
+
+    @staticmethod
+    def wall_at(mono):
+        return time.time() - (time.monotonic() - mono)
+
     def a11y(self):
         trees = []
         for path in sorted(glob.glob(os.path.join(STATE, "a11y", "*.json"))):
@@ -225,6 +242,7 @@ class Desktop:
                 except subprocess.TimeoutExpired:
                     error = "the display did not respond to the action within %.0f s (frozen)" % XDOTOOL_TIMEOUT
             im, changed = self.settle(before)
+            self.await_a11y(started)
             apps, notes = self.app_status()
             return {"ok": error is None, "error": error, "changed": changed, "notes": notes, "apps": apps,
                     "screenshot": self.png(im), "a11y": self.a11y(),

@@ -1,4 +1,7 @@
 import { SandboxError, type Sandbox } from "../../sandbox/types.js";
+
+/** What a desktop needs of its sandbox (a Sandbox, or an episode's view of one). */
+export type DesktopSandbox = Pick<Sandbox, "exec" | "unixRequest" | "readFile" | "writeFile" | "writeDir">;
 import type { Computer13Action } from "./computer13.js";
 
 /** One node of an app's accessibility tree (see remote-runner/images/gui/agentrl/a11y_tk.py). */
@@ -64,7 +67,7 @@ const DESKTOP_SOCKET = "/tmp/.agentrl/desktop.sock";
 /** The desktop inside a GUI sandbox, driven through its daemon (Xvfb + window manager + xdotool). */
 export class Desktop {
   constructor(
-    readonly sandbox: Sandbox,
+    readonly sandbox: DesktopSandbox,
     readonly screen: { width: number; height: number },
     private readonly opts: { stepTimeoutMs?: number; windowManager?: boolean } = {},
   ) {}

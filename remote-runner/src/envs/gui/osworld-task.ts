@@ -44,6 +44,19 @@ export class OSWorldTaskError extends Error {
   }
 }
 
+/** Load-time check of a gui environment's tasks, as the loader's issues (file, line, fix). */
+export function osworldTaskIssues(tasks: unknown[], lines: number[], file: string): { file: string; line?: number; message: string; fix: string }[] {
+  const issues: { file: string; line?: number; message: string; fix: string }[] = [];
+  tasks.forEach((t, i) => {
+    try {
+      validateOSWorldTask(t, "task");
+    } catch (err) {
+      issues.push({ file, line: lines[i], message: (err as Error).message, fix: "write the task in OSWorld's form with supported setup steps, getters and metrics" });
+    }
+  });
+  return issues;
+}
+
 function asList<T>(v: T | T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Sandbox } from "../../sandbox/types.js";
+
 import type { Computer13Action } from "./computer13.js";
-import { Desktop, type DesktopReply } from "./desktop.js";
+import { Desktop, type DesktopReply, type DesktopSandbox } from "./desktop.js";
 import { evaluateOSWorld, type Evaluation } from "./evaluator.js";
 import type { OSWorldTask } from "./osworld-task.js";
 import { runSetupSteps } from "./setup-steps.js";
@@ -38,7 +38,7 @@ export class GuiSession {
     readonly task: OSWorldTask,
   ) {}
 
-  static async open(sandbox: Sandbox, task: OSWorldTask, opts: { files?: Record<string, Uint8Array>; windowManager?: boolean; stepTimeoutMs?: number } = {}): Promise<GuiSession> {
+  static async open(sandbox: DesktopSandbox, task: OSWorldTask, opts: { files?: Record<string, Uint8Array>; windowManager?: boolean; stepTimeoutMs?: number } = {}): Promise<GuiSession> {
     const desktop = new Desktop(sandbox, task.screen ?? DEFAULT_SCREEN, { windowManager: opts.windowManager, stepTimeoutMs: opts.stepTimeoutMs });
     if (opts.files && Object.keys(opts.files).length) await sandbox.writeDir("/home/agent", opts.files);
     await desktop.start();

@@ -4,17 +4,23 @@ import type { ProgressFn } from "../../images/progress.js";
 import { SandboxError } from "../../sandbox/types.js";
 import type { LoadedEnvironment } from "../load.js";
 import { SweTaskError } from "./errors.js";
+import { guiKind, type GuiEnvOptions } from "../gui/kind.js";
 import { sweKind, type EnvKindHooks, type SweEnvOptions } from "./kind.js";
 
-const hooks = new WeakMap<LoadedEnvironment, EnvKindHooks | null>();
+const hooks = new WeakMap<LoadedEnvironment, EnvKindHooks<unknown> | null>();
 
 /**
  * The hooks of an environment's kind, or null for kinds the engine runs on its own (tool). One set
  * per loaded environment, so images and repositories are prepared once per run, not per episode.
  */
-export function kindHooksFor(env: LoadedEnvironment, progress?: ProgressFn): EnvKindHooks | null {
+export function kindHooksFor(env: LoadedEnvironment, progress?: ProgressFn): EnvKindHooks<unknown> | null {
   if (hooks.has(env)) return hooks.get(env) ?? null;
-  const h = env.info.kind === "swe" ? sweKind({ dir: env.dir, options: (env.def as { swe?: SweEnvOptions }).swe, progress }) : null;
+  const h: EnvKindHooks<unknown> | null =
+    env.info.kind === "swe"
+      ? sweKind({ dir: env.dir, options: (env.def as { swe?: SweEnvOptions }).swe, progress })
+      : env.info.kind === "gui"
+        ? guiKind({ dir: env.dir, options: (env.def as { gui?: GuiEnvOptions }).gui, progress })
+        : null;
   hooks.set(env, h);
   return h;
 }
@@ -30,7 +36,7 @@ function isInfra(err: unknown): boolean {
  * with a clear message and a null total: never a crash of the run, never a silent 0.
  */
 export async function finishEpisodeWithKind(
-  kind: EnvKindHooks,
+  kind: EnvKindHooks<unknown>,
   ctx: { task: Task; turns: Turn[]; sandbox: SandboxHandle; labels?: Record<string, string>; putBlob(data: Buffer, mime: string): BlobRef },
   base: RewardResult,
 ): Promise<{ reward: RewardResult; artifacts: Record<string, BlobRef> }> {

@@ -1,5 +1,5 @@
 import type { BlobRef, RewardResult, Task, Turn } from "@agentrl/protocol";
-import type { AnyTool, SandboxHandle } from "@agentrl/sdk";
+import type { AnyTool, SandboxHandle, ToolImage } from "@agentrl/sdk";
 import type { ProgressFn } from "../../images/progress.js";
 import { DockerSandboxProvider } from "../../sandbox/docker-provider.js";
 import type { SandboxProvider, SandboxSpec } from "../../sandbox/types.js";
@@ -27,10 +27,15 @@ export interface SweEnvOptions {
  * image), tools, and a finishing step run in the runner after the last turn that scores the episode
  * and stores artifacts. (The engine's hook; the `swe` kind is its first user.)
  */
-export interface EnvKindHooks {
+export interface EnvKindHooks<Score = SweScore> {
   tools: AnyTool[];
   /** The sandbox of one task's episodes; throws a task error (the episode fails, the run goes on). */
   sandboxSpec(task: Task, base: SandboxSpec): Promise<SandboxSpec>;
+  /**
+   * Runs before the environment's own setup and the first turn (gui: start the desktop, run the
+   * task's config); what it returns is added to the opening user message (the first screen).
+   */
+  setup?(ctx: { task: Task; sandbox: SandboxHandle }): Promise<{ text?: string; images?: ToolImage[] } | void>;
   finish(ctx: {
     task: Task;
     turns: Turn[];
@@ -38,7 +43,7 @@ export interface EnvKindHooks {
     /** Labels of the run's sandboxes, put on every container the kind starts. */
     labels?: Record<string, string>;
     putBlob(data: Buffer, mime: string): BlobRef;
-  }): Promise<{ reward: RewardResult; artifacts: Record<string, BlobRef>; score: SweScore }>;
+  }): Promise<{ reward: RewardResult; artifacts: Record<string, BlobRef>; score: Score }>;
 }
 
 /** The `swe` kind: repository tasks in per-environment images, scored by hidden tests in a fresh container. */
