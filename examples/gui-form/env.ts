@@ -22,4 +22,4 @@ export default defineEnvironment({
     defineReward({ name: "actions", weight: 0, score: (ctx) => Math.min(1, ctx.toolCalls / 20) }),
   ],
   gui: { files: "files", accessibilityTree: true },
-} as Parameters<typeof defineEnvironment>[0]);
+});

@@ -38,6 +38,24 @@ export interface EnvironmentInput<TTask extends Task = Task, TState = Record<str
   /** Task dataset file, relative to the env folder (default tasks.jsonl). */
   tasks?: string;
   sandbox?: { workdir?: string; env?: Record<string, string>; limits?: Partial<SandboxLimits> };
+  /** Options of `kind: "swe"` environments. */
+  swe?: {
+    /** Folders with local mirrors of `owner/name` repositories (relative to the env folder). */
+    mirrors?: string[];
+    /** Allow cloning over the network when no mirror has a repository. */
+    network?: boolean;
+    /** Step rewards that count only when the outcome clears `threshold`. */
+    gatedStepRewards?: { weight: number; threshold: number; perEdit?: number };
+  };
+  /** Options of `kind: "gui"` environments. */
+  gui?: {
+    /** Folder of the env copied into /home/agent before each task's setup steps (default "files"). */
+    files?: string;
+    /** Put the accessibility tree in every observation (default true). */
+    accessibilityTree?: boolean;
+    /** Run a window manager (default true). */
+    windowManager?: boolean;
+  };
 }
 
 export type EnvironmentDefinition<TTask extends Task = Task, TState = Record<string, unknown>> = EnvironmentInput<TTask, TState> & {
