@@ -12,6 +12,7 @@ import { registerExportCommand } from "./export-command.js";
 import { registerPreflightCommand } from "./preflight-command.js";
 import { registerImagesCommand } from "./images-command.js";
 import { registerSandboxCommand } from "./sandbox-command.js";
+import { registerTrainCommand } from "./train-command.js";
 
 /**
  * The `agentrl` program. Each feature adds its commands through a `register…Command(program)`
@@ -35,6 +36,7 @@ registerExportCommand(program);
 registerPreflightCommand(program);
 registerImagesCommand(program);
 registerSandboxCommand(program);
+registerTrainCommand(program);
 registerBenchCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import readline from "node:readline";
+import { trainerPython } from "./python-env.js";
+
+export interface TrainerServerOptions {
+  model?: string;
+  seed?: number;
+  resume?: string;
+  outputDir: string;
+  logFile: string;
+  /** Trainer options (estimator, lr, eps_low, kl_beta, ...), passed as JSON. */
+  options?: Record<string, unknown>;
+  loraRank?: number;
+  maxTokens?: number;
+  /** How long model loading may take. */
+  startTimeoutMs?: number;
+}
+
+export interface TrainStepResult {
+  step: number;
+  [metric: string]: unknown;
+}
+
+/**
+ * The Python policy server + trainer (`python -m agentrl_trainer serve`) as a child process: one
+ * copy of the weights serves rollouts and takes updates, so the new adapter is live for the next
+ * step's generation without a sync.
+ */
+export class TrainerServer {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    readonly model: string,
+    readonly startStep: number,
+    private readonly logFile: string,
+  ) {}
+
+  static async start(o: TrainerServerOptions): Promise<TrainerServer> {
+    const args = ["-m", "agentrl_trainer", "serve", "--host", "127.0.0.1", "--port", "0", "--output-dir", o.outputDir];
+    if (o.model) args.push("--model", o.model);
+    if (o.seed !== undefined) args.push("--seed", String(o.seed));
+    if (o.resume) args.push("--resume", o.resume);
+    if (o.loraRank !== undefined) args.push("--lora-rank", String(o.loraRank));
+    if (o.maxTokens !== undefined) args.push("--max-tokens", String(o.maxTokens));
+    if (o.options && Object.keys(o.options).length) args.push("--options", JSON.stringify(o.options));
+    const log = fs.openSync(o.logFile, "a");
+    const child = spawn(trainerPython(), args, { stdio: ["ignore", "pipe", log], env: { ...process.env, PYTHONUNBUFFERED: "1" } });
+    fs.closeSync(log);
+    const ready = await new Promise<{ url: string; model: string; step: number }>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`the trainer did not start within ${(o.startTimeoutMs ?? 600_000) / 1000} s; its log is ${o.logFile}`));
+      }, o.startTimeoutMs ?? 600_000);
+      const lines = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      lines.on("line", (line) => {
+        if (!line.startsWith("READY ")) return;
+        clearTimeout(timer);
+        resolve(JSON.parse(line.slice(6)) as { url: string; model: string; step: number });
+      });
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        const tail = fs.existsSync(o.logFile) ? fs.readFileSync(o.logFile, "utf8").trim().split("\n").slice(-8).join("\n") : "";
+        reject(new Error(`the trainer exited (code ${code}) before it was ready. Its log (${o.logFile}) ends with:\n${tail}`));
+      });
+    });
+    return new TrainerServer(child, ready.url, ready.model, ready.step, o.logFile);
+  }
+
+  private async post<T>(route: string, body: unknown, timeoutMs = 3_600_000): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      throw new Error(`the trainer did not answer ${route} (${(err as Error).message}); its log is ${this.logFile}`, { cause: err });
+    }
+    const text = await res.text();
+    if (!res.ok) throw new Error(`trainer ${route} failed (${res.status}): ${text.slice(0, 500)}`);
+    return JSON.parse(text) as T;
+  }
+
+  trainStep(trajectories: unknown[], step: number): Promise<TrainStepResult> {
+    return this.post<TrainStepResult>("/v1/train/step", { trajectories, step });
+  }
+
+  checkpoint(dir?: string): Promise<{ dir: string; step: number }> {
+    return this.post("/v1/checkpoints", dir ? { dir } : {});
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once("exit", r));
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
