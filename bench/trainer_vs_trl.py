@@ -95,14 +95,13 @@ def run_trl(args: argparse.Namespace, data: list[dict[str, Any]]) -> dict[str, A
     from trl import GRPOConfig, GRPOTrainer
 
     from agentrl_trainer.embedded import embedded_gguf
-    from agentrl_trainer.models import load_tokenizer
+    from agentrl_trainer.models import forget_gguf_quantization, load_tokenizer
 
     gguf = embedded_gguf()
     tok = load_tokenizer("smollm2-135m")
     torch.manual_seed(args.seed)
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
+    forget_gguf_quantization(model)
 
     def reward_correct(completions: list[Any], answer: list[int], **_: Any) -> list[float]:
         return [correct(c[0]["content"] if isinstance(c, list) else c, a) for c, a in zip(completions, answer)]
@@ -112,7 +111,7 @@ def run_trl(args: argparse.Namespace, data: list[dict[str, Any]]) -> dict[str, A
         output_dir="/tmp/agentrl-trl-bench", max_steps=args.steps, learning_rate=args.lr,
         lr_scheduler_type="constant", warmup_steps=0, weight_decay=0.0, max_grad_norm=1.0,
         per_device_train_batch_size=rows, gradient_accumulation_steps=1, num_generations=args.group,
-        generation_batch_size=rows, steps_per_generation=1, num_iterations=1,
+        steps_per_generation=1, num_iterations=1,
         max_completion_length=args.max_tokens, temperature=args.temperature, top_p=1.0,
         beta=0.0, epsilon=0.2, epsilon_high=0.28, loss_type="dapo", scale_rewards="group",
         shuffle_dataset=False, use_cpu=True, bf16=False, fp16=False, logging_steps=1, report_to="none",

@@ -111,6 +111,18 @@ def pick_device(device: str | None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def forget_gguf_quantization(model: Any) -> None:
+    """A GGUF load dequantizes the weights to full precision but leaves the quantization
+    markers behind; drop them so checkpoints and exports are ordinary safetensors models and
+    trainers (ours, TRL) treat the model as the plain float model it is."""
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    if getattr(model, "hf_quantizer", None) is not None:
+        model.hf_quantizer = None
+    if getattr(model, "is_quantized", False):
+        model.is_quantized = False
+
+
 def load_policy(
     model: str,
     lora: LoraSettings | None = LoraSettings(),
@@ -123,10 +135,7 @@ def load_policy(
     path, kw = _resolve(model)
     tok = load_tokenizer(model)
     base: PreTrainedModel = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **kw)
-    # A GGUF load leaves a quantization_config behind although the weights are dequantized;
-    # drop it so checkpoints and exports load as ordinary safetensors models.
-    if hasattr(base.config, "quantization_config"):
-        del base.config.quantization_config
+    forget_gguf_quantization(base)
     cast(Any, base).to(dev)
     return policy_from_model(base, tok, model, dev, lora)
 
