@@ -97,12 +97,13 @@ describe("lifecycle", () => {
 
   it("reports a sandbox that dies mid-command as an infrastructure error", async () => {
     const sb = await sandbox();
-    const pending = sb.exec({ cmd: "sleep 30", timeoutMs: 60_000 });
-    await sb.container.kill();
-    const err = await pending.then(
+    // Handle the outcome from the start: the failure may arrive before kill() itself returns.
+    const pending = sb.exec({ cmd: "sleep 30", timeoutMs: 60_000 }).then(
       () => null,
       (e: unknown) => e,
     );
+    await sb.container.kill();
+    const err = await pending;
     expect(err).toBeInstanceOf(SandboxError);
     expect((err as SandboxError).code).toBe("sandbox_died");
     expect((err as SandboxError).infra).toBe(true);
