@@ -1,9 +1,28 @@
 #!/usr/bin/env bash
-# The main job on the embedded default (runner, sandboxes and model on this one machine),
-# installing what it needs first (scripts/setup.sh).
+# The main job on the embedded default (runner, sandboxes and a small model on this one
+# machine), installing what it needs first (scripts/setup.sh):
+#   1. preflight of examples/calculator (noop scores 0, the reference scores high),
+#   2. 200 scored episodes (50 tasks x group 4) in Docker sandboxes with the reference policy,
+#   3. a short CPU training run of the embedded SmolLM2-135M-Instruct on the same environment.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bash scripts/setup.sh
-printf '\n\033[1m== sandbox session\033[0m\n'
-node remote-runner/dist/cli.js sandbox demo
+bash scripts/setup.sh --python
+agentrl() { node remote-runner/dist/cli.js "$@"; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+
+step "preflight: examples/calculator"
+agentrl preflight examples/calculator
+
+step "rollout: 50 tasks x group 4 with the reference policy"
+agentrl rollout examples/calculator --policy scripted:examples/calculator/reference.jsonl --tasks 50 --group 4 --concurrency 8
+
+step "training: SmolLM2-135M-Instruct on examples/calculator (CPU, a few minutes)"
+agentrl train examples/calculator --steps "${AGENTRL_DEMO_STEPS:-3}" --group 4 --tasks-per-step 2 --concurrency 4
+
+step "where to look"
+cat <<'TXT'
+  agentrl runs                       the runs in the store ($AGENTRL_HOME, default ~/.agentrl)
+  agentrl export RUN --out run.jsonl one trajectory per line (Hugging Face datasets can load it)
+  VS Code: install dist/agentrl-studio.vsix (npm run package), then AgentRL: Open Inspector
+TXT
