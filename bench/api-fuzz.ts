@@ -5,6 +5,7 @@
  */
 import net from "node:net";
 import zlib from "node:zlib";
+import { mulberry32 } from "../remote-runner/src/util/random.js";
 
 export interface FuzzResult {
   requests: number;
@@ -21,17 +22,6 @@ export interface FuzzResult {
   examples_of_no_answer: string[];
 }
 
-/** Deterministic PRNG (mulberry32) so a failing case can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   category: string;
@@ -45,7 +35,7 @@ function request(method: string, path: string, headers: Record<string, string>, 
 }
 
 function makeCases(n: number, token: string, seed: number): Case[] {
-  const r = rng(seed);
+  const r = mulberry32(seed); // a failing case replays from its seed
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const bytes = (len: number): Buffer => Buffer.from(Array.from({ length: len }, () => Math.floor(r() * 256)));
   const auth = { Authorization: `Bearer ${token}` };

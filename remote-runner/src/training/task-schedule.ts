@@ -1,14 +1,4 @@
-/** Deterministic pseudo-random numbers (mulberry32) so a seed fixes which tasks each step trains on. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../util/random.js";
 
 /**
  * The task ids of each training step: a seeded shuffle of the dataset walked in order, reshuffled
