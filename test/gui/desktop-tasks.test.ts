@@ -112,6 +112,51 @@ describe("GUI desktop and OSWorld tasks", () => {
     expect(() => validateOSWorldTask({ id: "t", instruction: "x", config: [{ type: "download", parameters: {} }], evaluator: { func: "infeasible" } })).toThrow(OSWorldTaskError);
   });
 
+  it("runs a task in OSWorld's published JSON form unchanged", async () => {
+    // Shaped like a task file of OSWorld's evaluation_examples: no AgentRL-only fields.
+    const published = {
+      id: "5a1f0a53-osworld-form",
+      snapshot: "os",
+      instruction: "Open the notes file in the editor, add the word there after hi, and save it.",
+      source: "authored in OSWorld's format for this test",
+      trajectory: "trajectories/",
+      config: [
+        { type: "execute", parameters: { command: ["python3", "-c", "open('/home/agent/notes.txt','w').write('hi')"] } },
+        { type: "launch", parameters: { command: ["python3", "apps/editor.py", "/home/agent/notes.txt"] } },
+        { type: "sleep", parameters: { seconds: 1 } },
+      ],
+      related_apps: ["os"],
+      evaluator: {
+        func: ["check_include_exclude", "exact_match"],
+        conj: "and",
+        result: [
+          { type: "vm_command_line", command: "cat /home/agent/notes.txt", shell: true },
+          { type: "vm_file", path: "/home/agent/notes.txt" },
+        ],
+        expected: [
+          { type: "rule", rules: { include: ["hi there"], exclude: ["hithere"] } },
+          { type: "rule", rules: { expected: "hi there" } },
+        ],
+      },
+    };
+    const task = validateOSWorldTask(JSON.parse(JSON.stringify(published)));
+    const untouched = await session(task);
+    expect((await untouched.evaluate()).score).toBe(0);
+    const s = await session(task);
+    for (const a of [
+      { action_type: "CLICK", x: 344, y: 301 },
+      { action_type: "HOTKEY", keys: ["ctrl", "end"] },
+      { action_type: "TYPING", text: " there" },
+      { action_type: "HOTKEY", keys: ["ctrl", "s"] },
+      { action_type: "DONE" },
+    ] as Computer13Action[]) {
+      expect((await s.act(a)).error).toBeNull();
+    }
+    const ev = await s.evaluate();
+    expect(ev.metrics).toEqual({ "0:check_include_exclude": 1, "1:exact_match": 1 });
+    expect(ev.score).toBe(1);
+  });
+
   it("scores an infeasible task only when the agent says FAIL", async () => {
     const task = tasks.get("form-infeasible") as OSWorldTask;
     const s = await session(task);
