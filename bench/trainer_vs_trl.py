@@ -10,6 +10,7 @@ Prints one JSON object with tokens/s and reward after N steps for each, and the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import re
@@ -133,7 +134,8 @@ def run_trl(args: argparse.Namespace, data: list[dict[str, Any]]) -> dict[str, A
         peft_config=LoraConfig(r=args.lora_rank, lora_alpha=args.lora_alpha, lora_dropout=0.0,
                                target_modules="all-linear", task_type="CAUSAL_LM"),
     )
-    trainer.train()
+    with contextlib.redirect_stdout(sys.stderr):  # TRL prints its logs; stdout keeps our JSON alone
+        trainer.train()
     logs = [h for h in trainer.state.log_history if "reward" in h]
     rewards = [float(h["reward"]) for h in logs]
     tokens = int(trainer.state.num_input_tokens_seen)
