@@ -3,7 +3,8 @@
 # machine), installing what it needs first (scripts/setup.sh):
 #   1. preflight of examples/calculator (noop scores 0, the reference scores high),
 #   2. 200 scored episodes (50 tasks x group 4) in Docker sandboxes with the reference policy,
-#   3. a short CPU training run of the embedded SmolLM2-135M-Instruct on the same environment.
+#   3. a CPU training run of the embedded SmolLM2-135M-Instruct on examples/addition, the one-turn
+#      task it can learn in minutes (on the multi-turn calculator it makes no tool calls at all yet).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,8 +18,9 @@ agentrl preflight examples/calculator
 step "rollout: 50 tasks x group 4 with the reference policy"
 agentrl rollout examples/calculator --policy scripted:examples/calculator/reference.jsonl --tasks 50 --group 4 --concurrency 8
 
-step "training: SmolLM2-135M-Instruct on examples/calculator (CPU, a few minutes)"
-agentrl train examples/calculator --steps "${AGENTRL_DEMO_STEPS:-3}" --group 4 --tasks-per-step 2 --concurrency 4
+step "training: SmolLM2-135M-Instruct on examples/addition (CPU, a few minutes)"
+agentrl train examples/addition --steps "${AGENTRL_DEMO_STEPS:-10}" --group 8 --tasks-per-step 8 --concurrency 16 \
+  --lr 3e-4 --max-tokens 12 --temperature 1.0 --trainer-options '{"micro_batch":16}' --seed 0
 
 step "where to look"
 cat <<'TXT'

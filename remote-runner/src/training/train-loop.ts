@@ -105,6 +105,8 @@ export async function runTraining(store: Store, o: TrainingOptions): Promise<Tra
   const schedule = taskSchedule(env.tasks.map((t) => t.id), o.tasksPerStep, o.steps, o.seed, trainer.startStep);
   const rewards: number[] = [];
   const tokensPerS: number[] = [];
+  // The trainer counts updates and refuses a step number out of order, so a skipped step does not take a number.
+  let updates = 0;
   try {
     for (let k = 0; k < o.steps; k++) {
       const step = trainer.startStep + k + 1;
@@ -124,12 +126,20 @@ export async function runTraining(store: Store, o: TrainingOptions): Promise<Tra
         if ("record" in r) records.push(r.record);
         else skipped++;
       }
-      if (records.length === 0) throw new Error(`step ${step}: no trajectory could be trained on (${skipped} skipped; see \`agentrl export ${handle.runId} --format train\` for the reasons)`);
-      const t1 = performance.now();
-      const metrics = await trainer.trainStep(records, step);
-      const trainS = (performance.now() - t1) / 1000;
       const rewardMean = summary.meanReward ?? 0;
       rewards.push(rewardMean);
+      if (records.length === 0) {
+        // Every episode failed before the policy answered (time limits on a loaded machine, a policy error):
+        // nothing to learn from; say so and go on rather than lose the run.
+        const message = `step ${step}: no trajectory could be trained on (${skipped} skipped; see \`agentrl export ${handle.runId} --format train\` for the reasons); no update this step`;
+        log(message);
+        store.appendEvent(runId, "log", { level: "warn", message });
+        store.appendMetrics(runId, step, { reward: rewardMean, rollout_s: rolloutS, skipped_trajectories: skipped, updated: 0 });
+        continue;
+      }
+      const t1 = performance.now();
+      const metrics = await trainer.trainStep(records, trainer.startStep + (++updates));
+      const trainS = (performance.now() - t1) / 1000;
       if (typeof metrics.tokens_per_s === "number") tokensPerS.push(metrics.tokens_per_s);
       const values: Record<string, number> = { ...numericMetrics(metrics), reward: rewardMean, rollout_s: rolloutS, train_s: trainS, skipped_trajectories: skipped };
       for (const [c, v] of Object.entries(summary.componentMeans)) values[`reward.${c}`] = v;

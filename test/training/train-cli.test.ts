@@ -1,0 +1,87 @@
+// `agentrl train` end to end with a tiny random model (mechanics, not quality): the real trainer
+// process, rollouts through the engine, updates on the sampled tokens, metrics in the store,
+// a checkpoint, and a resume that continues the step count.
+import { execFile, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../../remote-runner/src/store/store.js";
+import { trainerPython } from "../../remote-runner/src/training/python-env.js";
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, "../..");
+const HOME = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-train-home-"));
+const MODEL = path.join(HOME, "tiny-llama");
+
+const MAKE_TINY = `
+import sys, torch
+from transformers import LlamaConfig, LlamaForCausalLM
+from agentrl_trainer.models import load_tokenizer
+tok = load_tokenizer("smollm2-135m")
+cfg = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+                  num_key_value_heads=2, max_position_embeddings=1024, bos_token_id=tok.bos_token_id,
+                  eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, tie_word_embeddings=True)
+torch.manual_seed(1234)
+LlamaForCausalLM(cfg).save_pretrained(sys.argv[1])
+tok.save_pretrained(sys.argv[1])
+`;
+
+async function train(args: string[]): Promise<{ steps: number; reward_first: number; reward_last: number; tokens_per_s: number; checkpoint: string; run_id: string }> {
+  const r = await run(process.execPath, ["--import", "tsx", path.join(ROOT, "remote-runner/src/cli/main.ts"), "train", path.join(ROOT, "examples/addition"), "--model", MODEL, "--lora-rank", "4", "--max-tokens", "8", "--group", "4", "--tasks-per-step", "2", "--concurrency", "8", "--json", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, AGENTRL_HOME: HOME },
+    maxBuffer: 64 << 20,
+  });
+  return JSON.parse(r.stdout.trim().split("\n").pop() as string);
+}
+
+beforeAll(() => {
+  execFileSync(trainerPython(), ["-c", MAKE_TINY, MODEL], { stdio: "inherit" });
+});
+
+afterAll(() => fs.rmSync(HOME, { recursive: true, force: true }));
+
+describe("agentrl train", () => {
+  it("trains, records per-step metrics under the training run, checkpoints, and resumes where it stopped", async () => {
+    const first = await train(["--steps", "2", "--lr", "0.05", "--keep-zero-variance"]);
+    expect(first.steps).toBe(2);
+    for (const k of ["reward_first", "reward_last", "tokens_per_s"] as const) expect(Number.isFinite(first[k])).toBe(true);
+    expect(fs.readdirSync(first.checkpoint)).toEqual(expect.arrayContaining(["adapter", "optimizer.pt"]));
+    expect(fs.readdirSync(path.join(first.checkpoint, "adapter"))).toEqual(expect.arrayContaining(["adapter_model.safetensors", "adapter_config.json"]));
+
+    const store = openStore(HOME);
+    try {
+      const trainRun = store.getRun(first.run_id);
+      expect(trainRun?.config.kind).toBe("train");
+      expect(trainRun?.status).toBe("finished");
+      const series = store.metricSeries(first.run_id);
+      expect(series.map((p) => p.step)).toEqual([1, 2]);
+      for (const p of series) {
+        expect(p.values).toHaveProperty("loss");
+        expect(p.values).toHaveProperty("kl");
+        expect(p.values).toHaveProperty("entropy");
+        expect(p.values).toHaveProperty("reward");
+      }
+      // Each step's rollouts are a run whose trajectories carry the sampled token ids.
+      const rollouts = store.listRuns().filter((r) => r.config.name?.startsWith(`${first.run_id} step`));
+      expect(rollouts).toHaveLength(2);
+      const row = store.runRows(rollouts[0]?.id as string)[0];
+      const t = store.getTrajectory(row?.id as string);
+      expect(t?.turns[0]?.policy.completionTokenIds?.length).toBeGreaterThan(0);
+      expect(t?.turns[0]?.policy.completionLogprobs?.length).toBe(t?.turns[0]?.policy.completionTokenIds?.length);
+    } finally {
+      store.close();
+    }
+
+    const resumed = await train(["--steps", "1", "--resume", first.checkpoint]);
+    expect(resumed.steps).toBe(1);
+    const store2 = openStore(HOME);
+    try {
+      expect(store2.metricSeries(resumed.run_id).map((p) => p.step)).toEqual([3]);
+    } finally {
+      store2.close();
+    }
+  });
+});
