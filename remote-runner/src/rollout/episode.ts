@@ -110,6 +110,32 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
   let policyMs = 0;
   let toolMs = 0;
   let toolsetSpecs: Trajectory["tools"] = [];
+  /** The trajectory as it stands: how the episode ended plus everything recorded on the way. */
+  const toTrajectory = (end: Pick<Trajectory, "status" | "stopReason" | "reward" | "error" | "artifacts">): Trajectory => ({
+    id: spec.trajectoryId,
+    runId: spec.runId,
+    taskId: spec.task.id,
+    taskIndex: spec.taskIndex,
+    groupId: spec.groupId,
+    sampleIndex: spec.sampleIndex,
+    status: end.status,
+    stopReason: end.stopReason,
+    task: spec.task as Record<string, unknown>,
+    prompt,
+    tools: toolsetSpecs,
+    turns,
+    reward: end.reward,
+    advantage: null,
+    ...(end.error ? { error: end.error } : {}),
+    ...(end.artifacts && Object.keys(end.artifacts).length ? { artifacts: end.artifacts } : {}),
+    infraRetries: attemptNo,
+    infraErrors,
+    provenance: env.provenance,
+    sandboxImage: sandboxSpec.image,
+    startedAt,
+    finishedAt: Date.now(),
+    timings: { totalMs: performance.now() - t0, policyMs, sandboxMs: sandbox.sandboxMs, toolMs, rewardMs: end.reward.durationMs, sandboxAcquireMs: sandbox.acquireMs },
+  });
   try {
     let toolset: Toolset;
     try {
@@ -220,64 +246,19 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
         artifacts = finished.artifacts;
       }
     }
-    const totalMs = performance.now() - t0;
-    const trajectory: Trajectory = {
-      id: spec.trajectoryId,
-      runId: spec.runId,
-      taskId: spec.task.id,
-      taskIndex: spec.taskIndex,
-      groupId: spec.groupId,
-      sampleIndex: spec.sampleIndex,
-      status,
-      stopReason,
-      task: spec.task as Record<string, unknown>,
-      prompt,
-      tools: toolsetSpecs,
-      turns,
-      reward,
-      advantage: null,
-      ...(error ? { error } : {}),
-      ...(artifacts && Object.keys(artifacts).length ? { artifacts } : {}),
-      infraRetries: attemptNo,
-      infraErrors,
-      provenance: env.provenance,
-      sandboxImage: sandboxSpec.image,
-      startedAt,
-      finishedAt: Date.now(),
-      timings: { totalMs, policyMs, sandboxMs: sandbox.sandboxMs, toolMs, rewardMs: reward.durationMs, sandboxAcquireMs: sandbox.acquireMs },
-    };
-    return { trajectory };
+    return { trajectory: toTrajectory({ status, stopReason, reward, error, artifacts }) };
   } catch (err) {
     if (err instanceof InfraFailure || err instanceof EpisodeCancelled) throw err;
     // A sandbox failure outside the episode's own container (a kind scoring in a fresh one) is infrastructure too.
     if (err instanceof SandboxError) throw new InfraFailure(err.message, { cause: err });
     if ((err as { envSetup?: boolean }).envSetup) {
-      const totalMs = performance.now() - t0;
       return {
-        trajectory: {
-          id: spec.trajectoryId,
-          runId: spec.runId,
-          taskId: spec.task.id,
-          taskIndex: spec.taskIndex,
-          groupId: spec.groupId,
-          sampleIndex: spec.sampleIndex,
+        trajectory: toTrajectory({
           status: "agent_error",
           stopReason: "policy_error",
-          task: spec.task as Record<string, unknown>,
-          prompt,
-          tools: toolsetSpecs,
-          turns,
           reward: { total: null, components: {}, weights: {}, errors: [], durationMs: 0 },
-          advantage: null,
           error: { kind: "agent", message: (err as Error).message },
-          infraRetries: attemptNo,
-          infraErrors,
-          provenance: env.provenance,
-          sandboxImage: sandboxSpec.image,
-          startedAt,
-          finishedAt: Date.now(),
-          timings: { totalMs, policyMs, sandboxMs: sandbox.sandboxMs, toolMs, rewardMs: 0, sandboxAcquireMs: sandbox.acquireMs },
-        },
+        }),
       };
     }
     throw err;
