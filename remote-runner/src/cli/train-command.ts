@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { openStore } from "../store/store.js";
 import { runTraining } from "../training/train-loop.js";
+import { intArg, numArg } from "./run-options.js";
 
 const ESTIMATORS = ["grpo", "rloo", "drgrpo", "gdpo"];
 
@@ -10,30 +11,26 @@ export function registerTrainCommand(program: Command): void {
     .description("train a policy on an environment: rollouts on the current policy → one update per step (embedded trainer, CPU or GPU)")
     .argument("<envDir>", "environment folder (env.ts + tasks.jsonl)")
     .option("--model <m>", "local folder, .gguf file, or hub id (default: the embedded SmolLM2-135M-Instruct)")
-    .option("--steps <n>", "policy updates", (v) => Number(v), 10)
-    .option("--group <n>", "samples per task (GRPO group size)", (v) => Number(v), 8)
-    .option("--tasks-per-step <n>", "tasks per step", (v) => Number(v), 4)
-    .option("--concurrency <n>", "episodes at once", (v) => Number(v), 8)
+    .option("--steps <n>", "policy updates", intArg("--steps"), 10)
+    .option("--group <n>", "samples per task (GRPO group size)", intArg("--group"), 8)
+    .option("--tasks-per-step <n>", "tasks per step", intArg("--tasks-per-step"), 4)
+    .option("--concurrency <n>", "episodes at once", intArg("--concurrency"), 8)
     .option("--algo <name>", `advantage estimator: ${ESTIMATORS.join(", ")}`, "grpo")
-    .option("--lr <x>", "learning rate", (v) => Number(v))
-    .option("--kl <beta>", "k3 KL penalty against the base model (0: none)", (v) => Number(v))
-    .option("--eps-low <x>", "lower clip epsilon", (v) => Number(v))
-    .option("--eps-high <x>", "upper clip epsilon (clip-higher)", (v) => Number(v))
+    .option("--lr <x>", "learning rate", numArg("--lr"))
+    .option("--kl <beta>", "k3 KL penalty against the base model (0: none)", numArg("--kl"))
+    .option("--eps-low <x>", "lower clip epsilon", numArg("--eps-low"))
+    .option("--eps-high <x>", "upper clip epsilon (clip-higher)", numArg("--eps-high"))
     .option("--loss-agg <how>", "token | sequence")
     .option("--keep-zero-variance", "train on groups whose samples all got the same reward (dropped by default)")
-    .option("--lora-rank <n>", "LoRA rank; 0 = full fine-tuning", (v) => Number(v))
-    .option("--temperature <t>", "sampling temperature", (v) => Number(v), 1.0)
-    .option("--max-tokens <n>", "max tokens per policy turn", (v) => Number(v), 96)
-    .option("--seed <n>", "seed (task order, sampling, init)", (v) => Number(v), 0)
+    .option("--lora-rank <n>", "LoRA rank; 0 = full fine-tuning", intArg("--lora-rank", 0))
+    .option("--temperature <t>", "sampling temperature", numArg("--temperature"), 1.0)
+    .option("--max-tokens <n>", "max tokens per policy turn", intArg("--max-tokens"), 96)
+    .option("--seed <n>", "seed (task order, sampling, init)", intArg("--seed", 0), 0)
     .option("--resume <dir>", "continue from a checkpoint folder (step, optimizer, metrics)")
     .option("--trainer-options <json>", "more trainer options as JSON")
     .option("--json", "print one JSON object last: {steps, reward_first, reward_last, tokens_per_s, checkpoint}")
     .action(async (envDir: string, o: Record<string, unknown>) => {
       if (!ESTIMATORS.includes(String(o.algo))) throw new Error(`unknown --algo "${String(o.algo)}". Fix: use one of ${ESTIMATORS.join(", ")}`);
-      for (const k of ["steps", "group", "tasksPerStep", "concurrency", "maxTokens"]) {
-        const v = o[k] as number;
-        if (!Number.isInteger(v) || v < 1) throw new Error(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a positive integer (got ${String(o[k])})`);
-      }
       const trainer: Record<string, unknown> = { estimator: o.algo, ...(o.trainerOptions ? (JSON.parse(String(o.trainerOptions)) as Record<string, unknown>) : {}) };
       if (o.lr !== undefined) trainer.lr = o.lr;
       if (o.kl !== undefined) trainer.kl_beta = o.kl;
