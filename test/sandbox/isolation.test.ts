@@ -86,6 +86,35 @@ describe("sandbox isolation", () => {
     expect(Number(after.stdout.split("\n")[1])).toBeLessThan(8);
   });
 
+  it("answers a command even when the pids limit leaves room for the command alone", async () => {
+    // docker-init, the agent and its request thread take 3 of the 4: the agent must not need
+    // another thread once the command runs (a fork bomb fills the limit just as fast).
+    const sb = await sandbox({ pids: 4 });
+    const res = await sb.exec({ cmd: "echo hi; echo there >&2", timeoutMs: 5000 });
+    expect(res.stdout).toBe("hi\n");
+    expect(res.stderr).toBe("there\n");
+    expect(res.exitCode).toBe(0);
+    expect(res.timedOut).toBe(false);
+  });
+
+  it("while one command holds every pid, another gets an error naming the limit, and the sandbox recovers", async () => {
+    const sb = await sandbox({ pids: 16 });
+    const pidsFile = await pidsCurrentFile(sb);
+    // bash retries a failed fork, so the filler stays alive (and the pids stay taken) until its limit.
+    const filler = sb.exec({ cmd: ["bash", "-c", "for i in $(seq 40); do sleep 60 & done; wait"], timeoutMs: 5000 });
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && Number(fs.readFileSync(pidsFile, "utf8")) < 16) {
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(Number(fs.readFileSync(pidsFile, "utf8"))).toBe(16);
+    await expect(sb.exec({ cmd: "echo second" })).rejects.toThrow(/process limit.*limits\.pids/);
+    const res = await filler;
+    expect(res.timedOut).toBe(true);
+    const after = await sb.exec({ cmd: "echo recovered; ps -e --no-headers | wc -l" });
+    expect(after.stdout.split("\n")[0]).toBe("recovered");
+    expect(Number(after.stdout.split("\n")[1])).toBeLessThan(8);
+  });
+
   it("kills a memory hog and reports out-of-memory", async () => {
     const sb = await sandbox({ memoryBytes: 128 * 1024 * 1024 });
     const res = await sb.exec({ cmd: ["python3", "-c", "x = b'a' * (512 << 20); print('survived')"], timeoutMs: 30_000 });

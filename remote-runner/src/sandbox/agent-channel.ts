@@ -142,6 +142,7 @@ export class AgentChannel {
       },
       timeoutMs + AGENT_GRACE_MS,
     );
+    if (reply.error) throw new SandboxError("exec_failed", `the sandbox could not run the command: ${reply.error}`);
     return {
       exitCode: reply.exit ?? null,
       stdout: Buffer.from(reply.out ?? "", "base64").toString("utf8"),

@@ -8,7 +8,7 @@
  * Kept as Python because every sandbox image derives from the base image, which has python3.
  */
 export const AGENT_PY = String.raw`
-import base64, json, os, signal, subprocess, sys, threading, time
+import base64, json, os, selectors, signal, subprocess, sys, threading, time
 
 _out_lock = threading.Lock()
 
@@ -59,18 +59,17 @@ def kill_session(sid):
                 pass
         time.sleep(0.005)
 
-def reader(pipe, cap, sink):
-    total = 0
-    while True:
-        chunk = pipe.read1(65536) if hasattr(pipe, "read1") else pipe.read(65536)
-        if not chunk:
-            break
-        if total < cap:
-            sink.append(chunk[: cap - total])
-        total += len(chunk)
-    sink.append(total > cap)
-
 def run(req):
+    # Every request gets an answer: a runner waiting on a reply that never comes would only see a
+    # "frozen" sandbox, far from the real cause.
+    try:
+        send(run_command(req))
+    except Exception as e:
+        send({"id": req.get("id"), "error": "the agent could not run the command: %s: %s" % (type(e).__name__, e)})
+
+def run_command(req):
+    # One thread does everything after the start (pipes, stdin, time limit): a command that fills the
+    # pids limit at once (a fork bomb) leaves no room for another thread, so none may be needed.
     started = time.monotonic()
     rid = req["id"]
     cmd = req["cmd"]
@@ -78,7 +77,7 @@ def run(req):
     env = dict(os.environ)
     env.update(req.get("env") or {})
     cap = int(req.get("cap", 1 << 20))
-    timeout = float(req.get("timeout", 60000)) / 1000.0
+    deadline = started + float(req.get("timeout", 60000)) / 1000.0
     stdin_data = base64.b64decode(req["stdin"]) if req.get("stdin") else None
     oom_before = oom_kills()
     try:
@@ -86,46 +85,97 @@ def run(req):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=req.get("cwd") or None,
                                 env=env, start_new_session=True)
     except (OSError, ValueError) as e:
-        send({"id": rid, "exit": 127, "out": "", "err": base64.b64encode(("agentrl: cannot start %r: %s\n" % (argv[0], e)).encode()).decode(),
-              "timedOut": False, "truncated": False, "oom": False, "ms": (time.monotonic() - started) * 1000})
-        return
+        return {"id": rid, "exit": 127, "out": "", "err": base64.b64encode(("agentrl: cannot start %r: %s\n" % (argv[0], e)).encode()).decode(),
+                "timedOut": False, "truncated": False, "oom": False, "ms": (time.monotonic() - started) * 1000}
     try:
         with open("/proc/%d/oom_score_adj" % proc.pid, "w") as f:
             f.write("1000")  # the command, never the agent, is what the OOM killer should pick
     except OSError:
         pass
-    out, err = [], []
-    threads = [threading.Thread(target=reader, args=(proc.stdout, cap, out), daemon=True),
-               threading.Thread(target=reader, args=(proc.stderr, cap, err), daemon=True)]
-    for t in threads:
-        t.start()
-    if stdin_data is not None:
-        def feed():
+    sel = selectors.DefaultSelector()
+    sinks = {}
+    for pipe in (proc.stdout, proc.stderr):
+        os.set_blocking(pipe.fileno(), False)
+        sel.register(pipe.fileno(), selectors.EVENT_READ, pipe)
+        sinks[pipe.fileno()] = [[], 0]  # chunks kept (up to the cap), bytes seen
+    out_sink, err_sink = sinks[proc.stdout.fileno()], sinks[proc.stderr.fileno()]
+    pending_in = memoryview(stdin_data) if stdin_data is not None else None
+    if pending_in is not None:
+        os.set_blocking(proc.stdin.fileno(), False)
+        sel.register(proc.stdin.fileno(), selectors.EVENT_WRITE, proc.stdin)
+    # A pidfd turns "the command exited" into a selectable event; without one (old kernels) poll.
+    pidfd = None
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+        sel.register(pidfd, selectors.EVENT_READ, None)
+    except (AttributeError, OSError):
+        pidfd = None
+    timed_out = False
+    ended_at = None
+    linger = 0.5  # a background child (a server started with &) may keep the pipes open: do not wait for it
+    while True:
+        now = time.monotonic()
+        if ended_at is None and proc.poll() is not None:
+            ended_at = now
+        if ended_at is None and now >= deadline:
+            timed_out = True
+            kill_session(proc.pid)
+            proc.wait()
+            ended_at, linger = time.monotonic(), 2.0
+        if ended_at is not None:
+            if pidfd is not None:
+                sel.unregister(pidfd)
+                os.close(pidfd)
+                pidfd = None
+            if not any(fd in sinks for fd in sel.get_map()) or now >= ended_at + linger:
+                break
+            wait = ended_at + linger - now
+        else:
+            wait = deadline - now if pidfd is not None else min(deadline - now, 0.02)
+        for key, _ in sel.select(max(wait, 0)):
+            if key.data is None:
+                continue  # the pidfd: the exit is picked up at the top of the loop
+            if key.data is proc.stdin:
+                try:
+                    n = os.write(key.fd, pending_in[:65536])
+                    pending_in = pending_in[n:]
+                    done = len(pending_in) == 0
+                except BlockingIOError:
+                    done = False
+                except OSError:
+                    done = True  # the command closed its stdin: the rest is not wanted
+                if done:
+                    sel.unregister(key.fd)
+                    proc.stdin.close()
+                continue
             try:
-                proc.stdin.write(stdin_data)
-                proc.stdin.close()
+                chunk = os.read(key.fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                sel.unregister(key.fd)
+                continue
+            sink = sinks[key.fd]
+            if sink[1] < cap:
+                sink[0].append(chunk[: cap - sink[1]])
+            sink[1] += len(chunk)
+    for key in list(sel.get_map().values()):
+        sel.unregister(key.fd)
+    if pidfd is not None:
+        os.close(pidfd)
+    sel.close()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            try:
+                pipe.close()
             except OSError:
                 pass
-        threading.Thread(target=feed, daemon=True).start()
-    timed_out = False
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    if timed_out:
-        kill_session(proc.pid)
-    proc.wait()
-    # A background child (server started with &) may keep the pipes open: answer without waiting for it.
-    for t in threads:
-        t.join(timeout=2 if timed_out else 0.5)
     code = proc.returncode
     oom = oom_kills() > oom_before >= 0
-    trunc = bool(out and out[-1] is True) or bool(err and err[-1] is True)
-    body_out = b"".join(c for c in out if isinstance(c, bytes))
-    body_err = b"".join(c for c in err if isinstance(c, bytes))
-    send({"id": rid, "exit": None if (timed_out or code < 0) else code, "signal": -code if code < 0 else None,
-          "out": base64.b64encode(body_out).decode(), "err": base64.b64encode(body_err).decode(),
-          "timedOut": timed_out, "truncated": trunc, "oom": oom, "ms": (time.monotonic() - started) * 1000})
+    return {"id": rid, "exit": None if (timed_out or code < 0) else code, "signal": -code if code < 0 else None,
+            "out": base64.b64encode(b"".join(out_sink[0])).decode(), "err": base64.b64encode(b"".join(err_sink[0])).decode(),
+            "timedOut": timed_out, "truncated": out_sink[1] > cap or err_sink[1] > cap, "oom": oom,
+            "ms": (time.monotonic() - started) * 1000}
 
 def unix_request(req):
     # One request/reply with a service listening on a unix socket inside the sandbox (a desktop
@@ -168,7 +218,12 @@ def main():
             send({"id": req.get("id"), "pong": True})
             continue
         target = unix_request if req.get("op") == "unix" else run
-        threading.Thread(target=target, args=(req,), daemon=True).start()
+        try:
+            threading.Thread(target=target, args=(req,), daemon=True).start()
+        except RuntimeError as e:
+            # Threads count against the pids limit: another command (a fork bomb) may have taken them all.
+            send({"id": req.get("id"), "error": "no room to start the command (%s): the sandbox is at its process limit; "
+                  "end the command that fills it or raise limits.pids" % e})
 
 main()
 `;

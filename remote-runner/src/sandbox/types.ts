@@ -77,7 +77,8 @@ export type SandboxErrorCode =
   | "create_failed"
   | "sandbox_died"
   | "file_error"
-  | "snapshot_failed";
+  | "snapshot_failed"
+  | "exec_failed";
 
 /**
  * A failure of the sandbox infrastructure, not of the agent: the rollout engine retries these
