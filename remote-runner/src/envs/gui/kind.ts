@@ -1,6 +1,5 @@
-import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { runnerFolder } from "../../config/runner-files.js";
 import type { BlobRef } from "@agentrl/protocol";
 import { defineTool, type AnyTool, type SandboxHandle, type ToolOutput } from "@agentrl/sdk";
 import { ensureEnvImage } from "../../images/build.js";
@@ -25,14 +24,7 @@ export interface GuiEnvOptions {
 
 /** The desktop image recipe (remote-runner/images/gui), found from this module in source or bundled form. */
 export function guiImageDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    for (const candidate of [path.join(dir, "images/gui"), path.join(dir, "remote-runner/images/gui")]) {
-      if (fs.existsSync(path.join(candidate, "Dockerfile"))) return candidate;
-    }
-    dir = path.dirname(dir);
-  }
-  throw new Error("the GUI desktop image recipe (remote-runner/images/gui/Dockerfile) was not found next to the runner");
+  return runnerFolder("images/gui", "Dockerfile", "the GUI desktop image recipe");
 }
 
 function asDesktopSandbox(sandbox: SandboxHandle): DesktopSandbox {
