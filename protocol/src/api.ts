@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { RunEvent } from "./events.js";
 import { MetricPoint, PolicyConfig, Run, RunConfig } from "./run.js";
+import { TrainParams } from "./train.js";
 import { Trajectory, TrajectorySummary } from "./trajectory.js";
 
 /**
@@ -81,7 +82,8 @@ export type RunList = Static<typeof RunList>;
 export const CreateRunRequest = Type.Object(
   {
     env: Type.String({ pattern: "^[0-9a-f]{64}$", description: "sha256 returned by POST /v1/environments" }),
-    policy: PolicyConfig,
+    /** Required for a rollout run; a training run is served by the runner's trainer. */
+    policy: Type.Optional(PolicyConfig),
     tasks: Type.Optional(RunConfig.properties.tasks),
     taskIds: Type.Optional(RunConfig.properties.taskIds),
     group: Type.Integer({ minimum: 1, maximum: 1024 }),
@@ -90,7 +92,8 @@ export const CreateRunRequest = Type.Object(
     rewardComposition: Type.Optional(RunConfig.properties.rewardComposition),
     maxInfraRetries: Type.Optional(RunConfig.properties.maxInfraRetries),
     name: Type.Optional(Type.String({ maxLength: 200 })),
-    kind: Type.Optional(Type.Literal("rollout", { description: "rollout-only for now; training runs come with the trainer" })),
+    kind: Type.Optional(Type.Union([Type.Literal("rollout"), Type.Literal("train")], { description: "rollout (default): collect and score; train: rollouts on the runner's trainer, one policy update per step" })),
+    train: Type.Optional(TrainParams),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { RewardComposition } from "./env.js";
+import { TrainParams } from "./train.js";
 
 export const RunStatus = Type.Union([
   Type.Literal("queued"),
@@ -42,6 +43,10 @@ export const RunConfig = Type.Object({
   maxInfraRetries: Type.Optional(Type.Integer({ minimum: 0 })),
   name: Type.Optional(Type.String()),
   kind: Type.Optional(Type.Union([Type.Literal("rollout"), Type.Literal("train"), Type.Literal("preflight")])),
+  /** A training run's parameters (kind "train"). */
+  train: Type.Optional(TrainParams),
+  /** The training run a step's rollout run belongs to: it is resumed (or not) with its parent. */
+  parentRunId: Type.Optional(Type.String()),
 });
 export type RunConfig = Static<typeof RunConfig>;
 

@@ -20,3 +20,46 @@ export const TrainTrajectory = Type.Object({
   segments: Type.Array(TrainSegment),
 });
 export type TrainTrajectory = Static<typeof TrainTrajectory>;
+
+export const Estimator = Type.Union([Type.Literal("grpo"), Type.Literal("rloo"), Type.Literal("drgrpo"), Type.Literal("gdpo")], {
+  description: "advantage estimator: grpo (group-normalized), rloo (leave-one-out), drgrpo (unnormalized), gdpo (per-component normalized)",
+});
+export type Estimator = Static<typeof Estimator>;
+
+/** Options of the Python trainer (`agentrl_trainer.options.TrainOptions`); absent = the trainer's default. */
+export const TrainerOptions = Type.Object(
+  {
+    estimator: Type.Optional(Estimator),
+    lr: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    weight_decay: Type.Optional(Type.Number({ minimum: 0 })),
+    eps_low: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+    eps_high: Type.Optional(Type.Number({ minimum: 0, description: "upper clip epsilon (clip-higher)" })),
+    kl_beta: Type.Optional(Type.Number({ minimum: 0, description: "k3 KL penalty against the base model; 0 = none" })),
+    loss_agg: Type.Optional(Type.Union([Type.Literal("token"), Type.Literal("sequence")])),
+    drop_zero_variance: Type.Optional(Type.Boolean()),
+    micro_batch: Type.Optional(Type.Integer({ minimum: 1 })),
+    max_grad_norm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    old_logprobs: Type.Optional(Type.Union([Type.Literal("batch"), Type.Literal("recompute")])),
+    drift_tolerance: Type.Optional(Type.Number({ minimum: 0 })),
+    shared_prefix: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type TrainerOptions = Static<typeof TrainerOptions>;
+
+/** What a training run does: each step rolls out `tasksPerStep` tasks × group on the current policy, then takes one update. */
+export const TrainParams = Type.Object(
+  {
+    steps: Type.Integer({ minimum: 1, maximum: 100_000, description: "policy updates" }),
+    tasksPerStep: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "on the runner's machine: a local folder, a .gguf file or a hub id; default: the embedded SmolLM2-135M-Instruct" })),
+    seed: Type.Optional(Type.Integer({ minimum: 0 })),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 5 })),
+    maxTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536, description: "per policy turn" })),
+    loraRank: Type.Optional(Type.Integer({ minimum: 0, maximum: 1024, description: "0 = full fine-tuning" })),
+    checkpointEvery: Type.Optional(Type.Integer({ minimum: 1, description: "steps between checkpoints a crashed run resumes from (default 1)" })),
+    trainer: Type.Optional(TrainerOptions),
+  },
+  { additionalProperties: false },
+);
+export type TrainParams = Static<typeof TrainParams>;

@@ -1,32 +1,19 @@
 // `agentrl train` end to end with a tiny random model (mechanics, not quality): the real trainer
 // process, rollouts through the engine, updates on the sampled tokens, metrics in the store,
 // a checkpoint, and a resume that continues the step count.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../remote-runner/src/store/store.js";
-import { trainerPython } from "../../remote-runner/src/training/python-env.js";
+import { makeTinyModel } from "../helpers/tiny-model.js";
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, "../..");
 const HOME = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-train-home-"));
 const MODEL = path.join(HOME, "tiny-llama");
-
-const MAKE_TINY = `
-import sys, torch
-from transformers import LlamaConfig, LlamaForCausalLM
-from agentrl_trainer.models import load_tokenizer
-tok = load_tokenizer("smollm2-135m")
-cfg = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-                  num_key_value_heads=2, max_position_embeddings=1024, bos_token_id=tok.bos_token_id,
-                  eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, tie_word_embeddings=True)
-torch.manual_seed(1234)
-LlamaForCausalLM(cfg).save_pretrained(sys.argv[1])
-tok.save_pretrained(sys.argv[1])
-`;
 
 async function train(args: string[]): Promise<{ steps: number; reward_first: number; reward_last: number; tokens_per_s: number; checkpoint: string; run_id: string }> {
   const r = await run(process.execPath, ["--import", "tsx", path.join(ROOT, "remote-runner/src/cli/main.ts"), "train", path.join(ROOT, "examples/addition"), "--model", MODEL, "--lora-rank", "4", "--max-tokens", "8", "--group", "4", "--tasks-per-step", "2", "--concurrency", "8", "--json", ...args], {
@@ -38,12 +25,28 @@ async function train(args: string[]): Promise<{ steps: number; reward_first: num
 }
 
 beforeAll(() => {
-  execFileSync(trainerPython(), ["-c", MAKE_TINY, MODEL], { stdio: "inherit" });
+  makeTinyModel(MODEL);
 });
 
 afterAll(() => fs.rmSync(HOME, { recursive: true, force: true }));
 
 describe("agentrl train", () => {
+  it("names a bad estimator or trainer option and the fix, before any trainer starts", async () => {
+    for (const [args, re] of [
+      [["--algo", "ppo"], /estimator must be one of \["grpo","rloo","drgrpo","gdpo"\]\. Fix: --algo takes/],
+      [["--trainer-options", '{"lrr": 1}'], /trainer options\.lrr is not a known field/],
+      [["--trainer-options", "{micro"], /--trainer-options is not valid JSON/],
+    ] as const) {
+      const err = await train([...args, "--steps", "1"]).then(
+        () => null,
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(err?.code).toBe(1);
+      expect(err?.stderr).toMatch(re);
+      expect(err?.stderr).not.toMatch(/trainer ready/);
+    }
+  });
+
   it("trains, records per-step metrics under the training run, checkpoints, and resumes where it stopped", async () => {
     const first = await train(["--steps", "2", "--lr", "0.05", "--keep-zero-variance"]);
     expect(first.steps).toBe(2);

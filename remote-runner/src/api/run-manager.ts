@@ -8,6 +8,7 @@ import { rescoreRun } from "../rewards/rescore.js";
 import { resolveEnvImage } from "../rollout/image.js";
 import { resumeRun, selectTasks, startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
 import { SandboxPool } from "../sandbox/pool.js";
+import { newTrainRunId, resumeTraining, startTraining, trainingConfig, trainingDir, type TrainingDeps, type TrainingHandle } from "../training/training-run.js";
 import type { SandboxProvider } from "../sandbox/types.js";
 import type { Store } from "../store/store.js";
 import type { EnvironmentRegistry } from "./environments.js";
@@ -16,6 +17,10 @@ import type { FairLimiter } from "./fair-limiter.js";
 
 export interface RunManagerDeps {
   store: Store;
+  /** The runner's data folder: training runs write their checkpoints under it. */
+  home: string;
+  /** Training runs at once (each holds a model in a trainer process). Default 1. */
+  maxTrainingRuns?: number;
   envs: EnvironmentRegistry;
   limiter: FairLimiter;
   provider: SandboxProvider;
@@ -32,6 +37,9 @@ export interface RecoveryReport {
 /** Message of the log event written once a run has ended and its warm sandboxes are gone. */
 export const SANDBOXES_RELEASED = "run ended; its sandboxes are released";
 
+/** What the manager needs of a rollout run and of a training run alike. */
+type ActiveRun = Pick<RunHandle, "runId" | "pause" | "resume" | "cancel"> & { done: Promise<unknown>; detach?: () => Promise<void> };
+
 /** Statuses of a run the server was executing when it stopped. */
 const UNFINISHED = new Set(["queued", "running", "paused"]);
 
@@ -41,7 +49,8 @@ const UNFINISHED = new Set(["queued", "running", "paused"]);
  * the previous process left unfinished.
  */
 export class RunManager {
-  private readonly active = new Map<string, RunHandle>();
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly training = new Map<string, TrainingHandle>();
   private readonly pools = new Map<string, SandboxPool>();
   private readonly tracked = new Map<string, Promise<void>>();
   private closing = false;
@@ -51,6 +60,9 @@ export class RunManager {
   async create(req: CreateRunRequest): Promise<Run> {
     const dir = this.deps.envs.folderOf(req.env);
     if (!dir) throw new ApiError(404, "environment_not_found", `No uploaded environment ${req.env}. Fix: upload the bundle with POST /v1/environments first and use the sha256 it returns.`, "body.env");
+    if (req.kind === "train") return this.createTraining(req, dir);
+    if (req.train) throw new ApiError(400, "invalid_field", 'body.train is only for a training run. Fix: set "kind": "train", or leave train out for a rollout run.', "body.train");
+    if (!req.policy) throw new ApiError(400, "invalid_field", "body.policy is required for a rollout run. Fix: send the policy (an OpenAI-compatible URL, scripted:FILE or noop), or set \"kind\": \"train\" to train on the runner's trainer.", "body.policy");
     const config: RunConfig = { envDir: dir, policy: req.policy, group: req.group, concurrency: req.concurrency, kind: "rollout" };
     if (req.tasks !== undefined) config.tasks = req.tasks;
     if (req.taskIds !== undefined) config.taskIds = req.taskIds;
@@ -76,6 +88,49 @@ export class RunManager {
     const handle = startRun(this.deps.store, config, { ...this.runDeps(pool), env, policy });
     this.track(handle, pool);
     return this.deps.store.getRun(handle.runId) as Run;
+  }
+
+  /**
+   * A training run: the runner starts its trainer (the model in a Python process that serves the
+   * rollouts and takes the updates); rollouts share the fair limiter with every other run.
+   */
+  private async createTraining(req: CreateRunRequest, dir: string): Promise<Run> {
+    const params = req.train;
+    if (!params) throw new ApiError(400, "invalid_field", 'body.train is required for a training run. Fix: send {"steps": N, "tasksPerStep": T} (and trainer options) in body.train.', "body.train");
+    if (req.policy) throw new ApiError(400, "invalid_field", "body.policy is not used by a training run: the runner's trainer serves the policy being trained. Fix: leave policy out; set the model, temperature and maxTokens in body.train.", "body.policy");
+    if (req.tasks !== undefined || req.taskIds !== undefined) throw new ApiError(400, "invalid_field", "a training run picks its tasks per step (body.train.tasksPerStep, seeded by body.train.seed). Fix: leave tasks and taskIds out.", req.tasks !== undefined ? "body.tasks" : "body.taskIds");
+    // A run whose final status is written has freed its trainer, even if its cleanup is still finishing.
+    const busy = [...this.training.keys()].filter((id) => UNFINISHED.has(this.deps.store.getRun(id)?.status ?? ""));
+    if (busy.length >= (this.deps.maxTrainingRuns ?? 1)) {
+      throw new ApiError(409, "trainer_busy", `This runner is already training (run ${busy.join(", ")}); each training run holds a model in memory. Fix: wait for it to end, or pause or cancel it.`);
+    }
+    let env: LoadedEnvironment;
+    try {
+      env = await loadEnvironment(dir);
+    } catch (err) {
+      if (err instanceof EnvLoadError) throw new ApiError(400, "invalid_environment", err.message, "body.env");
+      throw err;
+    }
+    const config = trainingConfig(env, dir, params, req.group, req.concurrency, req.name);
+    if (req.maxTurns !== undefined) config.maxTurns = req.maxTurns;
+    if (req.rewardComposition !== undefined) config.rewardComposition = req.rewardComposition;
+    if (req.maxInfraRetries !== undefined) config.maxInfraRetries = req.maxInfraRetries;
+    const image = await resolveEnvImage(env, this.deps.log);
+    const pool = this.newPool();
+    const runId = newTrainRunId();
+    const handle = startTraining(this.deps.store, config, this.trainingDeps(pool, env, image, runId), { runId });
+    this.trackTraining(handle, pool);
+    return this.deps.store.getRun(handle.runId) as Run;
+  }
+
+  private trainingDeps(pool: SandboxPool, env: LoadedEnvironment, image: string, runId: string): TrainingDeps {
+    return { sandboxes: pool, limiter: this.deps.limiter, env, image, outDir: trainingDir(this.deps.home, runId), log: this.deps.log };
+  }
+
+  private trackTraining(handle: TrainingHandle, pool: SandboxPool): void {
+    this.training.set(handle.runId, handle);
+    this.track(handle, pool);
+    void handle.done.catch(() => {}).finally(() => this.training.delete(handle.runId));
   }
 
   pause(id: string): Run {
@@ -140,16 +195,28 @@ export class RunManager {
     const report: RecoveryReport = { resumed: [], failed: [] };
     for (const run of this.deps.store.listRuns().reverse()) {
       if (!UNFINISHED.has(run.status) || this.active.has(run.id)) continue;
+      if (run.config.parentRunId) {
+        // A training step's rollouts: the training run redoes the step from its checkpoint.
+        const message = `stopped with training run ${run.config.parentRunId} (runner restart); the step is redone when it resumes`;
+        this.deps.store.updateRunStatus(run.id, "cancelled", { error: message });
+        this.deps.store.appendEvent(run.id, "run.status", { status: "cancelled", error: message });
+        continue;
+      }
       const kept = this.deps.store.queryTrajectories({ runId: run.id, limit: 1 }).total;
       this.deps.store.appendEvent(run.id, "log", {
         level: "warn",
         message: `runner restarted while the run was ${run.status}; resuming: ${kept} finished trajectories kept, episodes that were in flight run again`,
       });
       try {
-        const policy = this.policyFor(run.config.policy, run.config.envDir);
         const pool = this.newPool();
-        const handle = resumeRun(this.deps.store, run.id, { ...this.runDeps(pool), policy });
-        this.track(handle, pool);
+        let handle: ActiveRun;
+        if (run.config.kind === "train") {
+          handle = this.resumeTrainingRun(run, pool);
+        } else {
+          const policy = this.policyFor(run.config.policy, run.config.envDir);
+          handle = resumeRun(this.deps.store, run.id, { ...this.runDeps(pool), policy });
+          this.track(handle, pool);
+        }
         if (run.status === "paused") handle.pause();
         report.resumed.push({ runId: run.id, kept, previousStatus: run.status });
         this.deps.log(`recovered run ${run.id} (was ${run.status}, ${kept} trajectories kept)`);
@@ -161,6 +228,44 @@ export class RunManager {
       }
     }
     return report;
+  }
+
+  /** A training run after a restart: its environment and image are loaded again, then the loop resumes from its checkpoint. */
+  private resumeTrainingRun(run: Run, pool: SandboxPool): ActiveRun {
+    const runId = run.id;
+    // Loading the environment and image is async; the handle exists at once so pause / cancel work meanwhile.
+    let inner: TrainingHandle | null = null;
+    let cancelled = false;
+    let paused = false;
+    const ready = (async () => {
+      const env = await loadEnvironment(run.config.envDir);
+      const image = await resolveEnvImage(env, this.deps.log);
+      inner = resumeTraining(this.deps.store, runId, this.trainingDeps(pool, env, image, runId));
+      if (paused) inner.pause();
+      if (cancelled) inner.cancel();
+      return inner.done;
+    })();
+    const handle: TrainingHandle = {
+      runId,
+      done: ready.catch((err: unknown) => {
+        if (!inner) {
+          const message = `could not resume after a restart: ${(err as Error).message}`;
+          this.deps.store.updateRunStatus(runId, "failed", { error: message });
+          this.deps.store.appendEvent(runId, "run.status", { status: "failed", error: message });
+        }
+        throw err;
+      }),
+      pause: () => (inner ? inner.pause() : void (paused = true)),
+      resume: () => (inner ? inner.resume() : void (paused = false)),
+      cancel: () => (inner ? inner.cancel() : void (cancelled = true)),
+      detach: async () => {
+        cancelled = true;
+        await (inner as TrainingHandle | null)?.detach();
+        await ready.catch(() => {});
+      },
+    };
+    this.trackTraining(handle, pool);
+    return handle;
   }
 
   /** Each run has its own warm pool, closed with the run, so no warm container outlives it. */
@@ -186,11 +291,13 @@ export class RunManager {
     }
   }
 
-  private track(handle: RunHandle, pool: SandboxPool): void {
+  private track(handle: ActiveRun, pool: SandboxPool): void {
     this.active.set(handle.runId, handle);
     this.pools.set(handle.runId, pool);
     const tracked = handle.done
-      .catch((err: unknown) => this.deps.log(`run ${handle.runId} failed: ${(err as Error)?.message ?? String(err)}`))
+      .catch((err: unknown) =>
+        this.deps.log(this.closing ? `run ${handle.runId} stopped with the runner; it resumes at the next start` : `run ${handle.runId} failed: ${(err as Error)?.message ?? String(err)}`),
+      )
       .finally(async () => {
         this.deps.limiter.dropWaiters(handle.runId);
         await pool.close().catch(() => {});
@@ -206,10 +313,12 @@ export class RunManager {
   /** Closes the warm pools (server shutdown); runs still active resume at the next start. */
   async closePools(): Promise<void> {
     this.closing = true;
+    // Training runs stop their trainer and stay unfinished in the store: the next start resumes them.
+    await Promise.all([...this.training.values()].map((t) => t.detach()));
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => {})));
   }
 
-  private handleOf(id: string): RunHandle {
+  private handleOf(id: string): ActiveRun {
     const h = this.active.get(id);
     if (h) return h;
     const run = this.deps.store.getRun(id);

@@ -60,7 +60,7 @@ export async function startRunner(opts: RunnerOptions = {}): Promise<Runner> {
     if (reaped) log(`removed ${reaped} sandbox container(s) left by a runner that is gone`);
     const limiter = new FairLimiter(opts.maxSandboxes ?? 8);
     const envs = new EnvironmentRegistry(path.join(home, "envs"));
-    const runs = new RunManager({ store, envs, limiter, provider, log });
+    const runs = new RunManager({ store, home, envs, limiter, provider, log });
     const stream = new EventStream(store, opts.stream);
     const routes: Route[] = [];
     routes.push(...systemRoutes(() => routes), ...environmentRoutes(envs), ...runRoutes(store, runs), ...trajectoryRoutes(store));

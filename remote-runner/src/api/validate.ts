@@ -51,5 +51,10 @@ export function validate<S extends TSchema>(schema: S, value: unknown, root = "b
   const err = fn.errors?.[0];
   if (!err) throw new ApiError(400, "invalid_request", `${root} is invalid.`, root);
   const field = fieldOf(err, root);
+  // A union of literals fails on each branch: name every allowed value, not only the first branch's.
+  const allowed = (fn.errors ?? []).filter((e) => e.keyword === "const" && e.instancePath === err.instancePath).map((e) => (e.params as { allowedValue: unknown }).allowedValue);
+  if (err.keyword === "const" && allowed.length > 1) {
+    throw new ApiError(400, "invalid_field", `${field} must be one of ${JSON.stringify(allowed)}. Fix: correct ${field} and send the request again.`, field);
+  }
   throw new ApiError(400, "invalid_field", `${describe(err, field)}. Fix: correct ${field} and send the request again.`, field);
 }

@@ -183,6 +183,7 @@ export class Store {
       eventsAfter: this.db.prepare<[number, number], EventRow>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?"),
       eventsAfterRun: this.db.prepare<[number, string, number], EventRow>("SELECT * FROM events WHERE seq > ? AND run_id = ? ORDER BY seq LIMIT ?"),
       putMetrics: this.db.prepare('INSERT OR REPLACE INTO metrics (run_id, step, ts, "values") VALUES (?, ?, ?, ?)'),
+      deleteMetricsAfter: this.db.prepare("DELETE FROM metrics WHERE run_id = ? AND step > ?"),
       metricSeries: this.db.prepare<[string], { run_id: string; step: number; ts: number; values: string }>('SELECT run_id, step, ts, "values" FROM metrics WHERE run_id = ? ORDER BY step'),
       putBlobMeta: this.db.prepare("INSERT OR IGNORE INTO blobs (sha256, size, mime, created_at) VALUES (?, ?, ?, ?)"),
       getBlobMeta: this.db.prepare<[string], { sha256: string; size: number; mime: string }>("SELECT sha256, size, mime FROM blobs WHERE sha256 = ?"),
@@ -364,6 +365,11 @@ export class Store {
     const ts = Date.now();
     this.stmts.putMetrics.run(runId, step, ts, JSON.stringify(values));
     return { runId, step, ts, values };
+  }
+
+  /** Forgets a run's metrics after `step` (a training run resumed from an earlier checkpoint redoes those steps). */
+  deleteMetricsAfter(runId: string, step: number): number {
+    return this.stmts.deleteMetricsAfter.run(runId, step).changes;
   }
 
   metricSeries(runId: string): MetricPoint[] {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import readline from "node:readline";
-import { trainerPython } from "./python-env.js";
+import { trainerEnv, trainerPython } from "./python-env.js";
 
 export interface TrainerServerOptions {
   model?: string;
@@ -37,7 +37,7 @@ export class TrainerServer {
   ) {}
 
   static async start(o: TrainerServerOptions): Promise<TrainerServer> {
-    const args = ["-m", "agentrl_trainer", "serve", "--host", "127.0.0.1", "--port", "0", "--output-dir", o.outputDir];
+    const args = ["-m", "agentrl_trainer", "serve", "--host", "127.0.0.1", "--port", "0", "--output-dir", o.outputDir, "--exit-with-stdin"];
     if (o.model) args.push("--model", o.model);
     if (o.seed !== undefined) args.push("--seed", String(o.seed));
     if (o.resume) args.push("--resume", o.resume);
@@ -45,7 +45,8 @@ export class TrainerServer {
     if (o.maxTokens !== undefined) args.push("--max-tokens", String(o.maxTokens));
     if (o.options && Object.keys(o.options).length) args.push("--options", JSON.stringify(o.options));
     const log = fs.openSync(o.logFile, "a");
-    const child = spawn(trainerPython(), args, { stdio: ["ignore", "pipe", log], env: { ...process.env, PYTHONUNBUFFERED: "1" } });
+    // stdin stays open and unused: the trainer exits when it closes, so it never outlives this process.
+    const child = spawn(trainerPython(), args, { stdio: ["pipe", "pipe", log], env: trainerEnv() });
     fs.closeSync(log);
     const ready = await new Promise<{ url: string; model: string; step: number }>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -88,7 +89,7 @@ export class TrainerServer {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((r) => this.child.once("exit", r));
     this.child.kill("SIGTERM");
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);

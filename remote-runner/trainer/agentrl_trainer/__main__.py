@@ -8,6 +8,7 @@ import json
 import os
 import random
 import sys
+import threading
 from pathlib import Path
 
 from .embedded import DEFAULT_MODEL, embedded_gguf
@@ -74,6 +75,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
               args.max_batch_rows, args.max_tokens, args.sync_url)
     srv = make_server(app, args.host, args.port)
     port = srv.server_address[1]
+    if args.exit_with_stdin:
+        # The runner holds our stdin: when it dies (even by SIGKILL) the pipe closes and we go too,
+        # instead of holding the model's memory as an orphan.
+        def _watch_parent() -> None:
+            sys.stdin.buffer.read()
+            os._exit(0)
+
+        threading.Thread(target=_watch_parent, daemon=True).start()
     # One machine-readable line: callers wait for it instead of polling.
     print("READY " + json.dumps({"port": port, "url": f"http://{args.host}:{port}", "model": app.served_name,
                                  "step": trainer.step}), flush=True)
@@ -120,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--max-batch-rows", type=int, default=64)
     s.add_argument("--max-tokens", type=int, default=512, help="default max_tokens of a request")
     s.add_argument("--no-train", action="store_true", help="generation only")
+    s.add_argument("--exit-with-stdin", action="store_true", help="exit when stdin closes (the parent process is gone)")
     s.add_argument("--sync-url", default=None,
                    help="after each step, save the adapter and POST /v1/load_lora_adapter to this policy server (vLLM)")
     t = sub.add_parser("train-step", help="one update from a JSONL batch (agentrl export RUN --format train)")

@@ -1,0 +1,383 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { RunConfig, RunSummary, TrainParams, TrainTrajectory } from "@agentrl/protocol";
+import type { LoadedEnvironment } from "../envs/load.js";
+import { startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
+import { toTrainRecord } from "../store/export.js";
+import type { Store } from "../store/store.js";
+import { firstLastMeans, taskSchedule } from "./task-schedule.js";
+import { TrainerServer, type TrainStepResult } from "./trainer-process.js";
+
+export interface TrainingDeps {
+  /** Where the step rollouts get sandboxes (a SandboxPool). */
+  sandboxes: RunDeps["sandboxes"];
+  /** The runner's fair limiter; `dropWaiters` frees a cancelled step's queued episodes. */
+  limiter?: RunDeps["limiter"] & { dropWaiters?(runId: string, reason?: string): number };
+  env: LoadedEnvironment;
+  image: string;
+  /** The trainer's folder: its log and the checkpoints. */
+  outDir: string;
+  log?: (line: string) => void;
+  onStep?: (s: StepReport) => void;
+}
+
+export interface StepReport {
+  step: number;
+  rolloutRunId: string;
+  rewardMean: number;
+  trained: number;
+  skipped: number;
+  metrics: TrainStepResult;
+  rolloutS: number;
+  trainS: number;
+}
+
+export interface TrainingResult {
+  runId: string;
+  status: "finished" | "cancelled";
+  /** Steps this run has taken (all of them, across restarts). */
+  steps: number;
+  reward_first: number;
+  reward_last: number;
+  tokens_per_s: number;
+  checkpoint: string;
+  rewards: number[];
+}
+
+/** A training run the caller can pause, resume, cancel, or (server shutdown) leave to be resumed later. */
+export interface TrainingHandle {
+  runId: string;
+  done: Promise<TrainingResult>;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+  /** Stops work without ending the run: the next start resumes it from its last checkpoint. */
+  detach(): Promise<void>;
+}
+
+/** Where a training run's trainer writes. */
+export function trainingDir(home: string, runId: string): string {
+  return path.join(home, "training", runId);
+}
+
+/** The checkpoint a crashed run resumes from, and the file beside it that says which step it is. */
+const LAST = "checkpoint-last";
+const STATE_FILE = "agentrl-training.json";
+
+interface LoopState {
+  /** Steps done (rollouts + update, or a step skipped for lack of data). */
+  step: number;
+  /** Step numbering origin: a run started from another run's checkpoint continues its numbering. */
+  base: number;
+}
+
+export function newTrainRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `train-${stamp}-${crypto.randomBytes(3).toString("hex")}`;
+}
+
+function numericMetrics(m: TrainStepResult, prefix = ""): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (typeof v === "number" && Number.isFinite(v)) out[`${prefix}${k}`] = v;
+    else if (v && typeof v === "object" && !Array.isArray(v)) Object.assign(out, numericMetrics(v as TrainStepResult, `${prefix}${k}.`));
+  }
+  return out;
+}
+
+/** The newest complete checkpoint of a run (a crash while one was being replaced leaves the old one). */
+export function lastCheckpoint(outDir: string): { dir: string; state: LoopState } | null {
+  for (const name of [LAST, `${LAST}.old`]) {
+    const dir = path.join(outDir, name);
+    try {
+      const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), "utf8")) as LoopState;
+      if (Number.isInteger(state.step) && Number.isInteger(state.base)) return { dir, state };
+    } catch {
+      // absent or half-written: try the older one
+    }
+  }
+  return null;
+}
+
+/** The training run config stored with the run (the API's and the CLI's). */
+export function trainingConfig(env: LoadedEnvironment, envDir: string, params: TrainParams, group: number, concurrency: number, name?: string): RunConfig {
+  return {
+    envDir: path.resolve(envDir),
+    policy: { spec: "trainer", temperature: params.temperature ?? 1.0, maxTokens: params.maxTokens ?? 96, returnTokenIds: true, toolFormat: "auto" },
+    group,
+    concurrency,
+    kind: "train",
+    train: params,
+    name: name ?? `train ${env.info.name} (${params.steps} steps, group ${group})`,
+  };
+}
+
+/**
+ * Starts a training run: each step rolls out groups on the current policy (the trainer process
+ * serves generation), turns the scored trajectories into training records on the exact sampled
+ * tokens, and takes one policy update. Per-step metrics go to the store and the event stream under
+ * the training run; each step's rollouts are a run of their own whose `parentRunId` is this run.
+ *
+ * `from` starts the trainer from a checkpoint of another run (its step numbering continues).
+ */
+export function startTraining(store: Store, config: RunConfig, deps: TrainingDeps, opts: { runId?: string; from?: string } = {}): TrainingHandle {
+  const runId = opts.runId ?? newTrainRunId();
+  store.createRun({ id: runId, config, envName: deps.env.info.name, envHash: deps.env.envHash, status: "queued" });
+  store.appendEvent(runId, "run.status", { status: "queued" });
+  return new TrainingRun(store, runId, config, deps, opts.from ? { dir: opts.from, state: null } : null).handle();
+}
+
+/**
+ * Picks a training run up after a restart: from its last checkpoint (steps after it are redone and
+ * their metrics replaced), or from the start when it had none yet.
+ */
+export function resumeTraining(store: Store, runId: string, deps: TrainingDeps): TrainingHandle {
+  const run = store.getRun(runId);
+  if (!run || run.config.kind !== "train" || !run.config.train) throw new Error(`run ${runId} is not a training run`);
+  const ckpt = lastCheckpoint(deps.outDir);
+  store.deleteMetricsAfter(runId, ckpt?.state.step ?? 0);
+  return new TrainingRun(store, runId, run.config, deps, ckpt).handle();
+}
+
+class TrainingRun {
+  private paused = false;
+  private gate: { promise: Promise<void>; open: () => void } | null = null;
+  private readonly abort = new AbortController();
+  private detached = false;
+  private current: RunHandle | null = null;
+  private trainer: TrainerServer | null = null;
+  /** Updates the trainer has taken (its own step counter). */
+  private updates = 0;
+  private done: Promise<TrainingResult> | null = null;
+  private readonly params: TrainParams;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly runId: string,
+    private readonly config: RunConfig,
+    private readonly deps: TrainingDeps,
+    private readonly from: { dir: string; state: LoopState | null } | null,
+  ) {
+    if (!config.train) throw new Error("a training run needs its train parameters");
+    this.params = config.train;
+    this.log = deps.log ?? (() => {});
+  }
+
+  handle(): TrainingHandle {
+    this.done = this.execute();
+    // The caller observes `done`; keep an unobserved rejection from crashing the process meanwhile.
+    this.done.catch(() => {});
+    return {
+      runId: this.runId,
+      done: this.done,
+      pause: () => this.pause(),
+      resume: () => this.resume(),
+      cancel: () => this.cancel(),
+      detach: () => this.detach(),
+    };
+  }
+
+  private setStatus(status: "running" | "paused", extra: Record<string, unknown> = {}): void {
+    this.store.updateRunStatus(this.runId, status);
+    this.store.appendEvent(this.runId, "run.status", { status, ...extra });
+  }
+
+  pause(): void {
+    if (this.paused || this.abort.signal.aborted) return;
+    this.paused = true;
+    let open = (): void => {};
+    const promise = new Promise<void>((r) => (open = r));
+    this.gate = { promise, open };
+    // The step in flight stops starting episodes; an update in flight finishes first.
+    this.current?.pause();
+    this.setStatus("paused");
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.gate?.open();
+    this.gate = null;
+    this.current?.resume();
+    this.setStatus("running");
+  }
+
+  cancel(): void {
+    this.abort.abort();
+    this.gate?.open();
+    this.stopCurrentStep(`training run ${this.runId} was cancelled`);
+  }
+
+  async detach(): Promise<void> {
+    this.detached = true;
+    this.cancel();
+    await this.done?.catch(() => {});
+  }
+
+  private stopCurrentStep(reason: string): void {
+    const h = this.current;
+    if (!h) return;
+    h.cancel();
+    this.deps.limiter?.dropWaiters?.(h.runId, reason);
+  }
+
+  private async execute(): Promise<TrainingResult> {
+    const { store, runId, params, deps, log } = this;
+    fs.mkdirSync(deps.outDir, { recursive: true });
+    try {
+      this.setStatus("running");
+      log(`training run ${runId}; trainer output in ${deps.outDir}`);
+      const trainer = await TrainerServer.start({
+        model: params.model,
+        seed: params.seed ?? 0,
+        resume: this.from?.dir,
+        outputDir: deps.outDir,
+        logFile: path.join(deps.outDir, "trainer.log"),
+        options: params.trainer ?? {},
+        loraRank: params.loraRank,
+        maxTokens: params.maxTokens ?? 96,
+      });
+      this.trainer = trainer;
+      this.updates = trainer.startStep;
+      if (this.abort.signal.aborted) return await this.finish("cancelled", [], []);
+      // A crashed run knows its own step; a checkpoint of another run starts a new numbering at its step.
+      const state: LoopState = this.from?.state ?? { step: trainer.startStep, base: trainer.startStep };
+      const end = state.base + params.steps;
+      const message = state.step > state.base ? `resuming at step ${state.step + 1} of ${end} from ${this.from?.dir}` : `trainer ready (model ${trainer.model}, step ${trainer.startStep})`;
+      log(message);
+      store.appendEvent(runId, "log", { level: "info", message });
+      const rewards = store
+        .metricSeries(runId)
+        .filter((p) => p.step > state.base && p.step <= state.step)
+        .map((p) => p.values.reward ?? 0);
+      const tokensPerS: number[] = [];
+      const schedule = taskSchedule(
+        deps.env.tasks.map((t) => t.id),
+        params.tasksPerStep,
+        end - state.step,
+        params.seed ?? 0,
+        state.step,
+      );
+      const every = params.checkpointEvery ?? 1;
+      for (let step = state.step + 1; step <= end; step++) {
+        if (this.gate) await this.gate.promise;
+        if (this.abort.signal.aborted) break;
+        const out = await this.step(trainer, step, schedule[step - state.step - 1] ?? []);
+        if (!out) break; // cancelled mid-step: the step's rollouts are dropped, no update
+        rewards.push(out.rewardMean);
+        if (out.tokensPerS !== undefined) tokensPerS.push(out.tokensPerS);
+        if (step % every === 0 && step < end) await this.checkpoint(trainer, { step, base: state.base });
+      }
+      return await this.finish(this.abort.signal.aborted ? "cancelled" : "finished", rewards, tokensPerS);
+    } catch (err) {
+      if (this.detached) throw err;
+      const error = (err as Error).message;
+      store.updateRunStatus(runId, "failed", { error });
+      store.appendEvent(runId, "run.status", { status: "failed", error });
+      throw err;
+    } finally {
+      await this.trainer?.stop();
+    }
+  }
+
+  /** One step: rollouts on the current policy, then one update. Null when cancelled meanwhile. */
+  private async step(trainer: TrainerServer, step: number, taskIds: string[]): Promise<{ rewardMean: number; tokensPerS?: number } | null> {
+    const { store, runId, config, deps, log } = this;
+    const t0 = performance.now();
+    const handle = startRun(
+      store,
+      {
+        ...config,
+        kind: "rollout",
+        train: undefined,
+        parentRunId: runId,
+        taskIds,
+        name: `${runId} step ${step}`,
+        policy: { ...config.policy, spec: trainer.url, model: trainer.model, timeoutMs: 600_000 },
+      },
+      { sandboxes: deps.sandboxes, limiter: deps.limiter, env: deps.env, image: deps.image, log },
+    );
+    this.current = handle;
+    if (this.paused) handle.pause();
+    let summary: RunSummary;
+    try {
+      summary = await handle.done;
+    } finally {
+      this.current = null;
+    }
+    if (this.abort.signal.aborted) return null;
+    const rolloutS = (performance.now() - t0) / 1000;
+    const records: TrainTrajectory[] = [];
+    let skipped = 0;
+    for (const row of store.runRows(handle.runId)) {
+      const t = store.getTrajectory(row.id);
+      const r = t ? toTrainRecord(t) : { skip: "missing" };
+      if ("record" in r) records.push(r.record);
+      else skipped++;
+    }
+    const rewardMean = summary.meanReward ?? 0;
+    if (records.length === 0) {
+      // Every episode failed before the policy answered (time limits on a loaded machine, a policy
+      // error): nothing to learn from; say so and go on rather than lose the run.
+      const message = `step ${step}: no trajectory could be trained on (${skipped} skipped; see \`agentrl export ${handle.runId} --format train\` for the reasons); no update this step`;
+      log(message);
+      store.appendEvent(runId, "log", { level: "warn", message });
+      const values = { reward: rewardMean, rollout_s: rolloutS, skipped_trajectories: skipped, updated: 0 };
+      store.appendMetrics(runId, step, values);
+      store.appendEvent(runId, "run.metrics", { step, values, rolloutRunId: handle.runId });
+      return { rewardMean };
+    }
+    const t1 = performance.now();
+    // The trainer counts updates and refuses one out of order, so a skipped step takes no number there.
+    const metrics = await trainer.trainStep(records, ++this.updates);
+    const trainS = (performance.now() - t1) / 1000;
+    const values: Record<string, number> = { ...numericMetrics(metrics), reward: rewardMean, rollout_s: rolloutS, train_s: trainS, skipped_trajectories: skipped, updated: 1 };
+    for (const [c, v] of Object.entries(summary.componentMeans)) values[`reward.${c}`] = v;
+    delete values.step;
+    store.appendMetrics(runId, step, values);
+    store.appendEvent(runId, "run.metrics", { step, values, rolloutRunId: handle.runId });
+    deps.onStep?.({ step, rolloutRunId: handle.runId, rewardMean, trained: records.length, skipped, metrics, rolloutS, trainS });
+    return { rewardMean, tokensPerS: typeof metrics.tokens_per_s === "number" ? metrics.tokens_per_s : undefined };
+  }
+
+  /** Replaces `checkpoint-last` so that a crash at any moment leaves one complete checkpoint. */
+  private async checkpoint(trainer: TrainerServer, state: LoopState): Promise<string> {
+    const { outDir } = this.deps;
+    const tmp = path.join(outDir, `${LAST}.tmp`);
+    const last = path.join(outDir, LAST);
+    const old = path.join(outDir, `${LAST}.old`);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await trainer.checkpoint(tmp);
+    fs.writeFileSync(path.join(tmp, STATE_FILE), JSON.stringify(state));
+    fs.rmSync(old, { recursive: true, force: true });
+    if (fs.existsSync(last)) fs.renameSync(last, old);
+    fs.renameSync(tmp, last);
+    fs.rmSync(old, { recursive: true, force: true });
+    this.store.appendEvent(this.runId, "log", { level: "info", message: `checkpoint at step ${state.step}: ${last}` });
+    return last;
+  }
+
+  private async finish(status: "finished" | "cancelled", rewards: number[], tokensPerS: number[]): Promise<TrainingResult> {
+    if (this.detached) throw new Error(`training run ${this.runId} was left to resume at the next start`);
+    // The final checkpoint is what was learned, also when cancelled: `agentrl export` and resume take it.
+    const ckpt = this.trainer ? await this.trainer.checkpoint(path.join(this.deps.outDir, "checkpoint")) : { dir: "" };
+    // The model's memory is free once the run says it has ended: a new training run may start at once.
+    await this.trainer?.stop();
+    this.store.updateRunStatus(this.runId, status);
+    this.store.appendEvent(this.runId, "run.status", { status, checkpoint: ckpt.dir });
+    const { first, last } = firstLastMeans(rewards);
+    const all = this.store.metricSeries(this.runId);
+    return {
+      runId: this.runId,
+      status,
+      steps: all.length,
+      reward_first: first,
+      reward_last: last,
+      tokens_per_s: tokensPerS.length ? tokensPerS.reduce((a, b) => a + b, 0) / tokensPerS.length : 0,
+      checkpoint: ckpt.dir,
+      rewards,
+    };
+  }
+}
