@@ -19,10 +19,15 @@ export function locateReward(text: string, reward: string): { line: number; colu
   return null;
 }
 
-/** Finds a reward's declaration in the workspace's env and reward files. */
-export async function findRewardSource(reward: string): Promise<RewardLocation | null> {
+/**
+ * Finds a reward's declaration: first in the folder of the environment the trajectory came from
+ * (two environments may both declare a "format" reward), then anywhere in the workspace.
+ */
+export async function findRewardSource(reward: string, envDir?: string): Promise<RewardLocation | null> {
   const uris = await vscode.workspace.findFiles("**/*.ts", "**/{node_modules,dist,.git}/**", 500);
-  for (const uri of uris) {
+  const inEnv = (u: vscode.Uri): boolean => envDir !== undefined && (u.fsPath === envDir || u.fsPath.startsWith(envDir + "/") || u.fsPath.startsWith(envDir + "\\"));
+  const ordered = [...uris.filter(inEnv), ...uris.filter((u) => !inEnv(u))];
+  for (const uri of ordered) {
     const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString("utf8");
     if (!text.includes("name")) continue;
     const at = locateReward(text, reward);

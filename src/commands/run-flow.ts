@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { CreateRunRequest, Run, RunEvent, RunStatusEvent } from "@agentrl/protocol";
+import type { CreateRunRequest, Run, RunEvent, RunMetricsEvent, RunStatusEvent } from "@agentrl/protocol";
 import type { RunnerClient } from "../runners/runner-client";
 import { EventSubscription } from "../runners/event-subscription";
 
@@ -11,7 +11,8 @@ export interface RunFlowHooks {
 
 /**
  * Creates a run and follows it to the end with a cancellable progress notification: progress
- * advances per finished trajectory from the event stream; Cancel asks the runner to cancel the run.
+ * advances per finished trajectory (per step for a training run) from the event stream; Cancel
+ * asks the runner to cancel the run. `expected` is episodes, or steps for a training run.
  * Resolves with the final run.
  */
 export async function createAndFollowRun(client: RunnerClient, req: CreateRunRequest, expected: number, title: string, hooks: RunFlowHooks): Promise<Run> {
@@ -29,9 +30,15 @@ export async function createAndFollowRun(client: RunnerClient, req: CreateRunReq
         client,
         (e) => {
           hooks.onEvent?.(e);
-          if (e.type === "trajectory.finished") {
+          if (e.type === "trajectory.finished" && req.kind !== "train") {
             finished++;
             progress.report({ increment: 100 / Math.max(1, expected), message: `${finished}/${expected} episodes` });
+          } else if (e.type === "run.metrics" && req.kind === "train") {
+            // A training run reports once per step: progress in steps, with the step's reward.
+            const m = e.data as RunMetricsEvent;
+            const reward = typeof m.values.reward === "number" ? ` · reward ${m.values.reward.toFixed(3)}` : "";
+            progress.report({ increment: (100 * (m.step - finished)) / Math.max(1, expected), message: `step ${m.step}/${expected}${reward}` });
+            finished = m.step;
           } else if (e.type === "log") {
             hooks.log(`[run ${run.id.slice(0, 8)}] ${(e.data as { message?: string }).message ?? ""}`);
           } else if (e.type === "run.status") {

@@ -3,6 +3,7 @@ import type { HostPush, HostResponse, InspectorInit, RunEvent, ScoreComparison, 
 import type { RunnerClient } from "../runners/runner-client";
 import { EventSubscription } from "../runners/event-subscription";
 import { findRewardSource } from "../authoring/reward-source";
+import { findEnvironments } from "../environments/find-environments";
 import { inspectorHtml } from "./webview-html";
 
 type Handlers = { [M in WebviewMethod]: (p: WebviewParams<M>) => Promise<WebviewResult<M>> };
@@ -81,8 +82,9 @@ export class InspectorPanel implements vscode.Disposable {
       const { data, contentType } = await this.client.blob(sha256);
       return { dataUrl: `data:${contentType};base64,${data.toString("base64")}` };
     },
-    openRewardSource: async ({ reward }) => {
-      const found = await findRewardSource(reward);
+    openRewardSource: async ({ reward, envName }) => {
+      const envDir = envName ? (await findEnvironments()).find((e) => e.name === envName)?.dir : undefined;
+      const found = await findRewardSource(reward, envDir);
       if (!found) {
         void vscode.window.showWarningMessage(`No source found for reward "${reward}" in this workspace (looked for name: "${reward}" in env.ts and reward files).`);
         return { opened: false };

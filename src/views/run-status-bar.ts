@@ -9,14 +9,17 @@ export class RunStatusBar implements vscode.Disposable {
   private total = 0;
   private rewardSum = 0;
   private rewardN = 0;
+  /** A training run counts steps (from its metrics) instead of episodes. */
+  private unit: "episodes" | "steps" = "episodes";
 
   constructor() {
     this.item.name = "AgentRL run";
     this.item.command = "agentrl.openInspector";
   }
 
-  track(runId: string, expected: number): void {
+  track(runId: string, expected: number, unit: "episodes" | "steps" = "episodes"): void {
     this.runId = runId;
+    this.unit = unit;
     this.finished = 0;
     this.total = expected;
     this.rewardSum = 0;
@@ -34,13 +37,22 @@ export class RunStatusBar implements vscode.Disposable {
         this.rewardN++;
       }
       this.render("running");
+    } else if (e.type === "run.metrics" && this.unit === "steps") {
+      // The curve matters, not the mean over all steps: show the latest step's reward.
+      const m = e.data as { step: number; values: Record<string, number> };
+      this.finished = m.step;
+      if (typeof m.values.reward === "number") {
+        this.rewardSum = m.values.reward;
+        this.rewardN = 1;
+      }
+      this.render("running");
     } else if (e.type === "run.status") this.render((e.data as RunStatusEvent).status);
   }
 
   private render(status: string): void {
     const mean = this.rewardN ? ` · r̄ ${(this.rewardSum / this.rewardN).toFixed(2)}` : "";
     const icon = status === "running" ? "$(sync~spin)" : status === "finished" ? "$(pass)" : status === "failed" ? "$(error)" : "$(beaker)";
-    this.item.text = `${icon} AgentRL ${this.finished}/${this.total || "?"}${mean}`;
+    this.item.text = `${icon} AgentRL ${this.unit === "steps" ? "step " : ""}${this.finished}/${this.total || "?"}${mean}`;
     this.item.tooltip = `Run ${this.runId} — ${status}. Click to open the inspector.`;
     this.item.show();
   }

@@ -6,6 +6,7 @@ import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Browser, FrameLocator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { makeTinyModel } from "../helpers/tiny-model";
 import { launchChromium, repoRoot, runCommand, screenshotPath, startCodeServer, type CodeServer } from "./code-server";
 
 const vsix = path.join(repoRoot, "dist/agentrl-studio.vsix");
@@ -13,6 +14,7 @@ let server: CodeServer;
 let browser: Browser;
 let page: Page;
 let workspace: string;
+let tinyModel: string;
 
 function inspector(): FrameLocator {
   return page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
@@ -33,6 +35,9 @@ beforeAll(async () => {
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing. Fix: run \`npm run package\` first (npm run test:e2e does both).`);
   workspace = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-ws-"));
   fs.cpSync(path.join(repoRoot, "examples/calculator"), path.join(workspace, "calculator"), { recursive: true });
+  fs.cpSync(path.join(repoRoot, "examples/addition"), path.join(workspace, "addition"), { recursive: true });
+  // Training from the editor with a tiny random model: the real trainer in seconds (mechanics, not quality).
+  tinyModel = makeTinyModel(fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-model-")));
   // A dataset with mistakes, for the diagnostics check: line 2 repeats an id, line 3 is not JSON.
   fs.writeFileSync(path.join(workspace, "calculator", "tasks-draft.jsonl"), ['{"id":"d-1","prompt":"1+1?"}', '{"id":"d-1","prompt":"2+2?"}', '{"id":"d-3","prompt":'].join("\n") + "\n");
   server = await startCodeServer({
@@ -69,6 +74,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  if (tinyModel) fs.rmSync(tinyModel, { recursive: true, force: true });
 });
 
 describe("AgentRL Studio in VS Code", () => {
@@ -229,17 +235,64 @@ describe("AgentRL Studio in VS Code", () => {
       await input.fill(label);
       await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().click();
     };
-    await pick("(1/6)", "Local (embedded)");
-    await pick("(2/6)", "calculator");
-    await pick("(3/6)", "Reference solutions");
-    await pick("(4/6)", "Rollouts only");
-    for (const [t, v] of [["(5/6)", "2"], ["(6/6)", "3"]] as const) {
+    await pick("(1/3): runner", "Local (embedded)");
+    await pick("(2/3): environment", "calculator");
+    await pick("(3/3): algorithm", "Rollouts only");
+    await pick("Rollouts (1/3)", "Reference solutions");
+    for (const [t, v] of [["Rollouts (2/3)", "2"], ["Rollouts (3/3)", "3"]] as const) {
       await title(t);
       await input.fill(v);
       await page.keyboard.press("Enter");
     }
     const row = page.locator(".pane-body .monaco-list-row", { hasText: "calculator · rollouts only" });
     await expect.poll(async () => (await row.textContent()) ?? "", { timeout: 120_000 }).toMatch(/finished · 6 traj · reward 0\.800/);
+  });
+
+  it("launches a GRPO training run, follows it in the inspector with its curves, and opens a step's trajectories", async () => {
+    await runCommand(page, "AgentRL: Launch Run");
+    const input = page.locator(".quick-input-widget input");
+    const title = (t: string) => page.locator(".quick-input-widget .quick-input-title", { hasText: t }).waitFor({ state: "visible" });
+    const pick = async (t: string, label: string): Promise<void> => {
+      await title(t);
+      await input.fill(label);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().click();
+    };
+    const enter = async (t: string, value: string): Promise<void> => {
+      await title(t);
+      await input.fill(value);
+      await page.keyboard.press("Enter");
+    };
+    await pick("(1/3): runner", "Local (embedded)");
+    await pick("(2/3): environment", "addition");
+    await pick("(3/3): algorithm", "GRPO");
+    await pick("GRPO (1/4)", "Model on the runner");
+    await enter("Model (path or hub id on the runner)", tinyModel);
+    await enter("GRPO (2/4)", "4");
+    await enter("GRPO (3/4)", "2");
+    await enter("GRPO (4/4)", "3");
+    // The training run opens in the inspector, live, on its metrics.
+    const frame = inspector();
+    // The inspector switches from the run it showed to the training run, then follows it to the end.
+    await frame.locator('[data-testid="train-steps"]').waitFor({ timeout: 60_000 });
+    await frame.locator('[data-testid="run-status"]', { hasText: "finished" }).waitFor({ timeout: 240_000 });
+    expect(await frame.locator(".run-picker").inputValue()).toMatch(/^train-/);
+    await expect.poll(() => frame.locator('[data-testid="train-step"]').count(), { timeout: 30_000 }).toBe(3);
+    await expect.poll(() => frame.locator('[data-testid="train-steps"]').textContent(), { timeout: 30_000 }).toContain("3 / 3 steps rolled out");
+    const titles = await frame.locator('[data-testid="chart"] .chart-title').allTextContents();
+    expect(titles).toEqual(expect.arrayContaining(["reward (mean and spread per component)", "training: loss", "training: kl", "training: entropy", "throughput"]));
+    expect(await frame.locator('[data-testid="chart"] canvas').count()).toBe(titles.length);
+    await runCommand(page, "View: Hide Panel");
+    await page.screenshot({ path: screenshotPath("10-training-run-light") });
+    const row = page.locator(".pane-body .monaco-list-row", { hasText: "addition · grpo" });
+    await expect.poll(async () => (await row.textContent()) ?? "", { timeout: 30_000 }).toMatch(/finished · training · 3\/3 steps/);
+    // A step is a rollout run of its own: its 2 tasks × 4 samples are there to step through.
+    await frame.locator('[data-testid="train-step"]', { hasText: "step 2" }).click();
+    await expect.poll(() => frame.locator('[data-testid="traj-list"]').getAttribute("data-total"), { timeout: 30_000 }).toBe("8");
+    await frame.locator('[data-testid="tab-group"]').click();
+    await expect.poll(() => frame.locator('[data-testid="sample-card"]').count(), { timeout: 20_000 }).toBe(4);
+    await page.screenshot({ path: screenshotPath("11-training-step-group-light") });
+    // Give the keyboard back to the workbench: a quick pick opened while the webview holds focus can lose it.
+    await page.locator(".tab", { hasText: "env.ts" }).first().click();
   });
 
   it("scaffolds a new SWE environment that the Environments view finds", async () => {

@@ -8,6 +8,7 @@ import { GroupView } from "./GroupView";
 import { MetricsCharts } from "./MetricsCharts";
 import { RewardBreakdown } from "./RewardBreakdown";
 import { ScoreComparisonView } from "./ScoreComparisonView";
+import { TrainSteps } from "./TrainSteps";
 import { TrajectoryList } from "./TrajectoryList";
 import { TurnStepper } from "./TurnStepper";
 import type { ListFilters } from "./use-trajectory-pages";
@@ -82,6 +83,12 @@ export function App({ initial }: { initial?: InspectorInit }) {
       .then(setRun)
       .catch((e: Error) => setError(e.message));
   }, [bridge, runId, reloadKey]);
+
+  // A training run's own view is its curves: open it on the metrics.
+  const isTrain = run?.id === runId && run?.config.kind === "train";
+  useEffect(() => {
+    if (isTrain) setTab("metrics");
+  }, [isTrain, runId]);
 
   // Select the first row of a freshly opened run (or the trajectory the host asked for).
   useEffect(() => {
@@ -161,12 +168,18 @@ export function App({ initial }: { initial?: InspectorInit }) {
       )}
       <div className="split">
         <aside className="left">
-          <Filters onChange={onFilters} />
-          <TrajectoryList runId={runId} filters={filters} reloadKey={reloadKey} selectedId={trajectory?.id ?? selected?.id ?? null} onSelect={(t) => (setSelected(t), setTab((x) => (x === "scores" || x === "metrics" ? "trajectory" : x)))} />
+          {isTrain && run ? (
+            <TrainSteps run={run} runs={runs} onOpen={(id) => (setRunId(id), setSelected(null), setTrajectory(null), setComparison(null), setTab("trajectory"))} />
+          ) : (
+            <>
+              <Filters onChange={onFilters} />
+              <TrajectoryList runId={runId} filters={filters} reloadKey={reloadKey} selectedId={trajectory?.id ?? selected?.id ?? null} onSelect={(t) => (setSelected(t), setTab((x) => (x === "scores" || x === "metrics" ? "trajectory" : x)))} />
+            </>
+          )}
         </aside>
         <main className="right">
           <nav className="tabs" role="tablist">
-            {(["trajectory", "group", "metrics", ...(comparison ? ["scores"] : [])] as Tab[]).map((t) => (
+            {((isTrain ? ["metrics"] : ["trajectory", "group", "metrics", ...(comparison ? ["scores"] : [])]) as Tab[]).map((t) => (
               <button key={t} role="tab" aria-selected={tab === t} className={`tab ${tab === t ? "active" : ""}`} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
                 {t === "trajectory" ? "Turns" : t === "group" ? "Group" : t === "metrics" ? "Metrics" : "Score changes"}
               </button>

@@ -9,23 +9,29 @@ function themeColor(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
-/** Groups metric names into charts: reward components together, then length, turns, tools, errors, throughput, training. */
+/**
+ * Groups metric names into charts: reward components together first, then each training diagnostic
+ * (loss, KL, entropy, grad norm, clip fraction) on a chart of its own, as their scales differ, then
+ * throughput and step times (units of their own), length, tools, errors and groups.
+ */
 export function chartGroups(keys: string[]): { title: string; keys: string[] }[] {
-  const rules: [string, RegExp][] = [
-    ["reward (mean and spread per component)", /reward|^component|correct|format|efficiency/i],
-    ["length and turns", /length|turns|tokens/i],
-    ["tool calls", /tool/i],
-    ["errors", /error|fail|retr/i],
-    ["groups (zero variance = no learning signal)", /zero_var|groups/i],
-    ["throughput", /per_?s|throughput|latency|_ms$/i],
-    ["training (KL, entropy, loss)", /kl|entropy|loss|grad|clip|lr/i],
+  const rules: [string, RegExp, boolean][] = [
+    ["reward (mean and spread per component)", /reward|^component|correct|format|efficiency/i, false],
+    ["training", /kl|entropy|loss|grad|clip|lr/i, true],
+    ["throughput", /per_?s$|throughput/i, false],
+    ["time per step (s)", /(^|_)(s|ms|seconds)$|latency/i, false],
+    ["length and turns", /length|turns|tokens/i, false],
+    ["tool calls", /tool/i, false],
+    ["errors", /error|fail|retr|skipped/i, false],
+    ["groups (zero variance = no learning signal)", /zero_var|groups/i, false],
   ];
   const used = new Set<string>();
   const out: { title: string; keys: string[] }[] = [];
-  for (const [title, re] of rules) {
+  for (const [title, re, split] of rules) {
     const ks = keys.filter((k) => !used.has(k) && re.test(k));
     ks.forEach((k) => used.add(k));
-    if (ks.length) out.push({ title, keys: ks });
+    if (split) out.push(...ks.map((k) => ({ title: `${title}: ${k}`, keys: [k] })));
+    else if (ks.length) out.push({ title, keys: ks });
   }
   const rest = keys.filter((k) => !used.has(k));
   if (rest.length) out.push({ title: "other", keys: rest });
@@ -51,7 +57,8 @@ function Chart({ title, keys, points }: { title: string; keys: string[]; points:
           scales: { x: { time: false } }, // x is the run step, not a timestamp
           cursor: { drag: { x: true, y: false } },
           axes: [
-            { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
+            // Steps are whole numbers: no ticks at 1.1, 1.2.
+            { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] },
             { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 50 },
           ],
           series: [{ label: "step" }, ...keys.map((k, i) => ({ label: k, stroke: themeColor(PALETTE[i % PALETTE.length]!, "#3794ff"), width: 1.5, points: { show: points.length < 40 } }))],
