@@ -9,7 +9,7 @@ import { connectDocker } from "../../remote-runner/src/docker/engine.js";
 import { LABEL_RUN } from "../../remote-runner/src/sandbox/labels.js";
 import { tempHome } from "./fixture.js";
 import { uploadCalculator } from "./runner-fixture.js";
-import { CLI, startServe, type ServeProcess } from "./serve-process.js";
+import { CLI, startServe, stopServes, type ServeProcess } from "./serve-process.js";
 
 const TOKEN = "crash-test-token-0123456789abcdef";
 let home: string;
@@ -21,12 +21,7 @@ beforeAll(() => {
   home = tempHome("agentrl-crash-");
 });
 afterAll(async () => {
-  for (const s of servers) {
-    if (s.child.exitCode === null && s.child.signalCode === null) {
-      s.child.kill("SIGTERM");
-      await s.exited;
-    }
-  }
+  await stopServes(servers);
   fs.rmSync(home, { recursive: true, force: true });
 });
 

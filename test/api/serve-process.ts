@@ -31,3 +31,13 @@ export function startServe(env: NodeJS.ProcessEnv, args: string[] = []): Promise
     void exited.then((how) => reject(new Error(`agentrl serve exited (${how}) before it was ready:\n${err}`)));
   });
 }
+
+/** Stops the runners a test started (SIGTERM) and waits until they are gone. */
+export async function stopServes(servers: ServeProcess[]): Promise<void> {
+  for (const s of servers) {
+    if (s.child.exitCode === null && s.child.signalCode === null) {
+      s.child.kill("SIGTERM");
+      await s.exited;
+    }
+  }
+}

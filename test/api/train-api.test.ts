@@ -13,7 +13,7 @@ import { bundleEnv } from "../../remote-runner/src/envs/bundle.js";
 import { openStore } from "../../remote-runner/src/store/store.js";
 import { makeTinyModel } from "../helpers/tiny-model.js";
 import { tempHome } from "./fixture.js";
-import { startServe, type ServeProcess } from "./serve-process.js";
+import { startServe, stopServes, type ServeProcess } from "./serve-process.js";
 
 const TOKEN = "train-api-token-0123456789abcdef";
 const ADDITION = path.resolve(__dirname, "../../examples/addition");
@@ -28,12 +28,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const s of servers) {
-    if (s.child.exitCode === null && s.child.signalCode === null) {
-      s.child.kill("SIGTERM");
-      await s.exited;
-    }
-  }
+  await stopServes(servers);
   fs.rmSync(home, { recursive: true, force: true });
 });
 

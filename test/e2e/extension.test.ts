@@ -31,6 +31,20 @@ async function setTheme(theme: "Dark Modern" | "Light Modern"): Promise<void> {
   await page.waitForFunction((l) => document.querySelector(".monaco-workbench")?.classList.contains(l ? "vs" : "vs-dark") ?? false, light, { timeout: 20_000 });
 }
 
+/** Waits for the quick input titled `title`, filters it by `label` and clicks that row. */
+async function pick(title: string, label: string): Promise<void> {
+  await page.locator(".quick-input-widget .quick-input-title", { hasText: title }).waitFor({ state: "visible" });
+  await page.locator(".quick-input-widget input").fill(label);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().click();
+}
+
+/** Waits for the input box titled `title`, types `value` and presses Enter. */
+async function enter(title: string, value: string): Promise<void> {
+  await page.locator(".quick-input-widget .quick-input-title", { hasText: title }).waitFor({ state: "visible" });
+  await page.locator(".quick-input-widget input").fill(value);
+  await page.keyboard.press("Enter");
+}
+
 beforeAll(async () => {
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing. Fix: run \`npm run package\` first (npm run test:e2e does both).`);
   workspace = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-ws-"));
@@ -228,40 +242,18 @@ describe("AgentRL Studio in VS Code", () => {
 
   it("launches a run through the quick-pick flow and lists it in the Runs view", async () => {
     await runCommand(page, "AgentRL: Launch Run");
-    const input = page.locator(".quick-input-widget input");
-    const title = (t: string) => page.locator(".quick-input-widget .quick-input-title", { hasText: t }).waitFor({ state: "visible" });
-    const pick = async (t: string, label: string): Promise<void> => {
-      await title(t);
-      await input.fill(label);
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().click();
-    };
     await pick("(1/3): runner", "Local (embedded)");
     await pick("(2/3): environment", "calculator");
     await pick("(3/3): algorithm", "Rollouts only");
     await pick("Rollouts (1/3)", "Reference solutions");
-    for (const [t, v] of [["Rollouts (2/3)", "2"], ["Rollouts (3/3)", "3"]] as const) {
-      await title(t);
-      await input.fill(v);
-      await page.keyboard.press("Enter");
-    }
+    await enter("Rollouts (2/3)", "2");
+    await enter("Rollouts (3/3)", "3");
     const row = page.locator(".pane-body .monaco-list-row", { hasText: "calculator · rollouts only" });
     await expect.poll(async () => (await row.textContent()) ?? "", { timeout: 120_000 }).toMatch(/finished · 6 traj · reward 0\.800/);
   });
 
   it("launches a GRPO training run, follows it in the inspector with its curves, and opens a step's trajectories", async () => {
     await runCommand(page, "AgentRL: Launch Run");
-    const input = page.locator(".quick-input-widget input");
-    const title = (t: string) => page.locator(".quick-input-widget .quick-input-title", { hasText: t }).waitFor({ state: "visible" });
-    const pick = async (t: string, label: string): Promise<void> => {
-      await title(t);
-      await input.fill(label);
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().click();
-    };
-    const enter = async (t: string, value: string): Promise<void> => {
-      await title(t);
-      await input.fill(value);
-      await page.keyboard.press("Enter");
-    };
     await pick("(1/3): runner", "Local (embedded)");
     await pick("(2/3): environment", "addition");
     await pick("(3/3): algorithm", "GRPO");

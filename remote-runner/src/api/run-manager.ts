@@ -37,6 +37,16 @@ export interface RecoveryReport {
 /** Message of the log event written once a run has ended and its warm sandboxes are gone. */
 export const SANDBOXES_RELEASED = "run ended; its sandboxes are released";
 
+/** Loads an uploaded environment; one that does not load is the request's fault (400), named. */
+async function loadForRequest(dir: string): Promise<LoadedEnvironment> {
+  try {
+    return await loadEnvironment(dir);
+  } catch (err) {
+    if (err instanceof EnvLoadError) throw new ApiError(400, "invalid_environment", err.message, "body.env");
+    throw err;
+  }
+}
+
 /** What the manager needs of a rollout run and of a training run alike. */
 type ActiveRun = Pick<RunHandle, "runId" | "pause" | "resume" | "cancel"> & { done: Promise<unknown>; detach?: () => Promise<void> };
 
@@ -71,13 +81,7 @@ export class RunManager {
     if (req.maxInfraRetries !== undefined) config.maxInfraRetries = req.maxInfraRetries;
     if (req.name !== undefined) config.name = req.name;
     // Load and check before answering, so a broken env or policy is a 400 now, not a failed run later.
-    let env: LoadedEnvironment;
-    try {
-      env = await loadEnvironment(dir);
-    } catch (err) {
-      if (err instanceof EnvLoadError) throw new ApiError(400, "invalid_environment", err.message, "body.env");
-      throw err;
-    }
+    const env = await loadForRequest(dir);
     const policy = this.policyFor(config.policy, dir);
     try {
       selectTasks(env, config);
@@ -104,13 +108,7 @@ export class RunManager {
     if (busy.length >= (this.deps.maxTrainingRuns ?? 1)) {
       throw new ApiError(409, "trainer_busy", `This runner is already training (run ${busy.join(", ")}); each training run holds a model in memory. Fix: wait for it to end, or pause or cancel it.`);
     }
-    let env: LoadedEnvironment;
-    try {
-      env = await loadEnvironment(dir);
-    } catch (err) {
-      if (err instanceof EnvLoadError) throw new ApiError(400, "invalid_environment", err.message, "body.env");
-      throw err;
-    }
+    const env = await loadForRequest(dir);
     const config = trainingConfig(env, dir, params, req.group, req.concurrency, req.name);
     if (req.maxTurns !== undefined) config.maxTurns = req.maxTurns;
     if (req.rewardComposition !== undefined) config.rewardComposition = req.rewardComposition;
@@ -160,13 +158,7 @@ export class RunManager {
     if (this.active.has(id)) throw new ApiError(409, "run_active", `Run ${id} is ${run.status}; rescore it once it has ended (or cancel it first).`);
     const dir = req.env ? this.deps.envs.folderOf(req.env) : run.config.envDir;
     if (!dir) throw new ApiError(404, "environment_not_found", `No uploaded environment ${req.env}. Fix: upload the changed bundle with POST /v1/environments first.`, "body.env");
-    let env: LoadedEnvironment;
-    try {
-      env = await loadEnvironment(dir);
-    } catch (err) {
-      if (err instanceof EnvLoadError) throw new ApiError(400, "invalid_environment", err.message, "body.env");
-      throw err;
-    }
+    const env = await loadForRequest(dir);
     const image = await resolveEnvImage(env, this.deps.log);
     // Only rewards that touch a sandbox get one, so no warm containers.
     const pool = new SandboxPool(this.deps.provider, { warm: 0 });

@@ -13,6 +13,7 @@ import { EpisodeCancelled, runEpisode, type EpisodeRuntime, type SandboxSource }
 import { resolveEnvImage } from "./image.js";
 import { removeRunContainers } from "./run-containers.js";
 import { summarizeRun } from "./summary.js";
+import { PauseGate } from "../util/pause-gate.js";
 
 export interface RunDeps {
   /** Where episodes get sandboxes (a SandboxPool). */
@@ -77,8 +78,7 @@ export function selectTasks(env: LoadedEnvironment, config: RunConfig): { task: 
 class RunController implements RunHandle {
   readonly done: Promise<RunSummary>;
   private readonly abort = new AbortController();
-  private paused = false;
-  private gate: { promise: Promise<void>; open: () => void } | null = null;
+  private readonly gate = new PauseGate();
 
   constructor(
     readonly runId: string,
@@ -103,27 +103,20 @@ class RunController implements RunHandle {
   }
 
   pause(): void {
-    if (this.paused || this.abort.signal.aborted) return;
-    this.paused = true;
-    let open = (): void => {};
-    const promise = new Promise<void>((r) => (open = r));
-    this.gate = { promise, open };
+    if (this.abort.signal.aborted || !this.gate.close()) return;
     this.store.updateRunStatus(this.runId, "paused");
     this.store.appendEvent(this.runId, "run.status", { status: "paused" });
   }
 
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.gate?.open();
-    this.gate = null;
+    if (!this.gate.open()) return;
     this.store.updateRunStatus(this.runId, "running");
     this.store.appendEvent(this.runId, "run.status", { status: "running" });
   }
 
   cancel(): void {
     this.abort.abort();
-    this.gate?.open();
+    this.gate.open();
   }
 
   private async execute(env: LoadedEnvironment, skip: Set<string>): Promise<RunSummary> {
@@ -157,7 +150,7 @@ class RunController implements RunHandle {
       signal: this.abort.signal,
     };
     // A run paused before it got here stays paused.
-    const initial = this.paused ? "paused" : "running";
+    const initial = this.gate.paused ? "paused" : "running";
     store.updateRunStatus(runId, initial);
     store.appendEvent(runId, "run.status", { status: initial });
     if (deps.prewarm && deps.sandboxes.prewarm) await deps.sandboxes.prewarm(sandboxSpec, Math.min(deps.prewarm, todo.length)).catch(() => {});
@@ -184,7 +177,7 @@ class RunController implements RunHandle {
     let finishedThisCall = 0;
     const worker = async (): Promise<void> => {
       for (;;) {
-        if (this.gate) await this.gate.promise;
+        await this.gate.wait();
         if (this.abort.signal.aborted) return;
         const ep = todo[next++];
         if (!ep) return;

@@ -6,6 +6,7 @@ import type { LoadedEnvironment } from "../envs/load.js";
 import { startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
 import { toTrainRecord } from "../store/export.js";
 import type { Store } from "../store/store.js";
+import { PauseGate } from "../util/pause-gate.js";
 import { firstLastMeans, taskSchedule } from "./task-schedule.js";
 import { TrainerServer, type TrainStepResult } from "./trainer-process.js";
 
@@ -141,8 +142,7 @@ export function resumeTraining(store: Store, runId: string, deps: TrainingDeps):
 }
 
 class TrainingRun {
-  private paused = false;
-  private gate: { promise: Promise<void>; open: () => void } | null = null;
+  private readonly gate = new PauseGate();
   private readonly abort = new AbortController();
   private detached = false;
   private current: RunHandle | null = null;
@@ -185,28 +185,21 @@ class TrainingRun {
   }
 
   pause(): void {
-    if (this.paused || this.abort.signal.aborted) return;
-    this.paused = true;
-    let open = (): void => {};
-    const promise = new Promise<void>((r) => (open = r));
-    this.gate = { promise, open };
+    if (this.abort.signal.aborted || !this.gate.close()) return;
     // The step in flight stops starting episodes; an update in flight finishes first.
     this.current?.pause();
     this.setStatus("paused");
   }
 
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.gate?.open();
-    this.gate = null;
+    if (!this.gate.open()) return;
     this.current?.resume();
     this.setStatus("running");
   }
 
   cancel(): void {
     this.abort.abort();
-    this.gate?.open();
+    this.gate.open();
     this.stopCurrentStep(`training run ${this.runId} was cancelled`);
   }
 
@@ -262,7 +255,7 @@ class TrainingRun {
       );
       const every = params.checkpointEvery ?? 1;
       for (let step = state.step + 1; step <= end; step++) {
-        if (this.gate) await this.gate.promise;
+        await this.gate.wait();
         if (this.abort.signal.aborted) break;
         const out = await this.step(trainer, step, schedule[step - state.step - 1] ?? []);
         if (!out) break; // cancelled mid-step: the step's rollouts are dropped, no update
@@ -300,7 +293,7 @@ class TrainingRun {
       { sandboxes: deps.sandboxes, limiter: deps.limiter, env: deps.env, image: deps.image, log },
     );
     this.current = handle;
-    if (this.paused) handle.pause();
+    if (this.gate.paused) handle.pause();
     let summary: RunSummary;
     try {
       summary = await handle.done;
