@@ -55,6 +55,8 @@ export const Turn = Type.Object({
   observations: Type.Array(Observation),
   /** Per-turn reward when the environment gives one (multi-turn shaping). */
   reward: Type.Optional(Type.Number()),
+  /** Which policy produced this turn: the number of trainer updates its weights had taken (training runs). */
+  policyVersion: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type Turn = Static<typeof Turn>;
 

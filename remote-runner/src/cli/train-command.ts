@@ -1,11 +1,12 @@
 import type { Command } from "commander";
-import { TrainerOptions, type TrainParams } from "@agentrl/protocol";
+import { TrainerOptions, TrainParams } from "@agentrl/protocol";
 import { validate } from "../api/validate.js";
 import { homeDir } from "../config/paths.js";
 import { loadEnvironment } from "../envs/load.js";
 import { resolveEnvImage } from "../rollout/image.js";
 import { localSandboxes } from "../rollout/local.js";
 import { openStore } from "../store/store.js";
+import { checkGeneration } from "../training/generation.js";
 import { newTrainRunId, startTraining, trainingConfig, trainingDir } from "../training/training-run.js";
 import { intArg, numArg } from "./run-options.js";
 
@@ -14,7 +15,7 @@ const ESTIMATORS = ["grpo", "rloo", "drgrpo", "gdpo"];
 export function registerTrainCommand(program: Command): void {
   program
     .command("train")
-    .description("train a policy on an environment: rollouts on the current policy → one update per step (embedded trainer, CPU or GPU)")
+    .description("train a policy on an environment: rollouts on the current policy → one update per step (embedded trainer, CPU or GPU; rollouts from the trainer's server or vLLM)")
     .argument("<envDir>", "environment folder (env.ts + tasks.jsonl)")
     .option("--model <m>", "local folder, .gguf file, or hub id (default: the embedded SmolLM2-135M-Instruct)")
     .option("--steps <n>", "policy updates", intArg("--steps"), 10)
@@ -35,6 +36,8 @@ export function registerTrainCommand(program: Command): void {
     .option("--resume <dir>", "continue from a checkpoint folder (step, optimizer, metrics)")
     .option("--checkpoint-every <n>", "steps between the checkpoints a stopped run resumes from", intArg("--checkpoint-every"), 1)
     .option("--trainer-options <json>", "more trainer options as JSON")
+    .option("--engine <e>", "what generates the rollouts: builtin (the trainer's own server) | vllm (vLLM, the adapter reloaded after every update; install: bash scripts/setup-python.sh --vllm)", "builtin")
+    .option("--vllm-url <url>", "with --engine vllm: a running vLLM server (--enable-lora, VLLM_ALLOW_RUNTIME_LORA_UPDATING=True) instead of one the runner starts")
     .option("--json", "print one JSON object last: {steps, reward_first, reward_last, tokens_per_s, checkpoint}")
     .action(async (envDir: string, o: Record<string, unknown>) => {
       const trainer = trainerOptionsFrom(o);
@@ -49,6 +52,10 @@ export function registerTrainCommand(program: Command): void {
       if (o.model !== undefined) params.model = o.model as string;
       if (o.loraRank !== undefined) params.loraRank = o.loraRank as number;
       if (o.checkpointEvery !== undefined) params.checkpointEvery = o.checkpointEvery as number;
+      if (o.engine !== "builtin" && o.engine !== "vllm") throw new Error(`--engine must be builtin or vllm, not "${String(o.engine)}"`);
+      params.engine = o.engine;
+      if (o.vllmUrl !== undefined) params.vllmUrl = validate(TrainParams.properties.vllmUrl, o.vllmUrl, "--vllm-url");
+      checkGeneration(params);
       const log = (l: string): void => console.error(l);
       const env = await loadEnvironment(envDir);
       const image = await resolveEnvImage(env, log);

@@ -15,10 +15,23 @@ export interface TrainerServerOptions {
   maxTokens?: number;
   /** How long model loading may take. */
   startTimeoutMs?: number;
+  /** vLLM generates: the trainer pushes its adapter there after every update and serves no rollouts. */
+  sync?: { url: string; apiKey?: string; servedName: string };
+}
+
+/** What the trainer's push of its adapter to the policy server (vLLM) gave: `error` when it failed. */
+export interface SyncResult {
+  url: string;
+  adapter: string;
+  step: number;
+  status?: number;
+  error?: string;
 }
 
 export interface TrainStepResult {
   step: number;
+  /** Present when the trainer pushes to a separate policy server. */
+  sync?: SyncResult;
   [metric: string]: unknown;
 }
 
@@ -44,9 +57,13 @@ export class TrainerServer {
     if (o.loraRank !== undefined) args.push("--lora-rank", String(o.loraRank));
     if (o.maxTokens !== undefined) args.push("--max-tokens", String(o.maxTokens));
     if (o.options && Object.keys(o.options).length) args.push("--options", JSON.stringify(o.options));
+    if (o.sync) args.push("--no-generate", "--sync-url", o.sync.url, "--served-model-name", o.sync.servedName);
+    const env = trainerEnv();
+    // The policy server's key travels in the environment, never on a command line others can read.
+    if (o.sync?.apiKey) env.AGENTRL_SYNC_API_KEY = o.sync.apiKey;
     const log = fs.openSync(o.logFile, "a");
     // stdin stays open and unused: the trainer exits when it closes, so it never outlives this process.
-    const child = spawn(trainerPython(), args, { stdio: ["pipe", "pipe", log], env: trainerEnv() });
+    const child = spawn(trainerPython(), args, { stdio: ["pipe", "pipe", log], env });
     fs.closeSync(log);
     const ready = await new Promise<{ url: string; model: string; step: number }>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -82,6 +99,16 @@ export class TrainerServer {
 
   trainStep(trajectories: unknown[], step: number): Promise<TrainStepResult> {
     return this.post<TrainStepResult>("/v1/train/step", { trajectories, step });
+  }
+
+  /** Pushes the current adapter to the --sync-url server (step 0, or after it restarted). */
+  sync(): Promise<SyncResult> {
+    return this.post<SyncResult>("/v1/sync", {});
+  }
+
+  /** The whole weights as a model folder (full fine-tuning: what a restarted vLLM loads). */
+  exportWeights(dir: string): Promise<{ dir: string; step: number }> {
+    return this.post("/v1/export", { dir });
   }
 
   checkpoint(dir?: string): Promise<{ dir: string; step: number }> {
