@@ -123,6 +123,9 @@ export class VllmServer {
     const port = o.port ?? (await freeLoopbackPort());
     const apiKey = o.apiKey ?? crypto.randomBytes(24).toString("hex");
     const args = ["-m", "vllm.entrypoints.openai.api_server", "--host", "127.0.0.1", "--port", String(port), "--model", o.model, "--max-model-len", String(o.maxModelLen ?? 2048), "--dtype", "float32", "--seed", "0"];
+    // The logprobs of the distribution actually sampled (after temperature): the behaviour policy the
+    // trainer's truncated importance sampling divides by.
+    args.push("--logprobs-mode", "processed_logprobs");
     if (o.maxLoraRank !== undefined) args.push("--enable-lora", "--max-lora-rank", String(o.maxLoraRank), "--served-model-name", "base");
     else args.push("--served-model-name", o.servedName);
     const log = fs.openSync(o.logFile, "a");
