@@ -39,6 +39,15 @@ describe("calculator example", () => {
     expect(types.filter((t) => t === "trajectory.turn")).toHaveLength(32);
     expect(types.filter((t) => t === "trajectory.finished")).toHaveLength(16);
     expect(types.filter((t) => t === "run.metrics")).toHaveLength(8);
+    // Each group's advantages come once, after both of its samples finished, naming both.
+    const adv = mine.flatMap((e) => (e.type === "group.advantages" ? [e] : []));
+    expect(adv).toHaveLength(8);
+    for (const a of adv) {
+      const finished = mine.filter((e) => e.type === "trajectory.finished" && e.data.groupId === a.data.groupId);
+      expect(finished.map((e) => e.seq).every((s) => s < a.seq)).toBe(true);
+      expect(a.data.items.map((i) => i.trajectoryId).sort()).toEqual(finished.map((e) => (e.type === "trajectory.finished" ? e.data.id : "")).sort());
+      expect(a.data.items.every((i) => i.advantage === 0)).toBe(true);
+    }
     expect(mine.at(-1)).toMatchObject({ type: "run.status", data: { status: "finished" } });
     // Events are durable: a reader that reconnects after seq N gets the rest from SQLite.
     const from = mine[10]?.seq ?? 0;
