@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { PolicyConfig } from "@agentrl/protocol";
+import { LAZY_POLICIES, LazyPolicy, type LazyKind } from "./lazy.js";
 import { NoopPolicy } from "./noop.js";
 import { OpenAIPolicy } from "./openai.js";
 import { ScriptedPolicy, type ScriptedTurn } from "./scripted.js";
@@ -13,7 +14,7 @@ export interface OracleSource {
 /**
  * Builds the policy a run names: `noop`, `scripted:FILE` (relative to `baseDir`), `oracle` (each
  * task's reference solution as its environment kind gives it, e.g. a Harbor task's solution/solve.sh),
- * or an http(s) URL.
+ * `lazy:KIND[:FILE]` (see lazy.ts), or an http(s) URL.
  */
 export function createPolicy(config: PolicyConfig, baseDir = process.cwd(), oracle?: OracleSource): Policy {
   const spec = config.spec.trim();
@@ -31,6 +32,12 @@ export function createPolicy(config: PolicyConfig, baseDir = process.cwd(), orac
     if (!file) throw new Error('scripted policy needs a file: --policy scripted:PATH. Fix: name the JSONL file of scripted turns');
     return new ScriptedPolicy(path.resolve(baseDir, file));
   }
+  if (spec.startsWith("lazy:")) {
+    const [kind = "", ...rest] = spec.slice("lazy:".length).split(":");
+    if (!(LAZY_POLICIES as readonly string[]).includes(kind)) throw new Error(`unknown lazy policy "${kind}". Fix: use lazy:${LAZY_POLICIES.join(", lazy:")}`);
+    const file = rest.join(":");
+    return new LazyPolicy(kind as LazyKind, file ? path.resolve(baseDir, file) : undefined);
+  }
   if (/^https?:\/\//.test(spec)) {
     return new OpenAIPolicy({
       baseUrl: spec,
@@ -45,5 +52,5 @@ export function createPolicy(config: PolicyConfig, baseDir = process.cwd(), orac
       returnTokenIds: config.returnTokenIds,
     });
   }
-  throw new Error(`unknown policy "${spec}". Fix: use noop, oracle, scripted:FILE, or the http(s) URL of an OpenAI-compatible server`);
+  throw new Error(`unknown policy "${spec}". Fix: use noop, oracle, scripted:FILE, lazy:KIND, or the http(s) URL of an OpenAI-compatible server`);
 }
