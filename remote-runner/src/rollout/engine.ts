@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import type { RunConfig, RunSummary, Task, Trajectory } from "@agentrl/protocol";
+import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { createPolicy } from "../policy/create.js";
 import type { Policy } from "../policy/types.js";
@@ -127,7 +128,7 @@ class RunController implements RunHandle {
     const episodes: Episode[] = [];
     for (const { task, index } of selected) for (let s = 0; s < config.group; s++) episodes.push({ task, taskIndex: index, sampleIndex: s });
     const todo = episodes.filter((e) => !skip.has(`${e.taskIndex}:${e.sampleIndex}`));
-    const policy = deps.policy ?? createPolicy(config.policy, process.cwd());
+    const policy = deps.policy ?? createPolicy(config.policy, process.cwd(), oracleFor(env));
     const image = deps.image ?? (await resolveEnvImage(env, log));
     const sandboxSpec: SandboxSpec = {
       image,
@@ -163,7 +164,7 @@ class RunController implements RunHandle {
     const composition = config.rewardComposition ?? env.info.rewardComposition;
     const finishGroup = (groupId: string): void => {
       const members = store.queryTrajectories({ runId, groupId, limit: 10_000 }).items.map((s) => ({ id: s.id, total: s.reward, components: s.components, weights: store.getTrajectory(s.id)?.reward.weights ?? {} }));
-      store.setAdvantages(groupAdvantages(members, composition));
+      store.setGroupAdvantages(runId, groupId, groupAdvantages(members, composition));
       groupsDone++;
       const rewards = members.map((m) => m.total).filter((x): x is number => x !== null);
       const mean = rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : 0;
