@@ -56,7 +56,7 @@ describe("training with vLLM as the generation engine", () => {
     const image = await resolveEnvImage(env, () => {});
     const store = openStore(HOME);
     const sandboxes = await localSandboxes({ warm: 4 });
-    const config = trainingConfig(env, ENV, { steps: 3, tasksPerStep: 4, maxTokens: 10, temperature: 1, loraRank: 16, seed: 0, engine: "vllm", trainer: { lr: 2e-3 } }, 4, 8);
+    const config = trainingConfig(env, ENV, { steps: 3, tasksPerStep: 3, maxTokens: 10, temperature: 1, loraRank: 16, seed: 0, engine: "vllm", trainer: { lr: 2e-3, micro_batch: 12 } }, 4, 8);
     const runId = "train-vllm-test";
     const reports: StepReport[] = [];
     const outputs: { tokens: number[]; logprobs: number[] }[] = [];
@@ -84,7 +84,8 @@ describe("training with vLLM as the generation engine", () => {
         },
         { runId },
       );
-      const message = await pausedOnVllm;
+      // The run must pause, not end: a run that failed or finished instead fails the test here.
+      const message = await Promise.race([pausedOnVllm, handle.done.then((r) => `the run ended (${r.status}) without pausing`, (e: Error) => `the run failed: ${e.message}`)]);
       expect(message).toMatch(/vLLM exited .*the run is paused/);
       await expect.poll(() => store.getRun(runId)?.status).toBe("paused");
       expect(store.eventsAfter(0, { runId, limit: 10_000 }).some((e) => e.type === "log" && /vLLM exited/.test(JSON.stringify(e.data)))).toBe(true);

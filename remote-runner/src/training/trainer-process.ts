@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import readline from "node:readline";
 import { trainerEnv, trainerPython } from "./python-env.js";
 
@@ -33,6 +34,26 @@ export interface TrainStepResult {
   /** Present when the trainer pushes to a separate policy server. */
   sync?: SyncResult;
   [metric: string]: unknown;
+}
+
+/**
+ * One JSON POST to the trainer with node:http, not fetch: fetch (undici) gives up on any answer whose
+ * headers take more than 300 s, and a training step on a loaded CPU takes longer than that; here the
+ * only limit is `timeoutMs`.
+ */
+function postJson(url: string, body: unknown, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(JSON.stringify(body));
+    const req = http.request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": data.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    req.on("error", reject);
+    req.end(data);
+  });
 }
 
 /**
@@ -86,15 +107,14 @@ export class TrainerServer {
   }
 
   private async post<T>(route: string, body: unknown, timeoutMs = 3_600_000): Promise<T> {
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(`${this.url}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      res = await postJson(`${this.url}${route}`, body, timeoutMs);
     } catch (err) {
       throw new Error(`the trainer did not answer ${route} (${(err as Error).message}); its log is ${this.logFile}`, { cause: err });
     }
-    const text = await res.text();
-    if (!res.ok) throw new Error(`trainer ${route} failed (${res.status}): ${text.slice(0, 500)}`);
-    return JSON.parse(text) as T;
+    if (res.status < 200 || res.status >= 300) throw new Error(`trainer ${route} failed (${res.status}): ${res.text.slice(0, 500)}`);
+    return JSON.parse(res.text) as T;
   }
 
   trainStep(trajectories: unknown[], step: number): Promise<TrainStepResult> {
