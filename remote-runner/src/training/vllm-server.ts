@@ -192,7 +192,7 @@ export class VllmServer {
     this.downSent = true;
     if (this.watch) clearTimeout(this.watch);
     const log = this.logFile ? ` Its log (${this.logFile}) ends with:\n${logTail(this.logFile, 8)}` : "";
-    this.onDown(`${what}; the generation engine is gone, so the run is paused. Resume it to restart vLLM (or bring ${this.url} back) and redo the step.${log}`);
+    this.onDown(`${what}; the generation engine is gone, so the run is paused. Resume it to restart vLLM (or bring ${this.url} back); a step in flight is redone.${log}`);
   }
 
   get isDown(): boolean {
