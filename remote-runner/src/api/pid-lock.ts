@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { ensurePrivateDir } from "../config/paths.js";
 
 function alive(pid: number): boolean {
   try {
@@ -16,7 +17,7 @@ function alive(pid: number): boolean {
  */
 export function acquirePidLock(home: string): { release(): void } {
   const file = path.join(home, "runner.pid");
-  fs.mkdirSync(home, { recursive: true });
+  ensurePrivateDir(home);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       fs.writeFileSync(file, String(process.pid), { flag: "wx", mode: 0o600 });

@@ -26,6 +26,8 @@ export interface RunManagerDeps {
   provider: SandboxProvider;
   /** Warm sandboxes kept per active run (they sit outside the limit, which counts sandboxes in use). */
   warmPerRun?: number;
+  /** Hosts the runner's own policy API key may be sent to (`agentrl serve --policy-allow`); default none. */
+  policyAllow?: readonly string[];
   log: (line: string) => void;
 }
 
@@ -277,7 +279,7 @@ export class RunManager {
       if (!file.startsWith(envDir + path.sep)) throw new ApiError(400, "invalid_field", "policy.spec scripted:FILE must name a file inside the uploaded environment bundle.", "body.policy.spec");
     }
     try {
-      return createPolicy(config, envDir);
+      return createPolicy(config, envDir, { ownKeyHosts: this.deps.policyAllow ?? [] });
     } catch (err) {
       throw new ApiError(400, "invalid_field", (err as Error).message, "body.policy.spec");
     }

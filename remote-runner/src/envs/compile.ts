@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Message as EsbuildMessage, type Plugin } from "esbuild";
-import { cacheDir } from "../config/paths.js";
+import { cacheDir, ensurePrivateDir } from "../config/paths.js";
 import { EnvLoadError, type EnvIssue } from "./errors.js";
 
 const ENTRY_NAMES = ["env.ts", "env.mts", "env.js", "env.mjs"];
@@ -86,12 +86,15 @@ export async function compileEnv(dir: string): Promise<CompiledEnv> {
   }
   const codeHash = crypto.createHash("sha256").update(code).digest("hex");
   const outDir = path.join(cacheDir(), "env-bundles");
-  fs.mkdirSync(outDir, { recursive: true });
+  // Bundles may inline data files and secrets of their authors: readable by this user only.
+  ensurePrivateDir(outDir);
   const bundlePath = path.join(outDir, `${codeHash}.mjs`);
   if (!fs.existsSync(bundlePath)) {
     const tmp = `${bundlePath}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, code);
+    fs.writeFileSync(tmp, code, { mode: 0o600 });
     fs.renameSync(tmp, bundlePath);
+  } else if ((fs.statSync(bundlePath).mode & 0o077) !== 0) {
+    fs.chmodSync(bundlePath, 0o600); // cached by an older version, readable by others
   }
   return { entry, bundlePath, codeHash };
 }

@@ -1,12 +1,33 @@
 import path from "node:path";
-import type { PolicyConfig } from "@agentrl/protocol";
+import { REDACTED_SECRET, type PolicyConfig } from "@agentrl/protocol";
 import { NoopPolicy } from "./noop.js";
 import { OpenAIPolicy } from "./openai.js";
 import { ScriptedPolicy } from "./scripted.js";
 import type { Policy } from "./types.js";
 
+export interface CreatePolicyOptions {
+  /**
+   * Hosts the runner's own key (AGENTRL_POLICY_API_KEY / OPENAI_API_KEY) may be sent to. Absent:
+   * any (the operator named the URL on the command line). The server passes its `--policy-allow`
+   * list, so a caller cannot point the runner at a host of theirs and collect its key.
+   */
+  ownKeyHosts?: readonly string[];
+}
+
+/** The bearer key for a policy URL: the run's own, else the runner's where that host is allowed. */
+function policyKey(config: PolicyConfig, url: URL, opts: CreatePolicyOptions): { apiKey?: string; withheld?: string } {
+  if (config.apiKey && config.apiKey !== REDACTED_SECRET) return { apiKey: config.apiKey };
+  const own = process.env.AGENTRL_POLICY_API_KEY ?? process.env.OPENAI_API_KEY;
+  if (!own) return {};
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (!opts.ownKeyHosts || opts.ownKeyHosts.some((h) => h.toLowerCase() === host)) return { apiKey: own };
+  return {
+    withheld: `the runner's own API key is sent only to hosts named by \`agentrl serve --policy-allow\` (${opts.ownKeyHosts.join(", ") || "none"}), not to ${host}. Fix: start the runner with --policy-allow ${host}, or send policy.apiKey with the run`,
+  };
+}
+
 /** Builds the policy a run names: `noop`, `scripted:FILE` (relative to `baseDir`), or an http(s) URL. */
-export function createPolicy(config: PolicyConfig, baseDir = process.cwd()): Policy {
+export function createPolicy(config: PolicyConfig, baseDir = process.cwd(), opts: CreatePolicyOptions = {}): Policy {
   const spec = config.spec.trim();
   if (spec === "noop") return new NoopPolicy();
   if (spec.startsWith("scripted:")) {
@@ -15,10 +36,11 @@ export function createPolicy(config: PolicyConfig, baseDir = process.cwd()): Pol
     return new ScriptedPolicy(path.resolve(baseDir, file));
   }
   if (/^https?:\/\//.test(spec)) {
+    const key = policyKey(config, new URL(spec), opts);
     return new OpenAIPolicy({
       baseUrl: spec,
       model: config.model,
-      apiKey: config.apiKey ?? process.env.AGENTRL_POLICY_API_KEY ?? process.env.OPENAI_API_KEY,
+      ...key,
       stream: config.stream,
       toolFormat: config.toolFormat,
       temperature: config.temperature,
