@@ -17,7 +17,7 @@ export const REDACTED_SECRET = "[redacted]";
 
 /** How a run reaches its policy: an OpenAI-compatible URL, a scripted file, or the do-nothing policy. */
 export const PolicyConfig = Type.Object({
-  /** `noop`, `scripted:FILE`, or an http(s) base URL of an OpenAI-compatible server. */
+  /** `noop`, `scripted:FILE`, `lazy:KIND[:FILE]` (empty, echo, wrong-value, every-tool, give-up), or an http(s) base URL of an OpenAI-compatible server. */
   spec: Type.String(),
   model: Type.Optional(Type.String()),
   /** Sent as the bearer token; kept only in memory while the run is live (stored and returned as REDACTED_SECRET). */
