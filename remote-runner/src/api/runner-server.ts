@@ -26,6 +26,8 @@ export interface RunnerOptions {
   policyAllow?: readonly string[];
   /** Serve plain HTTP on a non-loopback address (the token then crosses the network in clear). */
   insecure?: boolean;
+  /** Resume the runs a previous runner left unfinished (default true; `--no-resume` sets false). */
+  resume?: boolean;
   stream?: Partial<EventStreamOptions>;
   log?: (line: string) => void;
 }
@@ -73,7 +75,7 @@ export async function startRunner(opts: RunnerOptions = {}): Promise<Runner> {
     routes.push(...systemRoutes(() => routes), ...environmentRoutes(envs), ...runRoutes(store, runs), ...trajectoryRoutes(store));
     if (!isLoopback(host) && !opts.tls) log(`warning: listening on ${host} without TLS (--insecure); the bearer token crosses the network in clear text.`);
     const http = await startHttpServer({ host, port: opts.port ?? DEFAULT_PORT, token: token.token, routes, stream, ...(opts.tls ? { tls: opts.tls } : {}), log });
-    const recovery = runs.recover();
+    const recovery = runs.recover({ resume: opts.resume !== false });
     let closed = false;
     return {
       url: http.url,

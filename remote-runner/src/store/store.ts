@@ -203,6 +203,22 @@ export class Store {
     };
   }
 
+  /** The runner is stopping cleanly while this run is active: its next resume is no crash. */
+  noteCleanStop(runId: string): void {
+    this.db.prepare("INSERT INTO run_restarts (run_id, clean_stop) VALUES (?, 1) ON CONFLICT(run_id) DO UPDATE SET clean_stop = 1").run(runId);
+  }
+
+  /**
+   * Called once per start for each unfinished run: counts the runner deaths it was active in (a
+   * start after a clean stop counts none) and returns the total.
+   */
+  countCrash(runId: string): number {
+    this.db
+      .prepare("INSERT INTO run_restarts (run_id, crashes) VALUES (?, 1) ON CONFLICT(run_id) DO UPDATE SET crashes = crashes + (1 - clean_stop), clean_stop = 0")
+      .run(runId);
+    return this.db.prepare<[string], { crashes: number }>("SELECT crashes FROM run_restarts WHERE run_id = ?").get(runId)?.crashes ?? 0;
+  }
+
   createRun(run: NewRun): Run {
     this.stmts.insertRun.run({ id: run.id, now: Date.now(), status: run.status ?? "queued", config: JSON.stringify(withoutSecrets(run.config)), envName: run.envName, envHash: run.envHash });
     return this.getRun(run.id)!;

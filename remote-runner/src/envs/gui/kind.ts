@@ -1,8 +1,8 @@
-import path from "node:path";
 import { runnerFolder } from "../../config/runner-files.js";
 import type { BlobRef } from "@agentrl/protocol";
 import { defineTool, type AnyTool, type SandboxHandle, type ToolOutput } from "@agentrl/sdk";
 import { ensureEnvImage } from "../../images/build.js";
+import { insideEnv } from "../confine.js";
 import type { ProgressFn } from "../../images/progress.js";
 import type { EpisodeSandbox } from "../../rollout/episode-sandbox.js";
 import type { EnvKindHooks } from "../swe/kind.js";
@@ -56,7 +56,7 @@ function describe(reply: DesktopReply, withTree: boolean): string {
 export function guiKind(env: { dir: string; options?: GuiEnvOptions; progress?: ProgressFn }): EnvKindHooks<Evaluation> {
   const sessions = new WeakMap<SandboxHandle, GuiSession>();
   const withTree = env.options?.accessibilityTree !== false;
-  const files = readFilesDir(path.resolve(env.dir, env.options?.files ?? "files"));
+  const files = readFilesDir(insideEnv(env.dir, env.options?.files ?? "files", "options.files"));
   let image: Promise<string> | null = null;
   const session = (sandbox: SandboxHandle): GuiSession => {
     const s = sessions.get(sandbox);
