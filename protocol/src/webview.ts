@@ -1,5 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { EventPage, MetricSeries, RunList, TrajectoryPage, TrajectoryPageQuery } from "./api.js";
+import { RunComparison } from "./compare.js";
 import { RunEvent } from "./events.js";
 import { Run } from "./run.js";
 import { Trajectory } from "./trajectory.js";
@@ -20,6 +21,8 @@ export const WebviewMethods = {
   trajectoryPage: { params: Type.Object({ runId: Type.String(), query: TrajectoryPageQuery }), result: TrajectoryPage },
   trajectory: { params: Type.Object({ id: Type.String() }), result: Trajectory },
   metrics: { params: Type.Object({ runId: Type.String() }), result: MetricSeries },
+  /** Run `a` against run `b` task by task (the runner computes it over every row). */
+  compareRuns: { params: Type.Object({ a: Type.String(), b: Type.String(), threshold: Type.Optional(Type.Number()) }), result: RunComparison },
   events: { params: Type.Object({ runId: Type.String(), after: Type.Integer({ minimum: 0 }) }), result: EventPage },
   /** A stored blob (screenshot) as a data: URL the strict CSP allows. */
   blob: { params: Type.Object({ sha256: Type.String() }), result: Type.Object({ dataUrl: Type.String() }) },

@@ -11,6 +11,7 @@ import type {
   Trajectory,
   TrajectoryPage,
   TrajectoryPageQuery,
+  RunComparison,
 } from "@agentrl/protocol";
 
 /** What the runner said when it refused a request; the message already names the fix. */
@@ -111,6 +112,9 @@ export class RunnerClient {
   }
   trajectory(id: string): Promise<Trajectory> {
     return this.request("GET", `/v1/trajectories/${encodeURIComponent(id)}`);
+  }
+  compareRuns(a: string, b: string, threshold?: number): Promise<RunComparison> {
+    return this.request("GET", `/v1/runs/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}${threshold === undefined ? "" : `?threshold=${threshold}`}`);
   }
   metrics(runId: string): Promise<MetricSeries> {
     return this.request("GET", `/v1/runs/${encodeURIComponent(runId)}/metrics`);

@@ -186,7 +186,8 @@ describe("AgentRL Studio in VS Code", () => {
     const frame = inspector();
     await frame.locator('[data-testid="tab-metrics"]').click();
     await expect.poll(() => frame.locator('[data-testid="chart"] canvas').count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    expect(await frame.locator('[data-testid="chart"]').first().textContent()).toMatch(/reward_mean/);
+    // Legends name what is drawn, not the metric's key.
+    expect(await frame.locator('[data-testid="chart"]').first().textContent()).toMatch(/mean reward/);
     const tiles = (await frame.locator('[data-testid="summary-tiles"]').textContent()) ?? "";
     expect(tiles).toMatch(/mean reward1\.000/);
     expect(tiles).toMatch(/zero-variance groups1 \/ 1/);
@@ -224,6 +225,34 @@ describe("AgentRL Studio in VS Code", () => {
     expect(rows).toHaveLength(4);
     for (const r of rows) expect(r).toMatch(/1\.000\s*0\.800\s*-0\.200/);
     await page.screenshot({ path: screenshotPath("07-score-changes-light") });
+  });
+
+  it("compares two runs task by task: the preflight's do-nothing run against its reference run, flipped tasks listed, a task diffed turn by turn", async () => {
+    const frame = inspector();
+    const picker = frame.locator("select.run-picker");
+    const noop = await picker.locator("option", { hasText: "preflight noop" }).first().getAttribute("value");
+    await picker.selectOption(noop!);
+    await frame.locator('[data-testid="tab-compare"]').click();
+    const other = frame.locator('[data-testid="compare-with"]');
+    const reference = await other.locator("option", { hasText: "preflight reference" }).first().getAttribute("value");
+    await other.selectOption(reference!);
+    const summary = frame.locator('[data-testid="compare-summary"]');
+    await expect.poll(() => summary.textContent(), { timeout: 30_000 }).toMatch(/\d+ shared tasks · mean reward 0\.000 → 1\.000 · \d+ gained · 0 lost/);
+    const [, shared, gained] = /(\d+) shared tasks .* (\d+) gained/.exec((await summary.textContent()) ?? "")!;
+    // Every task flipped: the do-nothing policy solves none, the reference solves all.
+    expect(Number(gained)).toBe(Number(shared));
+    expect(Number(shared)).toBeGreaterThan(1);
+    const flips = await frame.locator('[data-testid="compare-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-flip")));
+    expect(flips).toEqual(Array(Number(shared)).fill("gained"));
+    await frame.locator('[data-testid="compare-row"]').first().click();
+    const first = frame.locator('[data-testid="compare-turn"]').first();
+    await first.waitFor({ timeout: 30_000 });
+    expect(await first.textContent()).toMatch(/Turn 1 differs/);
+    expect(await first.locator('[data-testid="compare-b"]').textContent()).toContain("calculate");
+    await page.screenshot({ path: screenshotPath("08-compare-light") });
+    await setTheme("Dark Modern");
+    await page.screenshot({ path: screenshotPath("08-compare-dark") });
+    await setTheme("Light Modern");
   });
 
   it("shows tasks.jsonl schema problems as diagnostics at the offending lines", async () => {

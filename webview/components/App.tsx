@@ -3,6 +3,7 @@ import type { InspectorInit, Run, ScoreComparison, Trajectory, TrajectorySummary
 import { useBridge } from "../bridge/bridge-context";
 import { fmtNum } from "../util/format";
 import { ArtifactsView } from "./ArtifactsView";
+import { CompareView } from "./CompareView";
 import { Filters } from "./Filters";
 import { GroupView } from "./GroupView";
 import { MetricsCharts } from "./MetricsCharts";
@@ -13,7 +14,9 @@ import { TrajectoryList } from "./TrajectoryList";
 import { TurnStepper } from "./TurnStepper";
 import type { ListFilters } from "./use-trajectory-pages";
 
-type Tab = "trajectory" | "group" | "metrics" | "scores";
+type Tab = "trajectory" | "group" | "metrics" | "compare" | "scores";
+
+const TAB_LABEL: Record<Tab, string> = { trajectory: "Turns", group: "Group", metrics: "Metrics", compare: "Compare", scores: "Score changes" };
 
 /** While a run is live, its header (totals computed by the runner) is re-read at most this often. */
 export const RUN_REFRESH_MS = 2000;
@@ -199,9 +202,9 @@ export function App({ initial }: { initial?: InspectorInit }) {
         </aside>
         <main className="right">
           <nav className="tabs" role="tablist">
-            {((isTrain ? ["metrics"] : ["trajectory", "group", "metrics", ...(comparison ? ["scores"] : [])]) as Tab[]).map((t) => (
+            {((isTrain ? ["metrics"] : ["trajectory", "group", "metrics", "compare", ...(comparison ? ["scores"] : [])]) as Tab[]).map((t) => (
               <button key={t} role="tab" aria-selected={tab === t} className={`tab ${tab === t ? "active" : ""}`} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
-                {t === "trajectory" ? "Turns" : t === "group" ? "Group" : t === "metrics" ? "Metrics" : "Score changes"}
+                {TAB_LABEL[t]}
               </button>
             ))}
           </nav>
@@ -221,6 +224,7 @@ export function App({ initial }: { initial?: InspectorInit }) {
               ))}
             {tab === "group" && (trajectory ? <GroupView runId={runId} groupId={trajectory.groupId} onOpen={(t) => (setSelected(t), setTab("trajectory"))} /> : <div className="muted">Select a trajectory to see its group.</div>)}
             {tab === "metrics" && <MetricsCharts runId={runId} reloadKey={reloadKey} summary={run?.summary} />}
+            {tab === "compare" && <CompareView runId={runId} runs={runs} />}
             {tab === "scores" && comparison && <ScoreComparisonView c={comparison} onOpen={openById} />}
           </div>
         </main>

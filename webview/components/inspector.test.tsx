@@ -243,6 +243,49 @@ describe("inspector", () => {
     expect(later.length).toBeLessThanOrEqual(2 * (Math.ceil(elapsedMs / RUN_REFRESH_MS) + 1));
   });
 
+  it("compares the run with another task by task: flipped tasks listed, a task's two trajectories diffed turn by turn", async () => {
+    const { host, bridge, data } = setup(8, { group: 2, turns: 2 });
+    const other = syntheticRun(8, { group: 2, turns: 3, runId: "run-b" });
+    data.otherRuns = [{ ...other.run, config: { ...other.run.config, name: "after training" } }];
+    const [t0, t1] = [data.summaries[0]!, data.summaries[2]!];
+    const o0 = other.summaries[0]!;
+    const own = data.trajectory;
+    data.trajectory = (id) => (id.startsWith("run-b:") ? other.trajectory(id) : own(id)); // the host serves either run's trajectories
+    data.comparisons = {
+      "run-b": {
+        a: data.run.id,
+        b: "run-b",
+        threshold: 0.5,
+        shared: 2,
+        gained: 1,
+        lost: 0,
+        meanA: 0.2,
+        meanB: 0.6,
+        tasks: [
+          { taskId: t0.taskId, a: { mean: 0.2, samples: 1, solved: false, trajectoryIds: [t0.id] }, b: { mean: 1, samples: 1, solved: true, trajectoryIds: [o0.id] }, delta: 0.8, flip: "gained" },
+          { taskId: t1.taskId, a: { mean: 0.2, samples: 1, solved: false, trajectoryIds: [t1.id] }, b: { mean: 0.2, samples: 1, solved: false, trajectoryIds: [t1.id] }, delta: 0, flip: null },
+        ],
+      },
+    };
+    act(() => mountInspector(root!, bridge, { runnerName: "mem", runId: data.run.id, trajectoryId: null, follow: false }));
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="tab-compare"]')).not.toBeNull());
+    act(() => container.querySelector<HTMLElement>('[data-testid="tab-compare"]')!.click());
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="compare-summary"]')?.textContent).toContain("2 shared tasks · mean reward 0.200 → 0.600 · 1 gained · 0 lost"));
+    expect(host.requests.find((r) => r.method === "compareRuns")?.params).toEqual({ a: data.run.id, b: "run-b", threshold: 0.5 });
+    // Flipped only by default; unticked, every task.
+    expect(q('[data-testid="compare-row"]').map((r) => r.getAttribute("data-flip"))).toEqual(["gained"]);
+    act(() => container.querySelector<HTMLElement>('[data-testid="flipped-only"]')!.click());
+    expect(q('[data-testid="compare-row"]')).toHaveLength(2);
+    act(() => q('[data-testid="compare-row"]')[0]!.click());
+    // Run A's trajectory has 2 turns, run B's 3: the last pair has one side only.
+    await vi.waitFor(() => expect(q('[data-testid="compare-turn"]')).toHaveLength(3));
+    const turns = q('[data-testid="compare-turn"]').map((t) => t.textContent ?? "");
+    expect(turns[0]).toContain("same");
+    expect(turns[1]).toMatch(/differs: said, calls, results/);
+    expect(turns[2]).toMatch(/differs: missing/);
+    expect(q('[data-testid="compare-b"]')[1]?.textContent).toContain("calculate");
+  });
+
   it("routes responses by id and turns host errors into rejections", async () => {
     const { bridge } = setup(3);
     const [a, b] = await Promise.all([bridge.request("trajectoryPage", { runId: "run-bench", query: { limit: 1 } }), bridge.request("trajectoryPage", { runId: "run-bench", query: { offset: 2, limit: 1 } })]);
