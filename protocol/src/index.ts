@@ -9,4 +9,5 @@ export * from "./events.js";
 export * from "./train.js";
 export * from "./api.js";
 export * from "./compare.js";
+export * from "./live.js";
 export * from "./webview.js";

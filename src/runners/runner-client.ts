@@ -12,6 +12,7 @@ import type {
   TrajectoryPage,
   TrajectoryPageQuery,
   RunComparison,
+  LiveEpisodes,
 } from "@agentrl/protocol";
 
 /** What the runner said when it refused a request; the message already names the fix. */
@@ -112,6 +113,12 @@ export class RunnerClient {
   }
   trajectory(id: string): Promise<Trajectory> {
     return this.request("GET", `/v1/trajectories/${encodeURIComponent(id)}`);
+  }
+  liveEpisodes(runId: string): Promise<LiveEpisodes> {
+    return this.request("GET", `/v1/runs/${encodeURIComponent(runId)}/episodes`);
+  }
+  killEpisode(runId: string, trajectoryId: string, requeue: boolean): Promise<LiveEpisodes> {
+    return this.request("POST", `/v1/runs/${encodeURIComponent(runId)}/episodes/${encodeURIComponent(trajectoryId)}/kill`, { body: { requeue } });
   }
   compareRuns(a: string, b: string, threshold?: number): Promise<RunComparison> {
     return this.request("GET", `/v1/runs/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}${threshold === undefined ? "" : `?threshold=${threshold}`}`);

@@ -28,7 +28,7 @@ function Side({ t, testid }: { t: TurnText | null; testid: string }) {
 }
 
 /** The two trajectories of one task, turn by turn, with what differs marked. */
-function TaskDiff({ task, runA, runB }: { task: TaskComparison; runA: string; runB: string }) {
+function TaskDiff({ task }: { task: TaskComparison }) {
   const bridge = useBridge();
   const [sample, setSample] = useState(0);
   const [pair, setPair] = useState<[Trajectory, Trajectory] | null>(null);
@@ -57,7 +57,7 @@ function TaskDiff({ task, runA, runB }: { task: TaskComparison; runA: string; ru
         {pair && (
           <span className="muted">
             {" "}
-            · reward {fmtNum(pair[0].reward.total)} ({runA.slice(0, 8)}) vs {fmtNum(pair[1].reward.total)} ({runB.slice(0, 8)})
+            · reward {fmtNum(pair[0].reward.total)} (A) vs {fmtNum(pair[1].reward.total)} (B)
           </span>
         )}
       </div>
@@ -159,7 +159,7 @@ export function CompareView({ runId, runs }: { runId: string; runs: Run[] }) {
           </tbody>
         </table>
       )}
-      {open && <TaskDiff key={open.taskId} task={open} runA={runId} runB={other} />}
+      {open && <TaskDiff key={open.taskId} task={open} />}
     </div>
   );
 }
