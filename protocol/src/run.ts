@@ -14,7 +14,7 @@ export type RunStatus = Static<typeof RunStatus>;
 
 /** How a run reaches its policy: an OpenAI-compatible URL, a scripted file, or the do-nothing policy. */
 export const PolicyConfig = Type.Object({
-  /** `noop`, `scripted:FILE`, or an http(s) base URL of an OpenAI-compatible server. */
+  /** `noop`, `scripted:FILE`, `lazy:KIND[:FILE]` (empty, echo, wrong-value, every-tool, give-up), or an http(s) base URL of an OpenAI-compatible server. */
   spec: Type.String(),
   model: Type.Optional(Type.String()),
   apiKey: Type.Optional(Type.String()),
@@ -55,9 +55,11 @@ export type RunConfig = Static<typeof RunConfig>;
 export const RunSummary = Type.Object({
   episodes: Type.Integer(),
   trajectories: Type.Integer(),
-  /** Trajectories with any error (agent, policy, infra or reward). */
+  /** Trajectories with any error (agent, policy, environment, infra or reward). */
   errors: Type.Integer(),
   agentErrors: Type.Integer(),
+  /** Tasks the environment could not set up (a failing setup step, an image that does not build); absent in older summaries. */
+  envErrors: Type.Optional(Type.Integer()),
   infraErrors: Type.Integer(),
   rewardErrors: Type.Integer(),
   /** Episodes restarted after an infrastructure failure (recovered or not). */
