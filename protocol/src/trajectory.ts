@@ -10,6 +10,12 @@ export const PolicyInfo = Type.Object({
   promptTokenIds: Type.Optional(Type.Array(Type.Integer())),
   completionTokenIds: Type.Optional(Type.Array(Type.Integer())),
   completionLogprobs: Type.Optional(Type.Array(Type.Number())),
+  /**
+   * Later turns of an episode: whether this turn's prompt ids extend the previous turn's prompt and
+   * sampled ids exactly (the model conditioned on the tokens it sampled). False when the server
+   * re-rendered the history from messages; such a turn trains as a sequence of its own.
+   */
+  tokenExact: Type.Optional(Type.Boolean()),
   usage: Type.Optional(Type.Object({ promptTokens: Type.Integer(), completionTokens: Type.Integer() })),
   /** Transport retries this turn needed. */
   retries: Type.Optional(Type.Integer()),
@@ -78,6 +84,8 @@ export type RewardResult = Static<typeof RewardResult>;
 export const TrajectoryStatus = Type.Union([
   Type.Literal("finished"),
   Type.Literal("agent_error"),
+  /** The environment could not set the task up (a setup step, an image build): not the agent's fault, not infrastructure. */
+  Type.Literal("env_error"),
   Type.Literal("infra_error"),
   Type.Literal("cancelled"),
 ]);
@@ -89,6 +97,7 @@ export const StopReason = Type.Union([
   Type.Literal("max_turns"),
   Type.Literal("episode_timeout"),
   Type.Literal("policy_error"),
+  Type.Literal("env_error"),
   Type.Literal("infra_error"),
   Type.Literal("cancelled"),
 ]);
@@ -108,7 +117,7 @@ export const Provenance = Type.Object({
 export type Provenance = Static<typeof Provenance>;
 
 export const TrajectoryError = Type.Object({
-  kind: Type.Union([Type.Literal("agent"), Type.Literal("policy"), Type.Literal("infra"), Type.Literal("reward")]),
+  kind: Type.Union([Type.Literal("agent"), Type.Literal("policy"), Type.Literal("environment"), Type.Literal("infra"), Type.Literal("reward")]),
   message: Type.String(),
 });
 export type TrajectoryError = Static<typeof TrajectoryError>;
