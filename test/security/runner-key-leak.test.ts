@@ -5,11 +5,11 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REDACTED_SECRET, type Run, type RunList, type TrajectoryPage } from "@agentrl/protocol";
+import { REDACTED_SECRET, type RunList, type TrajectoryPage } from "@agentrl/protocol";
 import { RunnerClient } from "../../remote-runner/src/api/client.js";
 import { uploadCalculator } from "../api/runner-fixture.js";
 import { stopServes } from "../api/serve-process.js";
-import { buildCli, startRunnerProcess, TOKEN, type TestRunner } from "./support.js";
+import { buildCli, ended, startRunnerProcess, TOKEN, type TestRunner } from "./support.js";
 
 const OWN_KEY = "sk-runner-own-key-never-leaves";
 const RUN_KEY = "sk-callers-run-key-not-stored";
@@ -31,14 +31,6 @@ async function startRecorder(): Promise<{ url: string; auth: string[]; close(): 
     auth,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-async function ended(client: RunnerClient, id: string): Promise<Run> {
-  for (;;) {
-    const run = await client.getRun(id);
-    if (!["queued", "running", "paused"].includes(run.status)) return run;
-    await new Promise((r) => setTimeout(r, 200)); // polling the run's status (a condition)
-  }
 }
 
 const runners: TestRunner[] = [];

@@ -5,12 +5,12 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Run, TrajectoryPage } from "@agentrl/protocol";
+import type { TrajectoryPage } from "@agentrl/protocol";
 import { RunnerClient } from "../../remote-runner/src/api/client.js";
 import { DEFAULT_POLICY_LIMITS } from "../../remote-runner/src/policy/openai.js";
 import { uploadCalculator } from "../api/runner-fixture.js";
 import { stopServes } from "../api/serve-process.js";
-import { buildCli, FROZEN_MS, idleHealth, memoryMiB, percentile, probeHealth, startRunnerProcess, TOKEN, type TestRunner } from "./support.js";
+import { buildCli, ended, FROZEN_MS, idleHealth, memoryMiB, percentile, probeHealth, startRunnerProcess, TOKEN, type TestRunner } from "./support.js";
 
 const ANSWER_BYTES = 450 << 20;
 
@@ -63,14 +63,6 @@ afterAll(async () => {
   await flood.close();
   fs.rmSync(runner.home, { recursive: true, force: true });
 });
-
-async function ended(client: RunnerClient, id: string): Promise<Run> {
-  for (;;) {
-    const run = await client.getRun(id);
-    if (!["queued", "running", "paused"].includes(run.status)) return run;
-    await new Promise((r) => setTimeout(r, 200)); // polling the run's status (a condition), not a timing assumption
-  }
-}
 
 describe("a 450 MB policy answer", () => {
   it("is cut at the byte cap: a named policy error, bounded runner memory, /v1/health keeps answering", async () => {

@@ -4,27 +4,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import zlib from "node:zlib";
-import tar from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileEnv } from "../../remote-runner/src/envs/compile.js";
 import { loadEnvironment } from "../../remote-runner/src/envs/load.js";
-import { startTestServer, type TestServer } from "../api/fixture.js";
-
-type Entry = Parameters<ReturnType<typeof tar.pack>["entry"]>[0] & { body?: string };
-
-async function tarGz(entries: Entry[]): Promise<Buffer> {
-  const p = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve) => p.on("end", resolve));
-  p.on("data", (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  for (const { body, ...h } of entries) p.entry(h, body ?? "");
-  p.finalize();
-  await done;
-  return zlib.gzipSync(Buffer.concat(chunks));
-}
+import { startTestServer, tarGz, type TarEntry as Entry, type TestServer } from "../api/fixture.js";
 
 /**
  * `tasks.jsonl` -> d1/…/d20/(x/..)×21/(..)×20/etc/passwd, then links `x -> .` in the root and in

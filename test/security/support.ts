@@ -3,6 +3,8 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import type { Run } from "@agentrl/protocol";
+import type { RunnerClient } from "../../remote-runner/src/api/client.js";
 import { tempHome } from "../api/fixture.js";
 import { startServe, type ServeProcess } from "../api/serve-process.js";
 
@@ -73,4 +75,13 @@ export const FROZEN_MS = 5_000;
 export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+/** Resolves with the run once it has ended (polls its status: a condition, not a timing guess). */
+export async function ended(client: RunnerClient, id: string): Promise<Run> {
+  for (;;) {
+    const run = await client.getRun(id);
+    if (!["queued", "running", "paused"].includes(run.status)) return run;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
