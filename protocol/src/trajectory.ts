@@ -160,6 +160,8 @@ export const TrajectorySummary = Type.Object({
   id: Type.String(),
   runId: Type.String(),
   taskId: Type.String(),
+  /** Position of the task in the run's task list: rows are ordered by (taskIndex, sampleIndex). */
+  taskIndex: Type.Integer(),
   groupId: Type.String(),
   sampleIndex: Type.Integer(),
   status: TrajectoryStatus,
