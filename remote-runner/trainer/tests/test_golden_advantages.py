@@ -25,3 +25,9 @@ def test_golden_case(case: dict[str, Any]) -> None:
     got = batch_advantages(samples, case["estimator"]).advantages
     want = [a for grp in case["expected"] for a in grp]
     assert got == pytest.approx(want, abs=DOC["tolerance"])
+
+
+def test_reward_bound_is_the_runners() -> None:
+    from agentrl_trainer.advantages import MAX_ABS_REWARD
+
+    assert MAX_ABS_REWARD == DOC["max_abs_reward"]

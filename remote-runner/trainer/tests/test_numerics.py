@@ -44,14 +44,14 @@ def _full_ft_delta(tiny_model_dir: Path, dtype: str | None) -> tuple[Policy, dic
 
 def test_bf16_full_finetuning_keeps_fp32_master_weights_and_small_updates(tiny_model_dir: Path) -> None:
     pol, got = _full_ft_delta(tiny_model_dir, "bfloat16")
-    assert pol.compute_dtype == torch.bfloat16
-    assert all(p.dtype == torch.float32 for p in pol.model.parameters())  # the master copy
     _, ref = _full_ft_delta(tiny_model_dir, None)  # the float32 reference update
     moved = sum(int((d != 0).sum()) for d in got.values())
     total = sum(d.numel() for d in got.values())
     # AdamW's first step moves a weight by about lr = 1e-5: in bf16 weights (~8 bits of
     # mantissa) nearly all of these round away; in fp32 masters they land, as in fp32.
     assert moved / total > 0.9
+    assert all(p.dtype == torch.float32 for p in pol.model.parameters())  # the master copy
+    assert pol.compute_dtype == torch.bfloat16
     agree = sum(int(((got[k] - ref[k]).abs() <= 2e-6).sum()) for k in got)
     assert agree / total > 0.9
 
@@ -97,16 +97,20 @@ def test_logprobs_at_temperature_hand_numbers() -> None:
 
 
 def test_sampler_and_trainer_both_use_the_sampling_temperature(tiny_model_dir: Path) -> None:
-    tr = fresh(tiny_model_dir, temperature=0.5)
+    from agentrl_trainer.models import LoraSettings
+
+    torch.manual_seed(0)
+    pol = load_policy(str(tiny_model_dir), LoraSettings(rank=4, alpha=8), device="cpu")
     rows = [Row(PROMPT, 5, 0.5, 1.0, seed=i) for i in range(3)]
-    with tr.policy.lock:
-        generate(tr.policy, rows)
+    with pol.lock:
+        generate(pol, rows)
     r = rows[0]
     with torch.no_grad():
-        logits = tr.policy.model(input_ids=torch.tensor([PROMPT + r.tokens])).logits[0].float()
+        logits = pol.model(input_ids=torch.tensor([PROMPT + r.tokens])).logits[0].float()
     at_t = torch.log_softmax(logits / 0.5, -1)
     want = [float(at_t[len(PROMPT) - 1 + j, t]) for j, t in enumerate(r.tokens)]
-    assert r.logprobs == pytest.approx(want, abs=1e-4)
+    assert r.logprobs == pytest.approx(want, abs=1e-4)  # the sampler reports softmax(logits / T)
+    tr = Trainer(pol, TrainOptions(temperature=0.5))
     batch = [
         {"trajectory_id": f"t{i}", "group_id": "g", "reward": float(i % 2),
          "segments": [{"prompt_token_ids": PROMPT, "completion_token_ids": x.tokens, "logprobs": x.logprobs}]}
