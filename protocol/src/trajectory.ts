@@ -11,6 +11,12 @@ export const PolicyInfo = Type.Object({
   promptTokenIds: Type.Optional(Type.Array(Type.Integer())),
   completionTokenIds: Type.Optional(Type.Array(Type.Integer())),
   completionLogprobs: Type.Optional(Type.Array(Type.Number())),
+  /**
+   * Later turns of an episode: whether this turn's prompt ids extend the previous turn's prompt and
+   * sampled ids exactly (the model conditioned on the tokens it sampled). False when the server
+   * re-rendered the history from messages; such a turn trains as a sequence of its own.
+   */
+  tokenExact: Type.Optional(Type.Boolean()),
   usage: Type.Optional(Type.Object({ promptTokens: Type.Integer(), completionTokens: Type.Integer() })),
   /** Transport retries this turn needed. */
   retries: Type.Optional(Type.Integer()),
@@ -79,6 +85,8 @@ export type RewardResult = Static<typeof RewardResult>;
 export const TrajectoryStatus = Type.Union([
   Type.Literal("finished"),
   Type.Literal("agent_error"),
+  /** The environment could not set the task up (a setup step, an image build): not the agent's fault, not infrastructure. */
+  Type.Literal("env_error"),
   Type.Literal("infra_error"),
   Type.Literal("cancelled"),
 ]);
@@ -90,6 +98,7 @@ export const StopReason = Type.Union([
   Type.Literal("max_turns"),
   Type.Literal("episode_timeout"),
   Type.Literal("policy_error"),
+  Type.Literal("env_error"),
   Type.Literal("infra_error"),
   Type.Literal("cancelled"),
 ]);
@@ -121,7 +130,7 @@ export function advantageLabel(src: AdvantageSource | null | undefined): string 
 }
 
 export const TrajectoryError = Type.Object({
-  kind: Type.Union([Type.Literal("agent"), Type.Literal("policy"), Type.Literal("infra"), Type.Literal("reward")]),
+  kind: Type.Union([Type.Literal("agent"), Type.Literal("policy"), Type.Literal("environment"), Type.Literal("infra"), Type.Literal("reward")]),
   message: Type.String(),
   /**
    * The policy's own output caused it (the server refused the prompt the policy grew, e.g. context

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .advantages import ESTIMATORS
+from .credit import CREDITS
 from .losses import AGGREGATIONS
 
 
@@ -29,8 +30,11 @@ class TrainOptions:
     # recompute: the trainer's own logprobs are the old policy, and the sampled ones only weight
     # each token by truncated importance sampling, min(p_trainer / p_sampler, tis_cap)
     old_logprobs: str = "batch"
-    tis_cap: float = 2.0  # 0 = no importance correction in recompute mode
+    tis_cap: float = 0.0  # recompute: cap of the TIS weight (e.g. 2, as verl); 0 = no importance correction
     drift_tolerance: float = 0.05  # max |sampled - recomputed| logprob tolerated on the first step
+    credit: str = "outcome"  # outcome | return_to_go | gigpo: how turns of a trajectory share credit
+    gamma: float = 1.0  # discount over turns (return_to_go, gigpo)
+    step_weight: float = 1.0  # gigpo: weight of the step advantage beside the episode advantage
     shared_prefix: bool = True  # run a prompt shared by several rows once per micro-batch
 
     def aggregation(self) -> str:
@@ -51,6 +55,10 @@ class TrainOptions:
             raise ValueError("options.eps_low must be in [0, 1) and options.eps_high >= 0")
         if self.kl_beta < 0:
             raise ValueError("options.kl_beta must be >= 0")
+        if self.credit not in CREDITS:
+            raise ValueError(f"options.credit '{self.credit}' is unknown; use one of {', '.join(CREDITS)}")
+        if not (0.0 <= self.gamma <= 1.0):
+            raise ValueError(f"options.gamma must be in [0, 1] (got {self.gamma})")
         if self.micro_batch < 1:
             raise ValueError("options.micro_batch must be >= 1")
         if not (self.temperature > 0):

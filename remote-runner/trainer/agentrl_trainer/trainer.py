@@ -11,6 +11,7 @@ import torch
 
 from .advantages import Sample, batch_advantages
 from .batch import Trajectory, group_by, parse_batch
+from .credit import turn_advantages
 from .losses import clipped_policy_loss, entropy_from_logits, k3_kl, tis_weights, token_weights
 from .models import Policy
 from .options import TrainOptions
@@ -25,8 +26,23 @@ class _Row:
     ids: list[int]
     start: int  # index in ids of the first completion token
     old: list[float] | None
-    adv: float
+    adv: list[float]  # per completion token (its turn's advantage)
     weight: float  # per-token loss weight
+    mask: list[bool]  # per completion token: sampled by the policy (trained) or context
+
+
+def _segment_rows(t: Trajectory, turn_adv: list[float], weight: float) -> list[_Row]:
+    """One row per token sequence of a trajectory; each policy turn's tokens carry its advantage."""
+    rows: list[_Row] = []
+    k = 0
+    for s in t.segments:
+        adv = [0.0] * len(s.completion_ids)
+        for a, b in s.spans:
+            adv[a:b] = [turn_adv[k]] * (b - a)
+            k += 1
+        if s.policy_tokens:
+            rows.append(_Row(s.prompt_ids + s.completion_ids, len(s.prompt_ids), s.logprobs, adv, weight, s.loss_mask()))
+    return rows
 
 
 def _stats(xs: list[float]) -> tuple[float, float]:
@@ -59,6 +75,23 @@ class Trainer:
         res = batch_advantages(samples, opts.estimator)
         keep = [not (z and opts.drop_zero_variance) for z in res.zero_variance]
         return res.advantages, keep, res.zero_variance_groups, res.groups
+
+    def _turn_advantages(self, trajs: list[Trajectory], adv: list[float], keep: list[bool],
+                         opts: TrainOptions) -> list[list[float]]:
+        """Advantage of every policy turn (turn-level credit); a group whose outcome did not vary
+        is trained after all when its turns got different credit."""
+        out: list[list[float]] = [[] for _ in trajs]
+        for idx in group_by(trajs).values():
+            per_turn = turn_advantages(
+                opts.credit, [adv[i] for i in idx], [trajs[i].reward for i in idx],
+                [trajs[i].turn_rewards for i in idx], [trajs[i].turns for i in idx],
+                [trajs[i].turn_states for i in idx], opts.gamma, opts.step_weight,
+            )
+            varied = opts.credit != "outcome" and any(x != 0.0 for row in per_turn for x in row)
+            for i, row in zip(idx, per_turn):
+                out[i] = row
+                keep[i] = keep[i] or varied
+        return out
 
     def _norm_tokens(self, opts: TrainOptions) -> int:
         n = opts.norm_tokens or self.max_tokens or 0
@@ -177,10 +210,12 @@ class Trainer:
                         with torch.no_grad(), model.disable_adapter():
                             refs, _, _ = self._logprobs(mb, opts.shared_prefix, opts.temperature)
                     loss = torch.zeros((), device=self.policy.device)
-                    for j, (r, lp) in enumerate(zip(mb, lps)):
-                        ref = refs[j] if refs is not None else None
-                        loss = loss + self._row_loss(r, lp, ref, opts, totals, drift)
-                        totals["ent"] += float(ents[j].sum())
+                    for j, (r, lp_all) in enumerate(zip(mb, lps)):
+                        # only the policy's own tokens count; tool results in between are context
+                        m = torch.tensor(r.mask, dtype=torch.bool, device=lp_all.device)
+                        ref = refs[j][m] if refs is not None else None
+                        loss = loss + self._row_loss(r, lp_all[m], m, ref, opts, totals, drift)
+                        totals["ent"] += float(ents[j][m].sum())
                     loss.backward()
                     totals["loss"] += float(loss.detach())
                 if rows:
@@ -193,18 +228,19 @@ class Trainer:
         return totals, drift, tokens_seen, grad_norm
 
     def _row_loss(
-        self, r: _Row, lp: torch.Tensor, ref: torch.Tensor | None, opts: TrainOptions,
+        self, r: _Row, lp: torch.Tensor, m: torch.Tensor, ref: torch.Tensor | None, opts: TrainOptions,
         totals: dict[str, float], drift: list[float],
     ) -> torch.Tensor:
-        """The weighted loss of one row's completion tokens; adds its statistics to totals."""
+        """The weighted loss of one row's policy tokens (lp: their logprobs, m: their mask over
+        the completion); adds its statistics to totals."""
         new = lp.detach()
-        sampled = None if r.old is None else torch.tensor(r.old, dtype=torch.float32, device=lp.device)
+        sampled = None if r.old is None else torch.tensor(r.old, dtype=torch.float32, device=lp.device)[m]
         if sampled is not None:
             drift.extend((new - sampled).abs().tolist())
         # batch: the sampler's logprobs are the old policy (the sampler is this trainer).
         # recompute: the trainer's own logprobs are; the sampler's only give the TIS weight.
         old = sampled if (sampled is not None and opts.old_logprobs == "batch") else new
-        a = torch.full_like(lp, r.adv)
+        a = torch.tensor(r.adv, dtype=torch.float32, device=lp.device)[m]
         pg, clipped = clipped_policy_loss(lp, old, a, opts.eps_low, opts.eps_high, opts.clip_ratio_c)
         if opts.old_logprobs == "recompute" and sampled is not None and opts.tis_cap > 0:
             w = tis_weights(new, sampled, opts.tis_cap)
@@ -238,6 +274,7 @@ class Trainer:
             )
         t0 = time.perf_counter()
         adv, keep, zero_groups, n_groups = self._advantages(trajs, opts)
+        turn_adv = self._turn_advantages(trajs, adv, keep, opts)
         trained = [i for i in range(len(trajs)) if keep[i]]
         agg = opts.aggregation()
         norm = self._norm_tokens(opts) if agg == "constant" else 0
@@ -245,9 +282,7 @@ class Trainer:
         weights = token_weights([trajs[i].completion_tokens for i in trained], agg, norm, len(trajs))
         rows: list[_Row] = []
         for i, w in zip(trained, weights):
-            for s in trajs[i].segments:
-                if s.completion_ids:
-                    rows.append(_Row(s.prompt_ids + s.completion_ids, len(s.prompt_ids), s.logprobs, adv[i], w))
+            rows.extend(_segment_rows(trajs[i], turn_adv[i], w))
         rows.sort(key=lambda r: r.ids[: r.start])  # rows sharing a prompt land in one micro-batch
         totals, drift, tokens_seen, grad_norm = self._update(rows, opts)
         elapsed = time.perf_counter() - t0
@@ -281,7 +316,7 @@ class Trainer:
             "zero_variance_groups": zero_groups,
             "trajectories": len(trajs),
             "trained_trajectories": len(trained),
-            "completion_tokens": sum(len(r.ids) - r.start for r in rows),
+            "completion_tokens": sum(sum(r.mask) for r in rows),
             # batch tokens (prompt + completion of every row) per second of the whole step;
             # positions_run is what the model actually ran after sharing prompts
             "tokens": sum(len(r.ids) for r in rows),
