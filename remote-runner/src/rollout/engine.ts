@@ -14,6 +14,7 @@ import { EpisodeCancelled, runEpisode, type EpisodeRuntime, type SandboxSource }
 import { resolveEnvImage } from "./image.js";
 import { removeRunContainers } from "./run-containers.js";
 import { summarizeRun } from "./summary.js";
+import { LiveEpisodeRegistry } from "./live-episodes.js";
 import { PauseGate } from "../util/pause-gate.js";
 
 export interface RunDeps {
@@ -35,6 +36,8 @@ export interface RunDeps {
   /** Removes containers labelled with a run before it resumes (default: through the Docker engine). */
   removeRunContainers?: (runId: string) => Promise<number>;
   log?: (line: string) => void;
+  /** Where the run's in-flight episodes are kept for the API (the runner service passes one for all runs). */
+  live?: LiveEpisodeRegistry;
 }
 
 export interface RunHandle {
@@ -139,6 +142,8 @@ class RunController implements RunHandle {
       ...(env.def.sandbox?.workdir ? { workdir: env.def.sandbox.workdir } : {}),
     };
     const rewardPool = new RewardWorkerPool(env.compiled.bundlePath, deps.rewardWorkers ?? Math.max(1, Math.min(config.concurrency, 4)));
+    const registry = deps.live ?? new LiveEpisodeRegistry();
+    const live = registry.open(runId, store, config.stallAfterS);
     const rt: EpisodeRuntime = {
       env,
       policy,
@@ -149,6 +154,7 @@ class RunController implements RunHandle {
       maxTurns: config.maxTurns ?? env.info.maxTurns,
       maxInfraRetries: config.maxInfraRetries ?? 2,
       signal: this.abort.signal,
+      live,
     };
     // A run paused before it got here stays paused.
     const initial = this.gate.paused ? "paused" : "running";
@@ -222,6 +228,7 @@ class RunController implements RunHandle {
       store.appendEvent(runId, "run.status", { status: "failed", error: message });
       throw err;
     } finally {
+      registry.close(runId);
       await rewardPool.close();
     }
     if (estimator === "gdpo") {
