@@ -1,4 +1,3 @@
-import { runnerFolder } from "../../../config/runner-files.js";
 import type { GuiOptions } from "@agentrl/sdk";
 import type { BlobRef } from "@agentrl/protocol";
 import { defineTool, type AnyTool, type SandboxHandle, type ToolOutput } from "@agentrl/sdk";
