@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { CreateRunRequest, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig } from "@agentrl/protocol";
+import type { CreateRunRequest, LiveEpisodes, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig } from "@agentrl/protocol";
 import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { EnvLoadError } from "../envs/errors.js";
@@ -8,6 +8,7 @@ import type { Policy } from "../policy/types.js";
 import { rescoreRun } from "../rewards/rescore.js";
 import { resolveEnvImage } from "../rollout/image.js";
 import { resumeRun, selectTasks, startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
+import { LiveEpisodeRegistry } from "../rollout/live-episodes.js";
 import { SandboxPool } from "../sandbox/pool.js";
 import { checkGeneration } from "../training/generation.js";
 import { newTrainRunId, resumeTraining, startTraining, trainingConfig, trainingDir, type TrainingDeps, type TrainingHandle } from "../training/training-run.js";
@@ -28,13 +29,20 @@ export interface RunManagerDeps {
   provider: SandboxProvider;
   /** Warm sandboxes kept per active run (they sit outside the limit, which counts sandboxes in use). */
   warmPerRun?: number;
+  /** Hosts the runner's own policy API key may be sent to (`agentrl serve --policy-allow`); default none. */
+  policyAllow?: readonly string[];
   log: (line: string) => void;
 }
 
 export interface RecoveryReport {
   resumed: { runId: string; kept: number; previousStatus: string }[];
   failed: { runId: string; error: string }[];
+  /** Unfinished runs not resumed (`--no-resume`). */
+  left: string[];
 }
+
+/** A run active while the runner went down this many times is failed instead of resumed. */
+export const MAX_CRASHES = 2;
 
 /** Message of the log event written once a run has ended and its warm sandboxes are gone. */
 export const SANDBOXES_RELEASED = "run ended; its sandboxes are released";
@@ -65,6 +73,8 @@ export class RunManager {
   private readonly training = new Map<string, TrainingHandle>();
   private readonly pools = new Map<string, SandboxPool>();
   private readonly tracked = new Map<string, Promise<void>>();
+  /** In-flight episodes of every run here (a training run's step runs included). */
+  private readonly live = new LiveEpisodeRegistry();
   private closing = false;
 
   constructor(private readonly deps: RunManagerDeps) {}
@@ -81,6 +91,7 @@ export class RunManager {
     if (req.maxTurns !== undefined) config.maxTurns = req.maxTurns;
     if (req.rewardComposition !== undefined) config.rewardComposition = req.rewardComposition;
     if (req.maxInfraRetries !== undefined) config.maxInfraRetries = req.maxInfraRetries;
+    if (req.stallAfterS !== undefined) config.stallAfterS = req.stallAfterS;
     if (req.name !== undefined) config.name = req.name;
     // Load and check before answering, so a broken env or policy is a 400 now, not a failed run later.
     const env = await loadForRequest(dir);
@@ -120,6 +131,7 @@ export class RunManager {
     if (req.maxTurns !== undefined) config.maxTurns = req.maxTurns;
     if (req.rewardComposition !== undefined) config.rewardComposition = req.rewardComposition;
     if (req.maxInfraRetries !== undefined) config.maxInfraRetries = req.maxInfraRetries;
+    if (req.stallAfterS !== undefined) config.stallAfterS = req.stallAfterS;
     const image = await resolveEnvImage(env, this.deps.log);
     const pool = this.newPool();
     const runId = newTrainRunId();
@@ -129,13 +141,28 @@ export class RunManager {
   }
 
   private trainingDeps(pool: SandboxPool, env: LoadedEnvironment, image: string, runId: string): TrainingDeps {
-    return { sandboxes: pool, limiter: this.deps.limiter, env, image, outDir: trainingDir(this.deps.home, runId), log: this.deps.log };
+    return { sandboxes: pool, limiter: this.deps.limiter, env, image, outDir: trainingDir(this.deps.home, runId), log: this.deps.log, live: this.live };
   }
 
   private trackTraining(handle: TrainingHandle, pool: SandboxPool): void {
     this.training.set(handle.runId, handle);
     this.track(handle, pool);
     void handle.done.catch(() => {}).finally(() => this.training.delete(handle.runId));
+  }
+
+  /** The run's in-flight episodes and its policy's health; empty when the run is not running here. */
+  liveEpisodes(id: string): LiveEpisodes {
+    if (!this.deps.store.getRun(id)) throw new ApiError(404, "run_not_found", `No run ${JSON.stringify(id)}. Fix: list runs with GET /v1/runs.`);
+    return this.live.get(id)?.view() ?? { runId: id, stallAfterMs: 0, episodes: [], policy: { state: "idle", lastAnswerAgoMs: null, lastError: null, waiting: 0, longestWaitMs: 0 } };
+  }
+
+  /** Stops one in-flight episode: ended as an infrastructure failure, or run again with `requeue`. */
+  killEpisode(id: string, trajectoryId: string, requeue: boolean): LiveEpisodes {
+    const live = this.live.get(id);
+    if (!live?.kill(trajectoryId, requeue)) {
+      throw new ApiError(404, "episode_not_running", `Episode ${JSON.stringify(trajectoryId)} is not in flight in run ${id} (it ended, or the run is not running here). Fix: list in-flight episodes with GET /v1/runs/${id}/episodes.`);
+    }
+    return live.view();
   }
 
   pause(id: string): Run {
@@ -188,10 +215,12 @@ export class RunManager {
   /**
    * After a crash: every run left queued, running or paused is marked with a log event and
    * resumed; the engine removes the run's leftover containers and re-runs only the episodes
-   * without a finished trajectory. A run that was paused comes back paused.
+   * without a finished trajectory. A run that was paused comes back paused. A run that was active
+   * while the runner went down MAX_CRASHES times is failed instead (else an env that kills the
+   * process would take the runner down at every start); `resume: false` leaves them all as they are.
    */
-  recover(): RecoveryReport {
-    const report: RecoveryReport = { resumed: [], failed: [] };
+  recover(opts: { resume?: boolean } = {}): RecoveryReport {
+    const report: RecoveryReport = { resumed: [], failed: [], left: [] };
     for (const run of this.deps.store.listRuns().reverse()) {
       if (!UNFINISHED.has(run.status) || this.active.has(run.id)) continue;
       if (run.config.parentRunId) {
@@ -199,6 +228,19 @@ export class RunManager {
         const message = `stopped with training run ${run.config.parentRunId} (runner restart); the step is redone when it resumes`;
         this.deps.store.updateRunStatus(run.id, "cancelled", { error: message });
         this.deps.store.appendEvent(run.id, "run.status", { status: "cancelled", error: message });
+        continue;
+      }
+      if (opts.resume === false) {
+        this.deps.store.appendEvent(run.id, "log", { level: "warn", message: "not resumed: the runner started with --no-resume; it resumes at the next start without that flag" });
+        report.left.push(run.id);
+        continue;
+      }
+      const crashes = this.deps.store.countCrash(run.id);
+      if (crashes >= MAX_CRASHES) {
+        const message = `the runner went down ${crashes} times while this run was active (an env that exits or crashes the process, or kill -9), so it is not resumed again. Fix: check the environment's code (process.exit, native crashes) and start a new run`;
+        this.deps.store.updateRunStatus(run.id, "failed", { error: message });
+        this.deps.store.appendEvent(run.id, "run.status", { status: "failed", error: message });
+        report.failed.push({ runId: run.id, error: message });
         continue;
       }
       const kept = this.deps.store.queryTrajectories({ runId: run.id, limit: 1 }).total;
@@ -274,7 +316,7 @@ export class RunManager {
   }
 
   private runDeps(pool: SandboxPool): Omit<RunDeps, "env" | "policy"> {
-    return { sandboxes: pool, limiter: this.deps.limiter, log: this.deps.log };
+    return { sandboxes: pool, limiter: this.deps.limiter, log: this.deps.log, live: this.live };
   }
 
   /** A remote caller's scripted policy file must come from its own uploaded bundle, not the runner's disk. */
@@ -284,7 +326,7 @@ export class RunManager {
     const file = spec.startsWith("scripted:") ? spec.slice("scripted:".length) : spec.startsWith("lazy:") ? spec.split(":").slice(2).join(":") : "";
     if (file && !path.resolve(envDir, file).startsWith(envDir + path.sep)) throw new ApiError(400, "invalid_field", "policy.spec FILE must name a file inside the uploaded environment bundle.", "body.policy.spec");
     try {
-      return createPolicy(config, envDir, oracle);
+      return createPolicy(config, envDir, { oracle, ownKeyHosts: this.deps.policyAllow ?? [] });
     } catch (err) {
       throw new ApiError(400, "invalid_field", (err as Error).message, "body.policy.spec");
     }
@@ -312,6 +354,8 @@ export class RunManager {
   /** Closes the warm pools (server shutdown); runs still active resume at the next start. */
   async closePools(): Promise<void> {
     this.closing = true;
+    // A clean stop: these runs resume next time without counting a crash against them.
+    for (const id of this.active.keys()) this.deps.store.noteCleanStop(id);
     // Training runs stop their trainer and stay unfinished in the store: the next start resumes them.
     await Promise.all([...this.training.values()].map((t) => t.detach()));
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => {})));

@@ -11,7 +11,7 @@ import { VllmServer, vllmBaseModel, vllmPython, type VllmDown } from "./vllm-ser
 export interface Generation {
   readonly url: string;
   readonly model: string;
-  /** The key rollouts send (vLLM's --api-key); never stored with the run. */
+  /** The key rollouts send (the trainer's token, vLLM's --api-key); the store keeps a redacted marker. */
   readonly apiKey: string | undefined;
   readonly version: number;
   /** The engine's process when this runner started it (vLLM). */
@@ -40,7 +40,6 @@ const VLLM_LORA_RANKS = [8, 16, 32, 64, 128, 256, 320, 512];
 
 /** The built-in engine: the trainer process serves rollouts from the very weights it trains. */
 class BuiltinGeneration implements Generation {
-  readonly apiKey = undefined;
   version: number;
   constructor(private readonly trainer: TrainerServer) {
     this.version = trainer.startStep;
@@ -50,6 +49,9 @@ class BuiltinGeneration implements Generation {
   }
   get model(): string {
     return this.trainer.model;
+  }
+  get apiKey(): string {
+    return this.trainer.token;
   }
   async ready(): Promise<void> {}
   async problem(): Promise<string | null> {
@@ -212,8 +214,9 @@ export async function openGeneration(
   const lora = (params.loraRank ?? 16) > 0;
   const base = checkGeneration(params) as string;
   // vLLM's logprobs come from other kernels than the trainer's: the ratio's denominator is the
-  // trainer's own recompute, and the sampled logprobs weigh the tokens (truncated importance sampling).
-  const options: TrainerServerOptions = { ...trainerOptions, options: { old_logprobs: "recompute", ...trainerOptions.options } };
+  // trainer's own recompute, and the sampled logprobs weigh the tokens by truncated importance
+  // sampling, min(p_trainer / p_vllm, 2) as verl does (the user's options win).
+  const options: TrainerServerOptions = { ...trainerOptions, options: { old_logprobs: "recompute", tis_cap: 2, ...trainerOptions.options } };
   if (!lora) {
     const trainer = await TrainerServer.start(options);
     return { trainer, generation: new VllmFullGeneration(trainer, ctx, base) };

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import readline from "node:readline";
@@ -41,10 +42,10 @@ export interface TrainStepResult {
  * headers take more than 300 s, and a training step on a loaded CPU takes longer than that; here the
  * only limit is `timeoutMs`.
  */
-function postJson(url: string, body: unknown, timeoutMs: number): Promise<{ status: number; text: string }> {
+function postJson(url: string, body: unknown, token: string, timeoutMs: number): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const data = Buffer.from(JSON.stringify(body));
-    const req = http.request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": data.length } }, (res) => {
+    const req = http.request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": data.length, authorization: `Bearer ${token}` } }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
@@ -65,6 +66,8 @@ export class TrainerServer {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
+    /** The bearer token the trainer takes (fresh per start): the rollouts' policy sends it too. */
+    readonly token: string,
     readonly model: string,
     readonly startStep: number,
     private readonly logFile: string,
@@ -83,8 +86,10 @@ export class TrainerServer {
     // The policy server's key travels in the environment, never on a command line others can read.
     if (o.sync?.apiKey) env.AGENTRL_SYNC_API_KEY = o.sync.apiKey;
     const log = fs.openSync(o.logFile, "a");
+    // The trainer serves only the holder of this token (it writes weights and files on request).
+    const token = crypto.randomBytes(32).toString("base64url");
     // stdin stays open and unused: the trainer exits when it closes, so it never outlives this process.
-    const child = spawn(trainerPython(), args, { stdio: ["pipe", "pipe", log], env });
+    const child = spawn(trainerPython(), args, { stdio: ["pipe", "pipe", log], env: { ...env, AGENTRL_TRAINER_TOKEN: token } });
     fs.closeSync(log);
     const ready = await new Promise<{ url: string; model: string; step: number }>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -103,13 +108,13 @@ export class TrainerServer {
         reject(new Error(`the trainer exited (code ${code}) before it was ready. Its log (${o.logFile}) ends with:\n${tail}`));
       });
     });
-    return new TrainerServer(child, ready.url, ready.model, ready.step, o.logFile);
+    return new TrainerServer(child, ready.url, token, ready.model, ready.step, o.logFile);
   }
 
   private async post<T>(route: string, body: unknown, timeoutMs = 3_600_000): Promise<T> {
     let res: { status: number; text: string };
     try {
-      res = await postJson(`${this.url}${route}`, body, timeoutMs);
+      res = await postJson(`${this.url}${route}`, body, this.token, timeoutMs);
     } catch (err) {
       throw new Error(`the trainer did not answer ${route} (${(err as Error).message}); its log is ${this.logFile}`, { cause: err });
     }

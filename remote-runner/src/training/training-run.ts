@@ -1,15 +1,14 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { RunConfig, RunSummary, TrainParams, TrainTrajectory } from "@agentrl/protocol";
+import type { RunConfig, RunSummary, TrainParams, Trajectory } from "@agentrl/protocol";
 import type { LoadedEnvironment } from "../envs/load.js";
 import { startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
-import { toTrainRecord } from "../store/export.js";
 import type { Store } from "../store/store.js";
 import { PauseGate } from "../util/pause-gate.js";
 import { firstLastMeans, taskSchedule } from "./task-schedule.js";
-import { createPolicy } from "../policy/create.js";
 import { openGeneration, type Generation } from "./generation.js";
+import { stepRecords, trainedAdvantages } from "./train-records.js";
 import type { TrainerServer, TrainStepResult } from "./trainer-process.js";
 
 export interface TrainingDeps {
@@ -17,6 +16,8 @@ export interface TrainingDeps {
   sandboxes: RunDeps["sandboxes"];
   /** The runner's fair limiter; `dropWaiters` frees a cancelled step's queued episodes. */
   limiter?: RunDeps["limiter"] & { dropWaiters?(runId: string, reason?: string): number };
+  /** Where each step's rollout run keeps its in-flight episodes (the runner service's registry). */
+  live?: RunDeps["live"];
   env: LoadedEnvironment;
   image: string;
   /** The trainer's folder: its log and the checkpoints. */
@@ -238,7 +239,8 @@ class TrainingRun {
           resume: this.from?.dir,
           outputDir: deps.outDir,
           logFile: path.join(deps.outDir, "trainer.log"),
-          options: params.trainer ?? {},
+          // The trainer's logprobs are of softmax(logits / T), as the sampler reports them.
+          options: { ...(params.temperature ? { temperature: params.temperature } : {}), ...params.trainer },
           loraRank: params.loraRank,
           maxTokens: params.maxTokens ?? 96,
         },
@@ -327,12 +329,12 @@ class TrainingRun {
     const gen = this.generation as Generation;
     const t0 = performance.now();
     const policyVersion = gen.version;
-    // The stored config has no key; the policy object the episodes use has it.
-    const policy = { ...config.policy, spec: gen.url, model: gen.model, timeoutMs: 600_000, policyVersion };
+    // The engine's key goes with the live run only: the store keeps a redacted marker.
+    const policy = { ...config.policy, spec: gen.url, apiKey: gen.apiKey, model: gen.model, timeoutMs: 600_000, policyVersion };
     const handle = startRun(
       store,
       { ...config, kind: "rollout", train: undefined, parentRunId: runId, taskIds, name: `${runId} step ${step}`, policy },
-      { sandboxes: deps.sandboxes, limiter: deps.limiter, env: deps.env, image: deps.image, log, policy: createPolicy({ ...policy, apiKey: gen.apiKey }) },
+      { sandboxes: deps.sandboxes, limiter: deps.limiter, env: deps.env, image: deps.image, log, live: deps.live },
     );
     this.current = handle;
     if (this.gate.paused) handle.pause();
@@ -351,14 +353,9 @@ class TrainingRun {
       return "redo";
     }
     const rolloutS = (performance.now() - t0) / 1000;
-    const records: TrainTrajectory[] = [];
-    let skipped = 0;
-    for (const row of store.runRows(handle.runId)) {
-      const t = store.getTrajectory(row.id);
-      const r = t ? toTrainRecord(t) : { skip: "missing" };
-      if ("record" in r) records.push(r.record);
-      else skipped++;
-    }
+    const trajectories = store.runRows(handle.runId).flatMap((row) => store.getTrajectory(row.id) ?? []);
+    const { records, failedTrained, skippedInfra, skippedOther } = stepRecords(trajectories, this.params.failedReward === undefined ? 0 : this.params.failedReward);
+    const skipped = skippedInfra + skippedOther;
     const rewardMean = summary.meanReward ?? 0;
     if (records.length === 0) {
       // Every episode failed before the policy answered (time limits on a loaded machine, a policy
@@ -377,13 +374,37 @@ class TrainingRun {
     const trainS = (performance.now() - t1) / 1000;
     // The update stands either way; a failed sync pauses the run and is redone when it resumes.
     await gen.afterUpdate(metrics).catch((err: unknown) => this.engineDown(`vLLM did not get the new policy: ${(err as Error).message}`));
-    const values: Record<string, number> = { ...numericMetrics(metrics), reward: rewardMean, rollout_s: rolloutS, train_s: trainS, skipped_trajectories: skipped, updated: 1 };
+    this.storeTrainedAdvantages(handle.runId, trajectories, metrics);
+    const { trajectory_advantages: _perTrajectory, ...scalars } = metrics;
+    const values: Record<string, number> = {
+      ...numericMetrics(scalars),
+      reward: rewardMean,
+      rollout_s: rolloutS,
+      train_s: trainS,
+      skipped_trajectories: skipped,
+      skipped_infra: skippedInfra,
+      failed_trained: failedTrained,
+      updated: 1,
+    };
     for (const [c, v] of Object.entries(summary.componentMeans)) values[`reward.${c}`] = v;
     delete values.step;
     store.appendMetrics(runId, step, values);
     store.appendEvent(runId, "run.metrics", { step, values, rolloutRunId: handle.runId });
     await deps.onStep?.({ step, rolloutRunId: handle.runId, rewardMean, trained: records.length, skipped, metrics, rolloutS, trainS, generation: { url: gen.url, model: gen.model, pid: gen.pid, policyVersion, apiKey: gen.apiKey } });
     return { rewardMean, tokensPerS: typeof metrics.tokens_per_s === "number" ? metrics.tokens_per_s : undefined };
+  }
+
+  /** The store keeps, on each trained trajectory, the advantage the update used and the estimator's name. */
+  private storeTrainedAdvantages(rolloutRunId: string, trajectories: Trajectory[], metrics: TrainStepResult): void {
+    const trained = trainedAdvantages(metrics);
+    if (!trained) return;
+    const groups = new Map<string, { id: string; advantage: number; componentAdvantages: Record<string, number> }[]>();
+    for (const t of trajectories) {
+      const a = trained.byId.get(t.id);
+      if (a === undefined) continue;
+      groups.set(t.groupId, [...(groups.get(t.groupId) ?? []), { id: t.id, advantage: a, componentAdvantages: t.componentAdvantages ?? {} }]);
+    }
+    for (const [groupId, items] of groups) this.store.setGroupAdvantages(rolloutRunId, groupId, items, trained.source);
   }
 
   /** Replaces `checkpoint-last` so that a crash at any moment leaves one complete checkpoint. */
