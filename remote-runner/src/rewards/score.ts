@@ -1,6 +1,7 @@
 import type { RewardError, RewardResult } from "@agentrl/protocol";
 import type { AnyReward, RewardContext, SandboxHandle } from "@agentrl/sdk";
-import { RewardTimeoutError, type RewardWorkerPool } from "./worker-pool.js";
+import { locateInBundle } from "./source-location.js";
+import { RewardCodeError, RewardTimeoutError, type RewardWorkerPool } from "./worker-pool.js";
 
 /** Everything a reward sees except the sandbox and the judge (capabilities that stay in the main thread). */
 export type RewardInput = Omit<RewardContext, "sandbox" | "judge">;
@@ -77,7 +78,10 @@ export async function scoreEpisode(opts: {
         } else value = res.exitCode === 0 ? 1 : 0;
       }
     } catch (err) {
-      errors.push({ reward: r.name, kind: err instanceof RewardTimeoutError ? "timeout" : "threw", message: (err as Error)?.message ?? String(err) });
+      const error: RewardError = { reward: r.name, kind: err instanceof RewardTimeoutError ? "timeout" : "threw", message: (err as Error)?.message ?? String(err) };
+      const location = err instanceof RewardCodeError && err.bundleStack ? locateInBundle(err.bundleStack, opts.pool.bundlePath) : undefined;
+      if (location) error.location = location;
+      errors.push(error);
       if (weight > 0) weightedFailure = true;
       continue;
     }
