@@ -11,7 +11,7 @@ import { errorSites, trySummary, tryTable } from "./try-reward-format";
 /**
  * Shows a tried reward's results where it is written: a summary after the reward's line (hover:
  * every trajectory's value, components and error), and each error at the line that threw, as a
- * decoration and in the Problems panel. Cleared when the file changes.
+ * decoration and in the Problems panel (the summary too, as information). Cleared when the file changes.
  */
 export class TryRewardView implements vscode.Disposable {
   private readonly summary = vscode.window.createTextEditorDecorationType({ after: { margin: "0 0 0 2em", color: new vscode.ThemeColor("editorCodeLens.foreground") } });
@@ -32,7 +32,10 @@ export class TryRewardView implements vscode.Disposable {
     this.diagnostics.clear();
     const table = new vscode.MarkdownString(tryTable(report));
     this.add(rewardFile).summary.push({ range: new vscode.Range(rewardLine, 0, rewardLine, 0), renderOptions: { after: { contentText: `▸ ${trySummary(report)}` } }, hoverMessage: table });
-    const byFile = new Map<string, vscode.Diagnostic[]>();
+    // The summary is also an Information problem: decorations are not reachable by keyboard or screen reader.
+    const info = new vscode.Diagnostic(new vscode.Range(rewardLine, 0, rewardLine, Number.MAX_SAFE_INTEGER), trySummary(report), vscode.DiagnosticSeverity.Information);
+    info.source = "AgentRL try";
+    const byFile = new Map<string, vscode.Diagnostic[]>([[rewardFile, [info]]]);
     for (const site of errorSites(report, envDir)) {
       const range = new vscode.Range(site.line, site.column, site.line, Number.MAX_SAFE_INTEGER);
       const text = `reward "${report.reward}" threw on ${site.trajectories} of ${report.rows.length} trajectories: ${site.message}`;
@@ -87,7 +90,7 @@ export async function tryRewardOnStored(svc: ExtensionServices, view: TryRewardV
   if (runs.length === 0) throw new Error(`No finished run of ${env.name} on ${svc.registry.active.name} to try "${reward}" on. Fix: run "AgentRL: Run One Episode" first.`);
   const run = await vscode.window.showQuickPick(
     runs.map((r) => ({ label: r.config.name ?? r.id, description: `${r.id} · ${r.summary?.trajectories ?? 0} trajectories · mean ${r.summary?.meanReward?.toFixed(3) ?? "n/a"}`, run: r })),
-    { title: `Try "${reward}" on stored trajectories (1/2): run` },
+    { title: `Try "${reward}" on stored trajectories (1/2): run`, matchOnDescription: true },
   );
   if (!run) return undefined;
   const page = await client.trajectories(run.run.id, { limit: 500 });

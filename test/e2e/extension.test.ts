@@ -6,10 +6,20 @@ import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Browser, FrameLocator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { readSdkDeclarations, SCAFFOLD_KINDS, writeScaffold } from "../../sdk/scaffold/index";
 import { makeTinyModel } from "../helpers/tiny-model";
 import { launchChromium, repoRoot, runCommand, screenshotPath, startCodeServer, type CodeServer } from "./code-server";
 
 const vsix = path.join(repoRoot, "dist/agentrl-studio.vsix");
+/** An env.ts with a mistake a user makes: a reward returning a string (line 3). */
+const TYPECHECK_DRAFT = [
+  'import { defineEnvironment, defineReward } from "@agentrl/sdk";',
+  "",
+  'const bad = defineReward({ name: "bad", score: (ctx) => ctx.finalAnswer.trim() });',
+  "",
+  'export default defineEnvironment({ name: "typecheck-draft", rewards: [bad] });',
+  "",
+].join("\n");
 let server: CodeServer;
 let browser: Browser;
 let page: Page;
@@ -50,6 +60,12 @@ beforeAll(async () => {
   workspace = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-ws-"));
   fs.cpSync(path.join(repoRoot, "examples/calculator"), path.join(workspace, "calculator"), { recursive: true });
   fs.cpSync(path.join(repoRoot, "examples/addition"), path.join(workspace, "addition"), { recursive: true });
+  // Every example and every template, for the type-checking check (no node_modules anywhere in the workspace).
+  for (const ex of ["swe-mini", "gui-form"]) fs.cpSync(path.join(repoRoot, "examples", ex), path.join(workspace, ex), { recursive: true });
+  for (const kind of SCAFFOLD_KINDS) writeScaffold(path.join(workspace, "templates", kind), kind, `template-${kind}`, readSdkDeclarations(path.join(repoRoot, "sdk/types")));
+  fs.mkdirSync(path.join(workspace, "typecheck-draft"));
+  fs.writeFileSync(path.join(workspace, "typecheck-draft", "env.ts"), TYPECHECK_DRAFT);
+  fs.writeFileSync(path.join(workspace, "typecheck-draft", "tasks.jsonl"), '{"id":"t1","prompt":"hi"}\n');
   // Training from the editor with a tiny random model: the real trainer in seconds (mechanics, not quality).
   tinyModel = makeTinyModel(fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-model-")));
   // A dataset with mistakes, for the diagnostics check: line 2 repeats an id, line 3 is not JSON.
@@ -302,11 +318,79 @@ describe("AgentRL Studio in VS Code", () => {
     await page.locator(".monaco-breadcrumbs", { hasText: "bugfix-env" }).first().waitFor({ timeout: 20_000 });
     expect(fs.readFileSync(path.join(workspace, "envs/bugfix-env/env.ts"), "utf8")).toContain('kind: "swe"');
     expect(fs.existsSync(path.join(workspace, "envs/bugfix-env/tasks.jsonl"))).toBe(true);
+    // The same scaffold as `agentrl init`: it type-checks on its own.
+    expect(fs.existsSync(path.join(workspace, "envs/bugfix-env/tsconfig.json"))).toBe(true);
+    expect(fs.existsSync(path.join(workspace, "envs/bugfix-env/types/agentrl-sdk/index.d.ts"))).toBe(true);
     const envsView = page.locator(".pane", { has: page.locator(".pane-header", { hasText: "Environments" }) });
     const envRow = envsView.locator('.monaco-list-row[aria-label*="bugfix-env"]');
     await envRow.waitFor({ state: "visible", timeout: 20_000 });
     expect(await envRow.textContent()).toContain("swe");
     await expect.poll(() => page.locator(".codelens-decoration a", { hasText: "Score stored trajectories (tests_pass)" }).count(), { timeout: 20_000 }).toBe(1);
+  });
+
+  it("env files type-check in the editor with no node_modules: examples and templates 0 problems, hover docs, SDK completions, a type error at its line", async () => {
+    const open = async (rel: string): Promise<void> => {
+      await page.keyboard.press("Control+P");
+      await page.locator(".quick-input-widget input").fill(rel);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(rel) }).first().click();
+      await page.locator(".tab.active", { hasText: path.basename(rel) }).waitFor();
+    };
+    for (const rel of ["calculator/env.ts", "addition/env.ts", "swe-mini/env.ts", "gui-form/env.ts", "templates/tool/env.ts", "templates/swe/env.ts", "templates/gui/env.ts"]) await open(rel);
+    await open("typecheck-draft/env.ts");
+    await runCommand(page, "View: Focus Problems");
+    const problems = page.locator(".markers-panel");
+    await expect.poll(async () => (await problems.textContent()) ?? "", { timeout: 90_000 }).toMatch(/Type 'string' is not assignable[\s\S]*\[Ln 3, Col \d+\]/);
+    // Hover: the SDK's doc comment on finalAnswer.
+    const col = (TYPECHECK_DRAFT.split("\n")[2] ?? "").indexOf("finalAnswer") + 3;
+    await page.locator(".tab.active", { hasText: "env.ts" }).click();
+    await page.keyboard.press("Control+G");
+    await page.locator(".quick-input-widget input").fill(`3:${col}`);
+    await page.keyboard.press("Enter");
+    await runCommand(page, "Show or Focus Hover");
+    await expect.poll(async () => (await page.locator(".monaco-hover").allTextContents()).join(" "), { timeout: 30_000 }).toContain("Content of the last assistant message");
+    await page.screenshot({ path: screenshotPath("12-sdk-hover-light") });
+    await page.keyboard.press("Escape");
+    // Completion inside the SDK import's braces offers the graders.
+    const importCol = (TYPECHECK_DRAFT.split("\n")[0] ?? "").indexOf("defineReward") + "defineReward".length + 1;
+    for (const [typed, name] of [["exa", "exactMatch"], ["jud", "judge"], ["rub", "rubric"]] as const) {
+      await page.keyboard.press("Control+G");
+      await page.locator(".quick-input-widget input").fill(`1:${importCol}`);
+      await page.keyboard.press("Enter");
+      await page.keyboard.type(`, ${typed}`);
+      await page.keyboard.press("Control+Space");
+      await expect.poll(async () => (await page.locator(".suggest-widget .monaco-list-row").allTextContents()).join(" "), { timeout: 30_000 }).toContain(name);
+      if (name === "judge") await page.screenshot({ path: screenshotPath("13-sdk-completion-light") });
+      await page.keyboard.press("Escape");
+      for (let i = 0; i < 2 + typed.length; i++) await page.keyboard.press("Backspace");
+    }
+    await page.keyboard.press("Control+S");
+    // Only the draft's own mistake is a TypeScript problem: every example and template is clean.
+    await expect.poll(async () => ((await problems.textContent()) ?? "").match(/ts\(\d+\)/g)?.length ?? 0, { timeout: 30_000 }).toBe(1);
+    await page.screenshot({ path: screenshotPath("14-typecheck-problems-light") });
+  });
+
+  it("Try on stored trajectories: a calculator reward shows its scores; a reward that throws shows the line", async () => {
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input").fill("calculator/env.ts");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "env.ts" }).first().click();
+    const tryIt = async (reward: string): Promise<void> => {
+      await page.locator(".codelens-decoration a", { hasText: `Try on stored trajectories (${reward})` }).click({ timeout: 30_000 });
+      await pick("(1/2): run", "run-");
+      await pick("(2/2): which", "All trajectories");
+    };
+    await tryIt("correct");
+    await runCommand(page, "View: Focus Problems");
+    await expect.poll(async () => (await page.locator(".markers-panel").textContent()) ?? "", { timeout: 120_000 }).toMatch(/correct on \d+ trajector(y|ies) of run-[\w-]+: mean \d\.\d{3} · min \d\.\d{3} · max \d\.\d{3}/);
+    await page.screenshot({ path: screenshotPath("15-try-reward-light") });
+    // A draft reward that throws: the error lands on the line that threw, in the editor and in Problems.
+    const envTs = path.join(workspace, "calculator/env.ts");
+    const draft = '    defineReward({ name: "draft", score: (ctx) => {\n      if (ctx.finalAnswer.length >= 0) throw new Error("draft reward bug");\n      return 1;\n    } }),\n';
+    fs.writeFileSync(envTs, fs.readFileSync(envTs, "utf8").replace("import { defineEnvironment,", "import { defineReward, defineEnvironment,").replace("  rewards: [\n", `  rewards: [\n${draft}`));
+    const throwLine = fs.readFileSync(envTs, "utf8").split("\n").findIndex((l) => l.includes("draft reward bug")) + 1;
+    await tryIt("draft");
+    await expect.poll(async () => (await page.locator(".markers-panel").textContent()) ?? "", { timeout: 120_000 }).toMatch(/reward "draft" threw on \d+ of \d+ trajectories: draft reward bug/);
+    expect((await page.locator(".markers-panel").textContent()) ?? "").toMatch(new RegExp(`draft reward bug.*\\[Ln ${throwLine}, Col \\d+\\]`));
+    await page.screenshot({ path: screenshotPath("16-try-reward-error-light") });
   });
 
   it("connects a remote runner by URL and token, refusing a wrong token", async () => {
