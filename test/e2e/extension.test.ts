@@ -213,7 +213,8 @@ describe("AgentRL Studio in VS Code", () => {
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
     await page.locator(".codelens-decoration a", { hasText: "Preflight" }).click();
     const toast = page.locator(".notifications-toasts .notification-toast", { hasText: /AgentRL preflight (passed|FAILED)/ });
-    await toast.waitFor({ timeout: 180_000 });
+    // Seven short runs: noop, the reference and the five lazy policies.
+    await toast.waitFor({ timeout: 280_000 });
     const text = (await toast.textContent()) ?? "";
     expect(text).toContain("preflight passed for calculator");
     expect(text).toMatch(/noop policy: mean reward 0\.000/);
@@ -221,7 +222,7 @@ describe("AgentRL Studio in VS Code", () => {
     // The lazy policies ran too; right format with a wrong value earns only the format credit.
     expect(text).toMatch(/lazy:wrong-value: max reward 0\.100/);
     expect(text).toMatch(/lazy:every-tool: max reward 0\.000/);
-  });
+  }, 300_000);
 
   it("editing a reward and using its CodeLens shows the changed scores", async () => {
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
