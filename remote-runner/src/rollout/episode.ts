@@ -224,6 +224,9 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     let reward: Trajectory["reward"] = { total: null, components: {}, weights: {}, errors: [], durationMs: 0 };
     let artifacts: Trajectory["artifacts"];
     if (status === "finished") {
+      // Scores the model cannot forge: its processes end before any reward or test runs (a kind
+      // that scores a live session, such as a desktop, keeps them: its scorer reads that session).
+      if (!kind?.scoresLiveSession) await sandbox.sealForScoring();
       reward = await scoreEpisode({
         rewards: env.def.rewards,
         input: {

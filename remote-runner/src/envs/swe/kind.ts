@@ -36,6 +36,8 @@ export interface EnvKindHooks<Score = SweScore> {
    * task's config); what it returns is added to the opening user message (the first screen).
    */
   setup?(ctx: { task: Task; sandbox: SandboxHandle }): Promise<{ text?: string; images?: ToolImage[] } | void>;
+  /** The kind's finish reads live processes of the episode (a desktop's apps), so they are not ended before scoring. */
+  scoresLiveSession?: boolean;
   finish(ctx: {
     task: Task;
     turns: Turn[];
