@@ -72,3 +72,11 @@ await Promise.all([
     fs.writeFileSync(path.join(root, `dist/schemas/${name}.json`), JSON.stringify(schema, null, 2) + "\n");
   }
 }
+
+// The SDK's declaration files (sdk/types, committed): New Environment copies them into each new
+// environment, and the TypeScript server plugin resolves `@agentrl/sdk` to them in any folder.
+{
+  const fs = await import("node:fs");
+  fs.rmSync(path.join(root, "dist/sdk-types"), { recursive: true, force: true });
+  fs.cpSync(path.join(root, "sdk/types"), path.join(root, "dist/sdk-types"), { recursive: true });
+}

@@ -67,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     vscode.window.registerTreeDataProvider("agentrl.runs", runsView),
     vscode.languages.registerCodeLensProvider([{ language: "typescript", scheme: "file" }], new AgentRlCodeLens()),
     command("agentrl.showOutput", () => output.show()),
-    command("agentrl.newEnvironment", () => newEnvironment(svc)),
+    command("agentrl.newEnvironment", () => newEnvironment(svc, context.extensionPath)),
     command("agentrl.runOneEpisode", (arg) => runOneEpisode(svc, arg)),
     command("agentrl.preflight", (arg) => preflight(svc, arg)),
     command("agentrl.launchRun", () => launchRun(svc)),

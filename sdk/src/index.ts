@@ -11,3 +11,8 @@ export { taskJsonSchema, environmentJsonSchema, trajectoryJsonSchema } from "./s
 export type { Task, Message, Turn, ExecResult } from "@agentrl/protocol";
 export { functionCallMatch, functionCallsMatch } from "./function-call-grader.js";
 export type { FunctionCallGroundTruth } from "./function-call-grader.js";
+export { judge, rubric, parseJudgeScore, judgeScore } from "./judge.js";
+export type { JudgeHandle, JudgeRequest, JudgeReply, RubricCriterion } from "./judge.js";
+export { stringCheck, stringCheckPasses, textSimilarity, similarity, bleu, rougeN, rougeL } from "./text-graders.js";
+export type { StringCheckOperation, SimilarityMetric } from "./text-graders.js";
+export { renderTemplate, transcript } from "./template.js";

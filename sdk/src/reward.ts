@@ -1,4 +1,5 @@
 import type { Message, Task, Turn } from "@agentrl/protocol";
+import type { JudgeHandle } from "./judge.js";
 import type { SandboxHandle } from "./sandbox-handle.js";
 
 /** What a reward sees: the finished episode, its task, and the live sandbox. */
@@ -13,6 +14,11 @@ export interface RewardContext<TTask extends Task = Task> {
   toolCalls: number;
   stopReason: string;
   sandbox: SandboxHandle;
+  /**
+   * The runner's LLM judge (see `judge` and `rubric`): chat completions at temperature 0 through the
+   * endpoint the runner is configured with, cached by content. Absent outside a runner.
+   */
+  judge?: JudgeHandle;
 }
 
 /** A score, or several named components with optional weights (weight 0 = logged metric only). */

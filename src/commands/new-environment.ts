@@ -1,19 +1,20 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
-import { guiTemplate } from "../environments/templates/gui-template";
-import { sweTemplate } from "../environments/templates/swe-template";
-import { toolTemplate } from "../environments/templates/tool-template";
+import { readSdkDeclarations, writeScaffold } from "@agentrl/sdk/scaffold";
 import type { ExtensionServices } from "../services";
 
 const TEMPLATES = [
-  { label: "Tool calling", description: "tools run in a sandbox; exact-match reward", envKind: "tool", make: toolTemplate },
-  { label: "Software engineering (SWE)", description: "repository + tests as the reward", envKind: "swe", make: sweTemplate },
-  { label: "GUI desktop", description: "screenshots + mouse/keyboard actions", envKind: "gui", make: guiTemplate },
+  { label: "Tool calling", description: "tools run in a sandbox; exact-match reward", envKind: "tool" },
+  { label: "Software engineering (SWE)", description: "repository + tests as the reward", envKind: "swe" },
+  { label: "GUI desktop", description: "screenshots + mouse/keyboard actions", envKind: "gui" },
 ] as const;
 
-/** New Environment: scaffolds env.ts + tasks.jsonl of the chosen kind in a new folder and opens env.ts. */
-export async function newEnvironment(svc: ExtensionServices): Promise<void> {
+/**
+ * New Environment: the same scaffold as `agentrl init` (env.ts, tasks.jsonl, tsconfig.json and the
+ * SDK declarations this extension ships in dist/sdk-types) in a new folder, then opens env.ts.
+ */
+export async function newEnvironment(svc: ExtensionServices, extensionPath: string): Promise<void> {
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (!root) {
     void vscode.window.showErrorMessage("Open a folder first: the environment is created inside the workspace.");
@@ -28,8 +29,7 @@ export async function newEnvironment(svc: ExtensionServices): Promise<void> {
   });
   if (!name) return;
   const dir = path.join(root, "envs", name);
-  fs.mkdirSync(dir, { recursive: true });
-  for (const [file, text] of Object.entries(picked.make(name))) fs.writeFileSync(path.join(dir, file), text);
+  writeScaffold(dir, picked.envKind, name, readSdkDeclarations(path.join(extensionPath, "dist", "sdk-types")));
   svc.log(`created ${picked.envKind} environment in ${dir}`);
   svc.envsView.refresh();
   await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, "env.ts")));

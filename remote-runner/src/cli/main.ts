@@ -13,6 +13,7 @@ import { registerPreflightCommand } from "./preflight-command.js";
 import { registerImagesCommand } from "./images-command.js";
 import { registerSandboxCommand } from "./sandbox-command.js";
 import { registerTrainCommand } from "./train-command.js";
+import { registerInitCommand } from "./init-command.js";
 
 /**
  * The `agentrl` program. Each feature adds its commands through a `register…Command(program)`
@@ -25,6 +26,7 @@ const program = new Command("agentrl")
   .exitOverride();
 
 registerDoctorCommand(program);
+registerInitCommand(program);
 registerServeCommand(program);
 registerRunsCommand(program);
 registerLogsCommand(program);

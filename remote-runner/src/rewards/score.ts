@@ -2,8 +2,8 @@ import type { RewardError, RewardResult } from "@agentrl/protocol";
 import type { AnyReward, RewardContext, SandboxHandle } from "@agentrl/sdk";
 import { RewardTimeoutError, type RewardWorkerPool } from "./worker-pool.js";
 
-/** Everything a reward sees except the sandbox (which stays in the main thread). */
-export type RewardInput = Omit<RewardContext, "sandbox">;
+/** Everything a reward sees except the sandbox and the judge (capabilities that stay in the main thread). */
+export type RewardInput = Omit<RewardContext, "sandbox" | "judge">;
 
 function toNumber(v: unknown): number | null {
   if (typeof v === "boolean") return v ? 1 : 0;

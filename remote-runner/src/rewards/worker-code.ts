@@ -36,7 +36,9 @@ parentPort.on("message", async (msg) => {
       readFile: (p) => sandboxCall(msg.jobId, "readFile", [p]),
       writeFile: (p, c) => sandboxCall(msg.jobId, "writeFile", [p, c]),
     };
-    const value = await reward.score(Object.assign({}, msg.ctx, { sandbox }));
+    // The judge is a capability of the runner: the worker only forwards the request.
+    const judge = { complete: (req) => sandboxCall(msg.jobId, "judge", [req]) };
+    const value = await reward.score(Object.assign({}, msg.ctx, { sandbox, judge }));
     parentPort.postMessage({ type: "result", jobId: msg.jobId, value });
   } catch (e) {
     let message;

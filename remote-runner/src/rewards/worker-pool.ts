@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
-import type { SandboxHandle } from "@agentrl/sdk";
+import type { JudgeHandle, SandboxHandle } from "@agentrl/sdk";
+import { runnerJudge, validateJudgeRequest } from "./judge-client.js";
 import { REWARD_WORKER_SOURCE } from "./worker-code.js";
 
 export class RewardTimeoutError extends Error {}
@@ -25,7 +26,7 @@ const WORKER_START_LIMIT_MS = 60_000;
 
 type WorkerMessage =
   | { type: "started"; jobId: number }
-  | { type: "sandbox"; jobId: number; id: number; method: "exec" | "readFile" | "writeFile"; args: unknown[] }
+  | { type: "sandbox"; jobId: number; id: number; method: "exec" | "readFile" | "writeFile" | "judge"; args: unknown[] }
   | { type: "result"; jobId: number; value?: unknown; error?: string };
 
 /**
@@ -38,9 +39,11 @@ export class RewardWorkerPool {
   private nextJob = 0;
   private closed = false;
 
+  /** `judge`: what `ctx.judge` reaches (default: the endpoint in the runner's environment, see judge-client.ts). */
   constructor(
     private readonly bundlePath: string,
     private readonly size: number,
+    private readonly judge: JudgeHandle = runnerJudge(),
   ) {}
 
   run(reward: string, ctx: unknown, sandbox: SandboxHandle, timeoutMs: number): Promise<unknown> {
@@ -118,17 +121,26 @@ export class RewardWorkerPool {
       else this.finish(slot, null, m.value);
       return;
     }
-    const sb = job.sandbox;
-    const call =
-      m.method === "exec"
-        ? sb.exec(m.args[0] as string | string[], (m.args[1] ?? {}) as Parameters<SandboxHandle["exec"]>[1])
-        : m.method === "readFile"
-          ? sb.readFile(String(m.args[0]))
-          : sb.writeFile(String(m.args[0]), String(m.args[1]));
-    (call as Promise<unknown>).then(
+    const call = this.capabilityCall(job, m);
+    call.then(
       (value) => slot.worker.postMessage({ type: "sandbox-result", id: m.id, value }),
       (err: unknown) => slot.worker.postMessage({ type: "sandbox-result", id: m.id, error: err instanceof Error ? err.message : String(err) }),
     );
+  }
+
+  /** A sandbox or judge call the reward asked for; its arguments came from bundle code and are checked before use. */
+  private capabilityCall(job: Job, m: Extract<WorkerMessage, { type: "sandbox" }>): Promise<unknown> {
+    const sb = job.sandbox;
+    switch (m.method) {
+      case "judge":
+        return Promise.resolve().then(() => this.judge.complete(validateJudgeRequest(m.args[0])));
+      case "exec":
+        return sb.exec(m.args[0] as string | string[], (m.args[1] ?? {}) as Parameters<SandboxHandle["exec"]>[1]);
+      case "readFile":
+        return sb.readFile(String(m.args[0]));
+      case "writeFile":
+        return sb.writeFile(String(m.args[0]), String(m.args[1]));
+    }
   }
 
   async close(): Promise<void> {
