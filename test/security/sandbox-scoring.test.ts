@@ -4,6 +4,10 @@
 // nothing of the model may run during scoring, and a sabotaged episode is a scored, trained-on 0.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EpisodeSandbox, InfraFailure } from "../../remote-runner/src/rollout/episode-sandbox.js";
+import type { DockerSandbox } from "../../remote-runner/src/sandbox/docker-sandbox.js";
+import { SandboxError } from "../../remote-runner/src/sandbox/types.js";
+import { ensureBaseImage } from "../../remote-runner/src/images/base.js";
 import { harness, rollout, tempDir, writeFiles, type Harness } from "../rollout/support.js";
 
 let h: Harness;
@@ -51,7 +55,7 @@ describe("scores the model cannot forge", () => {
   it("tampered python3, ld.so.preload, usercustomize and a left-behind daemon do not change the score; killing the agent is a trained-on 0", async () => {
     const dir = writeFiles(tempDir("sec-score"), {
       "env.ts": ENV,
-      "tasks.jsonl": '{"id":"tamper","prompt":"write 42 to answer.txt"}\n{"id":"kill","prompt":"write 42 to answer.txt"}\n',
+      "tasks.jsonl": ["tamper", "kill"].map((id) => JSON.stringify({ id, prompt: "write 42 to answer.txt" })).join("\n") + "\n",
       "s.jsonl": SCRIPT.map((s) => JSON.stringify(s)).join("\n") + "\n",
     });
     const r = await rollout(h, dir, { policy: { spec: `scripted:${path.join(dir, "s.jsonl")}` }, maxInfraRetries: 1 });
@@ -70,5 +74,33 @@ describe("scores the model cannot forge", () => {
     expect(kill?.turns[1]?.observations[0]?.content).toBe("still here");
     expect(kill?.reward.total).toBe(0);
     expect(kill?.error).toBeUndefined();
+  });
+});
+
+describe("a sandbox the model filled is the model's failure", () => {
+  it("a full process table is an error the model reads, not an infrastructure failure (which would never be trained on)", async () => {
+    const sb = (await h.provider.create({ image: await ensureBaseImage(), limits: { pids: 16 } })) as DockerSandbox;
+    const handle = new EpisodeSandbox(async () => sb, async () => {}, 10_000);
+    try {
+      // bash retries a failed fork, so it keeps every pid taken until its time limit.
+      const filler = handle.exec(["bash", "-c", "for i in $(seq 40); do sleep 60 & done; wait"], { timeoutMs: 8000 }).catch((e: unknown) => e);
+      let err: unknown = null;
+      // Ask until the table is full (bounded by the filler's own time limit).
+      for (const end = Date.now() + 7500; err === null && Date.now() < end; ) {
+        err = await handle.exec("echo room").then(
+          () => null,
+          (e: unknown) => e,
+        );
+      }
+      expect(err).toBeInstanceOf(SandboxError);
+      expect(err).not.toBeInstanceOf(InfraFailure);
+      expect((err as Error).message).toMatch(/process limit.*limits\.pids/);
+      expect(handle.infraError).toBeNull();
+      await filler;
+      await handle.sealForScoring();
+      expect((await handle.exec("ps -eo comm= | grep -c '^sleep$'")).stdout.trim()).toBe("0");
+    } finally {
+      await sb.destroy();
+    }
   });
 });

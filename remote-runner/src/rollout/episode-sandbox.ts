@@ -71,10 +71,15 @@ export class EpisodeSandbox implements SandboxHandle {
     return this.sandbox;
   }
 
-  /** Turns a sandbox error into InfraFailure when it is one (a missing file is the agent's business). */
+  /**
+   * Turns a sandbox error into InfraFailure when it is one. A missing file, or a sandbox the model
+   * filled to its process limit, is the agent's business: it reads the error, and its episode is
+   * scored (after every process it started is ended) and trained on, never retried as infrastructure.
+   */
   private async classify(err: unknown): Promise<unknown> {
     if (err instanceof InfraFailure) return err;
     if (err instanceof SandboxError) {
+      if (err.code === "exec_failed" && this.created && !this.sealed && (await this.created.alive().catch(() => false))) return err;
       if (err.code === "file_error" && this.created && (await this.created.alive().catch(() => false))) return err;
       return this.fail(err);
     }
