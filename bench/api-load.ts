@@ -123,7 +123,8 @@ export async function runApiLoad(opts: LoadOptions): Promise<LoadResult> {
         const due = Math.min(Math.floor(elapsed * opts.ratePerS), opts.seconds * opts.ratePerS);
         while (emitted < due) {
           emitted++;
-          store.appendEvent(runId, "trajectory.turn", { t: performance.timeOrigin + performance.now(), trajectoryId: `${runId}:0:0`, turn: emitted, toolCalls: [], observationErrors: [], durationMs: 0, pad });
+          // A log event: free text carries the send time (sub-ms) and the padding, within the event schema.
+          store.appendEvent(runId, "log", { level: "info", message: `${performance.timeOrigin + performance.now()} ${emitted} ${pad}` });
         }
         if (emitted >= opts.seconds * opts.ratePerS) {
           clearInterval(tick);
@@ -132,7 +133,7 @@ export async function runApiLoad(opts: LoadOptions): Promise<LoadResult> {
       }, 5);
     });
     const wall = (performance.now() - t0) / 1000;
-    store.appendEvent(runId, "log", { level: "info", message: "load-end", total: emitted });
+    store.appendEvent(runId, "log", { level: "info", message: `load-end ${emitted}` });
     await Promise.all(children.map((c) => c.exit));
     clearInterval(sampler);
     const reps = children.map((c) => {
@@ -237,7 +238,7 @@ export async function runLoadClients(opts: { url: string; token: string; runId: 
   let live = 0;
   const ended: Promise<void>[] = [];
   const ready: Promise<void>[] = [];
-  const head = /"seq":(\d+).*?"data":\{"t":([\d.]+)/;
+  const head = /"seq":(\d+).*?"data":\{"level":"info","message":"([\d.]+) /;
   for (let i = 0; i < opts.clients; i++) {
     const ws = new WebSocket(wsUrl, { headers: { Authorization: `Bearer ${opts.token}` }, perMessageDeflate: false });
     let last = 0;

@@ -79,4 +79,12 @@ await Promise.all([
   const fs = await import("node:fs");
   fs.rmSync(path.join(root, "dist/sdk-types"), { recursive: true, force: true });
   fs.cpSync(path.join(root, "sdk/types"), path.join(root, "dist/sdk-types"), { recursive: true });
+  // The plugin package (packaged into the .vsix as node_modules/agentrl-sdk-ts-plugin, where
+  // tsserver looks for it): CommonJS, with its own copy of the declarations it resolves to.
+  const pluginDir = path.join(root, "dist/ts-plugin");
+  fs.rmSync(pluginDir, { recursive: true, force: true });
+  await build({ ...common, plugins: [], external: ["typescript"], entryPoints: [path.join(root, "src/ts-plugin/index.ts")], outfile: path.join(pluginDir, "index.js"), format: "cjs", sourcemap: false });
+  fs.cpSync(path.join(root, "sdk/types"), path.join(pluginDir, "types"), { recursive: true });
+  const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  fs.writeFileSync(path.join(pluginDir, "package.json"), JSON.stringify({ name: "agentrl-sdk-ts-plugin", version, private: true, main: "index.js" }, null, 2) + "\n");
 }

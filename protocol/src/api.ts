@@ -114,7 +114,12 @@ export const TrajectoryPageQuery = Type.Object(
 );
 export type TrajectoryPageQuery = Static<typeof TrajectoryPageQuery>;
 
-export const TrajectoryPage = Type.Object({ items: Type.Array(TrajectorySummary), total: Type.Integer({ minimum: 0 }) });
+export const TrajectoryPage = Type.Object({
+  items: Type.Array(TrajectorySummary),
+  total: Type.Integer({ minimum: 0 }),
+  /** The last event seq committed when the page was read: a live viewer re-applies only the events after it. */
+  seq: Type.Integer({ minimum: 0 }),
+});
 export type TrajectoryPage = Static<typeof TrajectoryPage>;
 
 export const TrajectoryResponse = Trajectory;

@@ -14,7 +14,7 @@ export type RunStatus = Static<typeof RunStatus>;
 
 /** How a run reaches its policy: an OpenAI-compatible URL, a scripted file, or the do-nothing policy. */
 export const PolicyConfig = Type.Object({
-  /** `noop`, `scripted:FILE`, or an http(s) base URL of an OpenAI-compatible server. */
+  /** `noop`, `scripted:FILE`, `lazy:KIND[:FILE]` (empty, echo, wrong-value, every-tool, give-up), or an http(s) base URL of an OpenAI-compatible server. */
   spec: Type.String(),
   model: Type.Optional(Type.String()),
   apiKey: Type.Optional(Type.String()),

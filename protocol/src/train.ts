@@ -1,10 +1,21 @@
 import { Type, type Static } from "@sinclair/typebox";
 
-/** One policy turn of a training example: the exact prompt ids the server saw and the sampled tokens. */
+/**
+ * One token sequence of a training example: the exact prompt ids the server saw, then everything
+ * after them. A token-exact multi-turn episode is one segment: its completion holds every policy
+ * turn's sampled tokens and, between them, the tool results as the chat template rendered them.
+ */
 export const TrainSegment = Type.Object({
   prompt_token_ids: Type.Array(Type.Integer()),
   completion_token_ids: Type.Array(Type.Integer()),
+  /** The sampler's logprob of each completion token (0 for tokens outside the turn spans). */
   logprobs: Type.Array(Type.Number()),
+  /**
+   * The policy turns in this segment as [start, end) offsets into completion_token_ids, in turn
+   * order. Only these tokens are trained (the loss mask); the rest is context the environment
+   * returned. Absent: the whole completion is one policy turn.
+   */
+  turn_spans: Type.Optional(Type.Array(Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]))),
 });
 export type TrainSegment = Static<typeof TrainSegment>;
 
@@ -18,6 +29,13 @@ export const TrainTrajectory = Type.Object({
   components: Type.Record(Type.String(), Type.Number()),
   component_weights: Type.Record(Type.String(), Type.Number()),
   segments: Type.Array(TrainSegment),
+  /** Reward of each policy turn (turn-level credit), in the order of the turns across segments. */
+  turn_rewards: Type.Optional(Type.Array(Type.Number())),
+  /**
+   * What each policy turn saw, as a key (a hash of the observation before it): turns of one group with
+   * the same key are compared with each other by the step-level estimator (GiGPO).
+   */
+  turn_states: Type.Optional(Type.Array(Type.String())),
 });
 export type TrainTrajectory = Static<typeof TrainTrajectory>;
 
@@ -42,6 +60,13 @@ export const TrainerOptions = Type.Object(
     old_logprobs: Type.Optional(Type.Union([Type.Literal("batch"), Type.Literal("recompute")])),
     drift_tolerance: Type.Optional(Type.Number({ minimum: 0 })),
     shared_prefix: Type.Optional(Type.Boolean()),
+    credit: Type.Optional(
+      Type.Union([Type.Literal("outcome"), Type.Literal("return_to_go"), Type.Literal("gigpo")], {
+        description: "how the turns of a trajectory share credit: outcome (every turn the trajectory's advantage), return_to_go (normalized step rewards, discounted sum), gigpo (episode + same-state step advantage)",
+      }),
+    ),
+    gamma: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "discount over turns (return_to_go, gigpo)" })),
+    step_weight: Type.Optional(Type.Number({ minimum: 0, description: "gigpo: weight of the step advantage" })),
   },
   { additionalProperties: false },
 );

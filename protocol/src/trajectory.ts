@@ -10,6 +10,12 @@ export const PolicyInfo = Type.Object({
   promptTokenIds: Type.Optional(Type.Array(Type.Integer())),
   completionTokenIds: Type.Optional(Type.Array(Type.Integer())),
   completionLogprobs: Type.Optional(Type.Array(Type.Number())),
+  /**
+   * Later turns of an episode: whether this turn's prompt ids extend the previous turn's prompt and
+   * sampled ids exactly (the model conditioned on the tokens it sampled). False when the server
+   * re-rendered the history from messages; such a turn trains as a sequence of its own.
+   */
+  tokenExact: Type.Optional(Type.Boolean()),
   usage: Type.Optional(Type.Object({ promptTokens: Type.Integer(), completionTokens: Type.Integer() })),
   /** Transport retries this turn needed. */
   retries: Type.Optional(Type.Integer()),
@@ -160,6 +166,8 @@ export const TrajectorySummary = Type.Object({
   id: Type.String(),
   runId: Type.String(),
   taskId: Type.String(),
+  /** Position of the task in the run's task list: rows are ordered by (taskIndex, sampleIndex). */
+  taskIndex: Type.Integer(),
   groupId: Type.String(),
   sampleIndex: Type.Integer(),
   status: TrajectoryStatus,

@@ -37,6 +37,14 @@ export interface EnvironmentInput<TTask extends Task = Task, TState = Record<str
   rewardComposition?: RewardComposition;
   /** Task dataset file, relative to the env folder (default tasks.jsonl). */
   tasks?: string;
+  /**
+   * Adversaries for `agentrl preflight`: scripted-policy files (JSONL, one `{"task_id", "turns"}` a
+   * line, relative to the env folder) that try to earn reward without doing the task. Preflight
+   * fails when any of their trajectories scores above its adversary threshold. Default: files named
+   * `adversary*.jsonl`. Built-in lazy policies (empty answer, echo, right format with a wrong value,
+   * every tool once, giving up) always run.
+   */
+  adversaries?: string[];
   sandbox?: { workdir?: string; env?: Record<string, string>; limits?: Partial<SandboxLimits> };
   /** Options of `kind: "swe"` environments. */
   swe?: {

@@ -4,12 +4,17 @@ import * as vscode from "vscode";
 import { resolveEnvironment } from "../environments/find-environments";
 import { uploadEnvironment } from "../environments/upload-environment";
 import { settings } from "../util/settings";
+import type { TrajectoryFinishedEvent } from "@agentrl/protocol";
+import { DEFAULT_ADVERSARY_THRESHOLD, lazyPolicySpecs } from "../../remote-runner/src/policy/lazy";
+import type { RunnerClient } from "../runners/runner-client";
 import type { ExtensionServices } from "../services";
 import { createAndFollowRun } from "./run-flow";
 
 /**
- * Preflight before GPU time is spent: the do-nothing policy must score 0 and the reference
- * solutions (reference.jsonl next to env.ts, played by the scripted policy) must score high.
+ * Preflight before GPU time is spent: the do-nothing policy must score 0, the reference
+ * solutions (reference.jsonl next to env.ts, played by the scripted policy) must score high, and
+ * no lazy policy (empty answer, echo, right format with a wrong value, every tool once, giving up)
+ * may earn more than the adversary threshold on any trajectory; the worst one opens on request.
  */
 export async function preflight(svc: ExtensionServices, arg?: unknown): Promise<void> {
   const env = await resolveEnvironment(arg);
@@ -29,11 +34,46 @@ export async function preflight(svc: ExtensionServices, arg?: unknown): Promise<
   } else {
     lines.push("no reference.jsonl next to env.ts: the reference check was skipped. Fix: add scripted reference turns to check that a good answer scores high.");
   }
+  const gamed = await lazyChecks(svc, client, env.name, common, tasks, fs.existsSync(path.join(env.dir, "reference.jsonl")) ? "reference.jsonl" : undefined);
+  lines.push(...gamed.lines);
+  ok = ok && gamed.worst === null;
   svc.runsView.refresh();
   for (const l of lines) svc.log(`preflight ${env.name}: ${l}`);
   const msg = `AgentRL preflight ${ok ? "passed" : "FAILED"} for ${env.name}: ${lines.join("; ")}`;
   if (ok) void vscode.window.showInformationMessage(msg);
-  else void vscode.window.showErrorMessage(msg);
+  else if (gamed.worst) {
+    const worst = gamed.worst;
+    void vscode.window.showErrorMessage(msg, "Open Trajectory").then((pick) => (pick ? svc.openInspector({ runId: worst.runId, trajectoryId: worst.id }) : undefined));
+  } else void vscode.window.showErrorMessage(msg);
+}
+
+/** Runs each lazy policy; a trajectory above the threshold is a reward that pays for not doing the task. */
+async function lazyChecks(
+  svc: ExtensionServices,
+  client: RunnerClient,
+  envName: string,
+  common: { env: string; tasks: number; group: number; concurrency: number },
+  tasks: number,
+  reference: string | undefined,
+): Promise<{ lines: string[]; worst: (TrajectoryFinishedEvent & { runId: string }) | null }> {
+  const lines: string[] = [];
+  let worst: (TrajectoryFinishedEvent & { runId: string }) | null = null;
+  for (const lazy of lazyPolicySpecs(reference)) {
+    const finished: TrajectoryFinishedEvent[] = [];
+    const run = await createAndFollowRun(client, { ...common, policy: { spec: lazy.spec }, name: `${envName} · preflight ${lazy.label}` }, tasks, `AgentRL preflight: ${lazy.label} on ${envName}`, {
+      log: svc.log,
+      onEvent: (e) => {
+        if (e.type === "trajectory.finished") finished.push(e.data as TrajectoryFinishedEvent);
+      },
+    });
+    const over = finished.filter((t) => t.reward !== null && t.reward > DEFAULT_ADVERSARY_THRESHOLD).sort((a, b) => (b.reward ?? 0) - (a.reward ?? 0));
+    const top = over[0];
+    if (top) {
+      lines.push(`${lazy.label} scores above ${DEFAULT_ADVERSARY_THRESHOLD} on ${over.length} of ${finished.length} trajectories (worst: task ${top.taskId} = ${fmt(top.reward)}, trajectory ${top.id}) — the reward pays for a lazy answer`);
+      if (!worst || (top.reward ?? 0) > (worst.reward ?? 0)) worst = { ...top, runId: run.id };
+    } else lines.push(`${lazy.label}: max reward ${fmt(Math.max(0, ...finished.map((t) => t.reward ?? 0)))} (must be ≤ ${DEFAULT_ADVERSARY_THRESHOLD})`);
+  }
+  return { lines, worst };
 }
 
 function countTasks(file: string | null): number {

@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
-import type { CreateRunRequest, Run, RunEvent, RunMetricsEvent, RunStatusEvent } from "@agentrl/protocol";
+import type { CreateRunRequest, Run, RunEvent } from "@agentrl/protocol";
 import type { RunnerClient } from "../runners/runner-client";
-import { EventSubscription } from "../runners/event-subscription";
+import { runEvents } from "../runners/event-subscription";
 
 export interface RunFlowHooks {
   log: (line: string) => void;
@@ -24,10 +24,11 @@ export async function createAndFollowRun(client: RunnerClient, req: CreateRunReq
     hooks.log(`run ${run.id} created (${expected} episodes)`);
     hooks.onCreated?.(run);
     let finished = 0;
-    let sub: EventSubscription | null = null;
+    let sub: { dispose(): void } | null = null;
     const done = new Promise<Run>((resolve, reject) => {
-      sub = new EventSubscription(
+      sub = runEvents.follow(
         client,
+        run.id,
         (e) => {
           hooks.onEvent?.(e);
           if (e.type === "trajectory.finished" && req.kind !== "train") {
@@ -35,20 +36,20 @@ export async function createAndFollowRun(client: RunnerClient, req: CreateRunReq
             progress.report({ increment: 100 / Math.max(1, expected), message: `${finished}/${expected} episodes` });
           } else if (e.type === "run.metrics" && req.kind === "train") {
             // A training run reports once per step: progress in steps, with the step's reward.
-            const m = e.data as RunMetricsEvent;
+            const m = e.data;
             const reward = typeof m.values.reward === "number" ? ` · reward ${m.values.reward.toFixed(3)}` : "";
             progress.report({ increment: (100 * (m.step - finished)) / Math.max(1, expected), message: `step ${m.step}/${expected}${reward}` });
             finished = m.step;
           } else if (e.type === "log") {
-            hooks.log(`[run ${run.id.slice(0, 8)}] ${(e.data as { message?: string }).message ?? ""}`);
+            hooks.log(`[run ${run.id.slice(0, 8)}] ${e.data.message}`);
           } else if (e.type === "run.status") {
-            const s = e.data as RunStatusEvent;
+            const s = e.data;
             if (s.status === "finished" || s.status === "failed" || s.status === "cancelled") {
               client.getRun(run.id).then(resolve, reject);
             }
           }
         },
-        { runId: run.id, log: hooks.log },
+        hooks.log,
       );
       token.onCancellationRequested(() => {
         client.cancelRun(run.id).catch((err: unknown) => hooks.log(`cancel failed: ${String(err)}`));
@@ -57,7 +58,7 @@ export async function createAndFollowRun(client: RunnerClient, req: CreateRunReq
     try {
       return await done;
     } finally {
-      (sub as EventSubscription | null)?.dispose();
+      (sub as { dispose(): void } | null)?.dispose();
     }
   });
 }

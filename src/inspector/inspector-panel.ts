@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
 import type { HostPush, HostResponse, InspectorInit, RunEvent, ScoreComparison, WebviewMethod, WebviewParams, WebviewResult, WebviewToHost } from "@agentrl/protocol";
 import type { RunnerClient } from "../runners/runner-client";
-import { EventSubscription } from "../runners/event-subscription";
+import { runEvents } from "../runners/event-subscription";
 import { findRewardSource } from "../authoring/reward-source";
 import { findEnvironments } from "../environments/find-environments";
 import { inspectorHtml } from "./webview-html";
@@ -17,7 +17,7 @@ export class InspectorPanel implements vscode.Disposable {
   private readonly panel: vscode.WebviewPanel;
   private ready = false;
   private queue: HostPush[] = [];
-  private follow: EventSubscription | null = null;
+  private follow: { dispose(): void } | null = null;
   /** The run the inspector currently shows (commands like Score Stored Trajectories act on it). */
   currentRunId: string | null = null;
   private readonly disposables: vscode.Disposable[] = [];
@@ -98,7 +98,7 @@ export class InspectorPanel implements vscode.Disposable {
       this.follow?.dispose();
       this.follow = null;
       if (!runId) return { following: false };
-      this.follow = new EventSubscription(this.client, (event: RunEvent) => this.push({ kind: "runEvent", event }), { runId, log: this.log });
+      this.follow = runEvents.follow(this.client, runId, (event: RunEvent) => this.push({ kind: "runEvent", event }), this.log);
       return { following: true };
     },
   };

@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import type { RunEvent, StreamFrame } from "@agentrl/protocol";
+import { isRunEvent, type RunEvent, type StreamFrame } from "@agentrl/protocol";
 import type { RunnerClient } from "./runner-client";
 
 /**
@@ -37,10 +37,12 @@ export class EventSubscription {
       } catch {
         return;
       }
-      if (frame.kind === "event" && frame.event.seq > this.lastSeq) {
-        this.lastSeq = frame.event.seq;
-        this.onEvent(frame.event);
-      }
+      if (frame.kind !== "event" || frame.event.seq <= this.lastSeq) return;
+      this.lastSeq = frame.event.seq;
+      // The runner is another program (maybe another version): an event is checked against the schema before anything reads it.
+      const event: unknown = frame.event;
+      if (isRunEvent(event)) this.onEvent(event);
+      else this.opts.log?.(`event stream: skipped event ${frame.event.seq} (${String(frame.event.type)}) that does not match this extension's event schema; update the extension or the runner so their versions match`);
     });
     ws.on("error", (err) => this.opts.log?.(`event stream: ${err.message}`));
     ws.on("close", () => {
@@ -56,3 +58,50 @@ export class EventSubscription {
     this.ws?.close();
   }
 }
+
+type Listener = (e: RunEvent) => void;
+
+/**
+ * One WebSocket per (runner, run) however many parts of the extension follow that run (the run's
+ * progress notification, the status bar, the inspector): each `follow` adds a listener to the run's
+ * shared subscription, which closes when its last listener leaves.
+ */
+export class RunEventHub {
+  private readonly subs = new Map<string, { sub: EventSubscription; listeners: Set<Listener> }>();
+
+  follow(client: RunnerClient, runId: string, listener: Listener, log?: (line: string) => void): { dispose(): void } {
+    const key = `${client.baseUrl} ${runId}`;
+    let entry = this.subs.get(key);
+    if (!entry) {
+      const listeners = new Set<Listener>();
+      const sub = new EventSubscription(
+        client,
+        (e) => {
+          for (const l of [...listeners]) l(e);
+        },
+        { runId, log },
+      );
+      entry = { sub, listeners };
+      this.subs.set(key, entry);
+    }
+    const { sub, listeners } = entry;
+    listeners.add(listener);
+    return {
+      dispose: () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && this.subs.get(key)?.sub === sub) {
+          this.subs.delete(key);
+          sub.dispose();
+        }
+      },
+    };
+  }
+
+  /** How many WebSockets are open (one per followed run). */
+  get openSubscriptions(): number {
+    return this.subs.size;
+  }
+}
+
+/** The extension's one hub. */
+export const runEvents = new RunEventHub();

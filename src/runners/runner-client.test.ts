@@ -52,7 +52,7 @@ describe("RunnerClient against agentrl serve", () => {
         client,
         (e) => {
           events.push(e);
-          if (e.type === "run.status" && (e.data as { status: string }).status === "finished") {
+          if (e.type === "run.status" && e.data.status === "finished") {
             sub.dispose();
             resolve();
           }

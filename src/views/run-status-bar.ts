@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { RunEvent, RunStatusEvent } from "@agentrl/protocol";
+import type { RunEvent } from "@agentrl/protocol";
 
 /** The status-bar item of the active run: status, finished trajectories, mean reward; click opens the inspector. */
 export class RunStatusBar implements vscode.Disposable {
@@ -31,7 +31,7 @@ export class RunStatusBar implements vscode.Disposable {
     if (e.runId !== this.runId) return;
     if (e.type === "trajectory.finished") {
       this.finished++;
-      const r = (e.data as { reward?: number | null }).reward;
+      const r = e.data.reward;
       if (typeof r === "number") {
         this.rewardSum += r;
         this.rewardN++;
@@ -39,14 +39,14 @@ export class RunStatusBar implements vscode.Disposable {
       this.render("running");
     } else if (e.type === "run.metrics" && this.unit === "steps") {
       // The curve matters, not the mean over all steps: show the latest step's reward.
-      const m = e.data as { step: number; values: Record<string, number> };
+      const m = e.data;
       this.finished = m.step;
       if (typeof m.values.reward === "number") {
         this.rewardSum = m.values.reward;
         this.rewardN = 1;
       }
       this.render("running");
-    } else if (e.type === "run.status") this.render((e.data as RunStatusEvent).status);
+    } else if (e.type === "run.status") this.render(e.data.status);
   }
 
   private render(status: string): void {

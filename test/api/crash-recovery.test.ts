@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TrajectoryPage } from "@agentrl/protocol";
+import type { EventPage, TrajectoryPage } from "@agentrl/protocol";
 import { RunnerClient } from "../../remote-runner/src/api/client.js";
 import { SANDBOXES_RELEASED } from "../../remote-runner/src/api/run-manager.js";
 import { connectDocker } from "../../remote-runner/src/docker/engine.js";
@@ -80,8 +80,8 @@ describe("kill -9 in the middle of a run", () => {
       runId: run.id,
       after: lastSeq, // the client resumes the stream where it was cut
       onEvent: (e) => {
-        if (e.type === "run.status" && ["finished", "failed", "cancelled"].includes((e.data as { status: string }).status)) {
-          end = e.data as { status: string };
+        if (e.type === "run.status" && ["finished", "failed", "cancelled"].includes(e.data.status)) {
+          end = e.data;
           return false;
         }
         return true;
@@ -102,8 +102,8 @@ describe("kill -9 in the middle of a run", () => {
     const final = await client2.getRun(run.id);
     expect(final.status).toBe("finished");
     expect(final.summary?.trajectories).toBe(200);
-    const events = await client2.json<{ items: { type: string; data: { message?: string } }[] }>("GET", `/v1/runs/${run.id}/events?limit=5000`);
-    expect(events.items.some((e) => e.type === "log" && /runner restarted while the run was running/.test(e.data.message ?? ""))).toBe(true);
+    const events = await client2.json<EventPage>("GET", `/v1/runs/${run.id}/events?limit=5000`);
+    expect(events.items.some((e) => e.type === "log" && /runner restarted while the run was running/.test(e.data.message))).toBe(true);
 
     // The follower reconnected by itself and saw every event of the run exactly once, in order.
     expect(await followerExit).toBe(0);
@@ -114,7 +114,7 @@ describe("kill -9 in the middle of a run", () => {
     expect(followedSeqs).toEqual(storedSeqs.filter((seq) => seq <= endSeq));
 
     // No orphan: once the runner says the run's sandboxes are released, none is left, even before it stops.
-    await client2.follow({ runId: run.id, after: endSeq, onEvent: (e) => (e.data as { message?: string }).message !== SANDBOXES_RELEASED });
+    await client2.follow({ runId: run.id, after: endSeq, onEvent: (e) => !(e.type === "log" && e.data.message === SANDBOXES_RELEASED) });
     expect(await runContainers(run.id)).toBe(0);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe("0");

@@ -32,7 +32,7 @@ async function post(path: string, body: string, contentType = "application/json"
 /** Resolves once the run has ended and the runner has released its sandboxes (its last event). */
 function waitForEnd(runId: string): Promise<Run> {
   return new Promise((resolve) => {
-    const done = (): boolean => runner.store.eventsAfter(0, { runId, limit: 100_000 }).some((e) => e.type === "log" && (e.data as { message?: string }).message === SANDBOXES_RELEASED);
+    const done = (): boolean => runner.store.eventsAfter(0, { runId, limit: 100_000 }).some((e) => e.type === "log" && e.data.message === SANDBOXES_RELEASED);
     const off = runner.store.onEvent((e) => {
       if (e.runId === runId && done()) {
         off();
@@ -144,7 +144,7 @@ describe("runs", () => {
     expect(gaps.filter((g) => g <= 1).length).toBeGreaterThan(gaps.length / 2);
     // Interleaved, not one after the other: every run finished a trajectory before any run ended.
     const firstDone = ids.map((id) => runner.store.eventsAfter(0, { runId: id, limit: 100_000 }).find((e) => e.type === "trajectory.finished")?.seq ?? Infinity);
-    const firstEnd = Math.min(...ids.map((id) => runner.store.eventsAfter(0, { runId: id, limit: 100_000 }).find((e) => e.type === "run.status" && (e.data as { status: string }).status === "finished")?.seq ?? Infinity));
+    const firstEnd = Math.min(...ids.map((id) => runner.store.eventsAfter(0, { runId: id, limit: 100_000 }).find((e) => e.type === "run.status" && e.data.status === "finished")?.seq ?? Infinity));
     for (const seq of firstDone) expect(seq).toBeLessThan(firstEnd);
     const listed = await client.listRuns();
     expect(listed.items.map((r) => r.id)).toEqual(expect.arrayContaining(ids));

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CreateRunRequest, RunEvent, RunMetricsEvent, RunStatusEvent } from "@agentrl/protocol";
+import type { CreateRunRequest, RunEvent, RunStatusEvent } from "@agentrl/protocol";
 import { RunnerClient, RunnerError } from "../../remote-runner/src/api/client.js";
 import { SANDBOXES_RELEASED } from "../../remote-runner/src/api/run-manager.js";
 import { bundleEnv } from "../../remote-runner/src/envs/bundle.js";
@@ -107,18 +107,18 @@ describe("training runs through the runner API", () => {
       runId: run.id,
       onEvent: (e) => {
         seen.push(e);
-        if (e.type === "run.metrics" && (e.data as RunMetricsEvent).step === 1 && !paused) {
+        if (e.type === "run.metrics" && e.data.step === 1 && !paused) {
           paused = true;
           void client.runAction(run.id, "pause");
         }
-        if (e.type === "run.status" && (e.data as RunStatusEvent).status === "paused") void client.runAction(run.id, "resume");
-        return !(e.type === "log" && /checkpoint at step 2:/.test((e.data as { message: string }).message));
+        if (e.type === "run.status" && e.data.status === "paused") void client.runAction(run.id, "resume");
+        return !(e.type === "log" && /checkpoint at step 2:/.test(e.data.message));
       },
     });
-    const statuses = seen.filter((e) => e.type === "run.status").map((e) => (e.data as RunStatusEvent).status);
+    const statuses = seen.flatMap((e) => (e.type === "run.status" ? [e.data.status] : []));
     expect(statuses).toEqual(expect.arrayContaining(["running", "paused"]));
     expect(statuses.indexOf("paused")).toBeLessThan(statuses.lastIndexOf("running"));
-    const metricEvents = seen.filter((e) => e.type === "run.metrics").map((e) => e.data as RunMetricsEvent);
+    const metricEvents = seen.flatMap((e) => (e.type === "run.metrics" ? [e.data] : []));
     expect(metricEvents.map((m) => m.step)).toEqual([1, 2]);
     for (const m of metricEvents) {
       for (const k of ["reward", "loss", "kl", "entropy", "clip_fraction", "grad_norm", "tokens_per_s", "reward.correct"]) expect(Number.isFinite(m.values[k])).toBe(true);
@@ -142,18 +142,18 @@ describe("training runs through the runner API", () => {
       onEvent: (e) => {
         after.push(e);
         // Written once the run's work has settled (trainer stopped, sandboxes gone), after its final status.
-        return !(e.type === "log" && (e.data as { message: string }).message === SANDBOXES_RELEASED);
+        return !(e.type === "log" && e.data.message === SANDBOXES_RELEASED);
       },
     });
     const final = await client2.getRun(run.id);
     expect(final.status).toBe("finished");
     expect(trainerPids()).toEqual([]);
-    expect(after.some((e) => e.type === "log" && /resuming at step 3 of 5/.test((e.data as { message: string }).message))).toBe(true);
+    expect(after.some((e) => e.type === "log" && /resuming at step 3 of 5/.test(e.data.message))).toBe(true);
     const series = await client2.json<{ items: { step: number; ts: number; values: Record<string, number> }[] }>("GET", `/v1/runs/${run.id}/metrics`);
     expect(series.items.map((p) => p.step)).toEqual([1, 2, 3, 4, 5]);
     // Steps before the checkpoint are kept as they were; the trainer continued its own count.
     expect(series.items.slice(0, 2).map((p) => p.ts)).toEqual(beforeCrash.items.map((p) => p.ts));
-    const ckpt = (after.find((e) => e.type === "run.status" && (e.data as RunStatusEvent).status === "finished")?.data as { checkpoint: string }).checkpoint;
+    const ckpt = after.flatMap((e) => (e.type === "run.status" && e.data.status === "finished" ? [e.data.checkpoint] : []))[0] ?? "";
     expect(JSON.parse(fs.readFileSync(path.join(ckpt, "trainer_state.json"), "utf8")).step).toBe(5);
     // The step the crash interrupted was dropped with the runner; every step's rollouts are kept as runs of their own.
     const store = openStore(home);
@@ -167,17 +167,17 @@ describe("training runs through the runner API", () => {
 
     // Cancel a second run after its first step: it ends cancelled with a checkpoint of what it learned.
     const second = await client2.createRun(trainRequest(sha, 50));
-    let cancelled: RunStatusEvent | null = null;
+    let cancelled = null as RunStatusEvent | null;
     await client2.follow({
       runId: second.id,
       onEvent: (e) => {
-        if (e.type === "run.metrics" && (e.data as RunMetricsEvent).step === 1) void client2.runAction(second.id, "cancel");
-        if (e.type === "run.status" && (e.data as RunStatusEvent).status === "cancelled") cancelled = e.data as RunStatusEvent;
+        if (e.type === "run.metrics" && e.data.step === 1) void client2.runAction(second.id, "cancel");
+        if (e.type === "run.status" && e.data.status === "cancelled") cancelled = e.data;
         return cancelled === null;
       },
     });
-    const c = cancelled as unknown as { checkpoint: string };
-    expect(fs.readdirSync(path.join(c.checkpoint, "adapter"))).toEqual(expect.arrayContaining(["adapter_model.safetensors"]));
+    expect(cancelled?.checkpoint).toBeTruthy();
+    expect(fs.readdirSync(path.join(cancelled?.checkpoint ?? "", "adapter"))).toEqual(expect.arrayContaining(["adapter_model.safetensors"]));
     expect((await client2.getRun(second.id)).status).toBe("cancelled");
     expect((await client2.json<{ items: unknown[] }>("GET", `/v1/runs/${second.id}/metrics`)).items.length).toBeLessThan(50);
   });

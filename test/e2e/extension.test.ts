@@ -193,7 +193,7 @@ describe("AgentRL Studio in VS Code", () => {
     await page.screenshot({ path: screenshotPath("06-metrics-light") });
   });
 
-  it("runs Preflight from its CodeLens: do-nothing scores 0, reference solutions score high", async () => {
+  it("runs Preflight from its CodeLens: do-nothing scores 0, reference solutions score high, lazy policies earn little", async () => {
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
     await page.locator(".codelens-decoration a", { hasText: "Preflight" }).click();
     const toast = page.locator(".notifications-toasts .notification-toast", { hasText: /AgentRL preflight (passed|FAILED)/ });
@@ -202,6 +202,9 @@ describe("AgentRL Studio in VS Code", () => {
     expect(text).toContain("preflight passed for calculator");
     expect(text).toMatch(/noop policy: mean reward 0\.000/);
     expect(text).toMatch(/reference solutions: mean reward 1\.000/);
+    // The lazy policies ran too; right format with a wrong value earns only the format credit.
+    expect(text).toMatch(/lazy:wrong-value: max reward 0\.100/);
+    expect(text).toMatch(/lazy:every-tool: max reward 0\.000/);
   });
 
   it("editing a reward and using its CodeLens shows the changed scores", async () => {

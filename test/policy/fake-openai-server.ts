@@ -9,6 +9,7 @@ export interface WireRequest {
   tools?: { type: string; function: { name: string; parameters: unknown } }[];
   stream?: boolean;
   return_token_ids?: boolean;
+  prefix_token_ids?: number[];
   logprobs?: boolean;
 }
 

@@ -38,12 +38,18 @@ describe("rollouts against an OpenAI-compatible server", () => {
         const p = t.turns[0]?.policy;
         expect(p?.promptTokenIds?.length).toBeGreaterThan(10);
         expect(p?.completionLogprobs?.length).toBe(p?.completionTokenIds?.length);
+        // This server re-renders the history from the messages: the second turn is recorded as not
+        // token-exact and trains as a sequence of its own.
+        expect(t.turns[1]?.policy.tokenExact).toBe(false);
         const rec = toTrainRecord(t);
         expect("record" in rec && rec.record.segments.length).toBe(2);
       }
       // The request carried the tools natively and asked for token ids.
       expect(server.requests[0]?.tools?.[0]?.function.name).toBe("calculate");
       expect(server.requests[0]?.return_token_ids).toBe(true);
+      // Later turns offer the episode's token sequence to continue (servers that take it append only the new messages).
+      expect(server.requests[0]?.prefix_token_ids).toBeUndefined();
+      expect(server.requests.find((q) => q.messages.some((m) => m.role === "tool"))?.prefix_token_ids?.length).toBeGreaterThan(10);
       // The second request shows the tool result as a `tool` message answering the call id.
       const second = server.requests.find((q) => q.messages.some((m) => m.role === "tool"));
       const toolMsg = second?.messages.find((m) => m.role === "tool");

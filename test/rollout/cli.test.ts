@@ -60,10 +60,7 @@ describe("agentrl CLI", () => {
     expect(lastJson(r.stdout)).toMatchObject({ trajectories: 5, errors: 0, mean_reward: 0 });
   });
 
-  it("preflight passes on the calculator and fails, naming the tasks, when noop can earn reward", async () => {
-    const ok = await agentrl(["preflight", CALCULATOR_DIR, "--tasks", "3", "--json"]);
-    expect(ok.code).toBe(0);
-    expect(lastJson(ok.stdout)).toMatchObject({ ok: true, problems: [] });
+  it("preflight fails, naming the tasks, when noop can earn reward", async () => {
     const dir = writeFiles(tempDir("cli-hack"), {
       "env.ts": 'import { defineEnvironment, defineReward } from "@agentrl/sdk";\nexport default defineEnvironment({ name: "hackable", rewards: [defineReward({ name: "says_anything", score: (ctx) => ctx.finalAnswer.length > 0 ? 1 : 0 })] });\n',
       "tasks.jsonl": '{"id":"t1","prompt":"p"}\n{"id":"t2","prompt":"q"}\n',
@@ -73,6 +70,29 @@ describe("agentrl CLI", () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/noop scores above 0 on 2 task\(s\): t1=1, t2=1/);
     expect(bad.stdout).toMatch(/preflight FAILED/);
+  });
+
+  it("adversarial preflight: the calculator's lazy policies earn little; a format-only reward fails on right-format-wrong-value, naming the trajectory", async () => {
+    const ok = await agentrl(["preflight", CALCULATOR_DIR, "--tasks", "3", "--json"]);
+    expect(ok.code).toBe(0);
+    expect(lastJson(ok.stdout)).toMatchObject({ ok: true, problems: [] });
+    const report = lastJson(ok.stdout) as { ok: boolean; checks: { policy: string; ok: boolean; max: number | null; trajectories: number }[] };
+    const byPolicy = Object.fromEntries(report.checks.map((c) => [c.policy, c]));
+    for (const lazy of ["lazy:empty", "lazy:echo", "lazy:wrong-value", "lazy:every-tool", "lazy:give-up"]) expect(byPolicy[lazy]).toMatchObject({ ok: true, trajectories: 3 });
+    // Right format, wrong value earns the calculator's format credit only.
+    expect(byPolicy["lazy:wrong-value"]?.max).toBeCloseTo(0.1, 10);
+    const dir = writeFiles(tempDir("cli-format-only"), {
+      "env.ts": 'import { defineEnvironment, formatReward } from "@agentrl/sdk";\nexport default defineEnvironment({ name: "format-only", rewards: [formatReward({ content: /^-?\\d+$/ })] });\n',
+      "tasks.jsonl": fs.readFileSync(path.join(CALCULATOR_DIR, "tasks.jsonl"), "utf8").split("\n").slice(0, 3).join("\n") + "\n",
+      "reference.jsonl": fs.readFileSync(path.join(CALCULATOR_DIR, "reference.jsonl"), "utf8"),
+    });
+    const bad = await agentrl(["preflight", dir, "--json"]);
+    expect(bad.code).toBe(1);
+    const failed = lastJson(bad.stdout) as { ok: boolean; checks: { policy: string; ok: boolean; gamed?: { trajectoryId: string; taskId: string; reward: number }[] }[] };
+    const wrong = failed.checks.find((c) => c.policy === "lazy:wrong-value");
+    expect(wrong).toMatchObject({ ok: false, gamed: [{ taskId: "calc-001", reward: 1 }, { taskId: "calc-002", reward: 1 }, { taskId: "calc-003", reward: 1 }] });
+    expect(bad.stdout).toContain(`lazy:wrong-value scores above 0.5 on 3 of 3 trajectories (worst: task calc-001 = 1, trajectory ${wrong?.gamed?.[0]?.trajectoryId}`);
+    expect(failed.checks.find((c) => c.policy === "lazy:empty")).toMatchObject({ ok: true });
   });
 
   it("bad input gives a clear error and exit code 1", async () => {

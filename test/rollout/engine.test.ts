@@ -40,7 +40,16 @@ describe("calculator example", () => {
     expect(types.filter((t) => t === "trajectory.turn")).toHaveLength(32);
     expect(types.filter((t) => t === "trajectory.finished")).toHaveLength(16);
     expect(types.filter((t) => t === "run.metrics")).toHaveLength(8);
-    expect((mine.at(-1)?.data as { status: string }).status).toBe("finished");
+    // Each group's advantages come once, after both of its samples finished, naming both.
+    const adv = mine.flatMap((e) => (e.type === "group.advantages" ? [e] : []));
+    expect(adv).toHaveLength(8);
+    for (const a of adv) {
+      const finished = mine.filter((e) => e.type === "trajectory.finished" && e.data.groupId === a.data.groupId);
+      expect(finished.map((e) => e.seq).every((s) => s < a.seq)).toBe(true);
+      expect(a.data.items.map((i) => i.trajectoryId).sort()).toEqual(finished.map((e) => (e.type === "trajectory.finished" ? e.data.id : "")).sort());
+      expect(a.data.items.every((i) => i.advantage === 0)).toBe(true);
+    }
+    expect(mine.at(-1)).toMatchObject({ type: "run.status", data: { status: "finished" } });
     // Events are durable: a reader that reconnects after seq N gets the rest from SQLite.
     const from = mine[10]?.seq ?? 0;
     expect(h.store.eventsAfter(from, { runId: r.runId, limit: 10_000 }).map((e) => e.seq)).toEqual(mine.slice(11).map((e) => e.seq));
@@ -195,7 +204,7 @@ describe("infrastructure failures", () => {
     // The retry ran in a fresh container: its log started from scratch.
     expect(a?.turns[1]?.observations[0]?.content).toBe("lines=2");
     const warn = h.store.eventsAfter(0, { runId: r.runId, limit: 1000 }).find((e) => e.type === "log");
-    expect((warn?.data as { message: string }).message).toMatch(/infrastructure failure \(attempt 1\)/);
+    expect(warn?.type === "log" && warn.data.message).toMatch(/infrastructure failure \(attempt 1\)/);
   });
 
   it("a run cancelled half-way resumes with only the missing episodes, after its containers are removed", async () => {
@@ -293,6 +302,6 @@ describe("runs that cannot start", () => {
     await expect(missing.done).rejects.toThrow(/environment folder does not exist/);
     expect(h2.store.getRun(missing.runId)?.status).toBe("failed");
     const events = h2.store.eventsAfter(0, { runId: missing.runId });
-    expect(events.map((e) => (e.data as { status?: string }).status)).toEqual(["queued", "failed"]);
+    expect(events.map((e) => (e.type === "run.status" ? e.data.status : e.type))).toEqual(["queued", "failed"]);
   });
 });

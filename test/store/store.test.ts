@@ -79,7 +79,12 @@ describe("store", () => {
     expect(page.total).toBe(10);
     expect(page.items.map((t) => t.taskId)).toEqual(["task-8", "task-9"]);
     expect(page.items[0]).toMatchObject({ turns: 1, toolCalls: 1, reward: 0.8, components: { correct: 0.8 } });
-    store.setAdvantages([{ id: "r:5:0", advantage: 1.5, componentAdvantages: { correct: 1.5 } }]);
+    const heard: unknown[] = [];
+    const off = store.onEvent((e) => heard.push(e));
+    store.setGroupAdvantages("r", "r:5", [{ id: "r:5:0", advantage: 1.5, componentAdvantages: { correct: 1.5 } }]);
+    off();
+    // Viewers hear the group's advantages in the same commit, so they never refetch the list for them.
+    expect(heard).toMatchObject([{ runId: "r", type: "group.advantages", data: { groupId: "r:5", items: [{ trajectoryId: "r:5:0", advantage: 1.5 }] } }]);
     expect(store.getTrajectory("r:5:0")).toMatchObject({ advantage: 1.5, componentAdvantages: { correct: 1.5 } });
     expect(store.queryTrajectories({ runId: "r", taskId: "task-5" }).items[0]?.advantage).toBe(1.5);
     store.close();
@@ -93,7 +98,7 @@ describe("store", () => {
     const a = store.appendEvent("r1", "run.status", { status: "running" });
     const b = store.appendEvent("r2", "log", { level: "info", message: "x" });
     off();
-    const c = store.appendEvent("r1", "trajectory.started", { trajectoryId: "t" });
+    const c = store.appendEvent("r1", "trajectory.started", { trajectoryId: "t", taskId: "task-0", groupId: "g", sampleIndex: 0, attempt: 0 });
     expect([a.seq < b.seq, b.seq < c.seq]).toEqual([true, true]);
     expect(live).toEqual([a.seq, b.seq]);
     expect(store.eventsAfter(a.seq).map((e) => e.seq)).toEqual([b.seq, c.seq]);
@@ -101,27 +106,27 @@ describe("store", () => {
     expect(store.eventsAfter(0, { limit: 1 })).toHaveLength(1);
     store.close();
     store = openStore(home);
-    expect(store.eventsAfter(b.seq)).toEqual([{ seq: c.seq, runId: "r1", ts: c.ts, type: "trajectory.started", data: { trajectoryId: "t" } }]);
+    expect(store.eventsAfter(b.seq)).toEqual([{ seq: c.seq, runId: "r1", ts: c.ts, type: "trajectory.started", data: c.data }]);
     // Inside a transaction, listeners hear events only after the commit (and never after a rollback).
     const heard: string[] = [];
     store.onEvent((e) => heard.push(`${e.type}:${store.db.inTransaction ? "open" : "committed"}`));
     store.transaction(() => {
-      store.appendEvent("r1", "log", { n: 1 });
+      store.appendEvent("r1", "log", { level: "info", message: "1" });
       expect(heard).toEqual([]);
     });
     expect(() =>
       store.transaction(() => {
-        store.appendEvent("r1", "log", { n: 2 });
+        store.appendEvent("r1", "log", { level: "info", message: "2" });
         throw new Error("rolled back");
       }),
     ).toThrow("rolled back");
     expect(heard).toEqual(["log:committed"]);
-    expect(store.eventsAfter(c.seq).map((e) => e.data)).toEqual([{ n: 1 }]);
+    expect(store.eventsAfter(c.seq).map((e) => e.data)).toEqual([{ level: "info", message: "1" }]);
     // A listener that throws does not break the writer.
     store.onEvent(() => {
       throw new Error("closed socket");
     });
-    expect(store.appendEvent("r1", "log", {}).seq).toBeGreaterThan(c.seq);
+    expect(store.appendEvent("r1", "log", { level: "info", message: "3" }).seq).toBeGreaterThan(c.seq);
     store.close();
   });
 

@@ -15,6 +15,9 @@ import type { ListFilters } from "./use-trajectory-pages";
 
 type Tab = "trajectory" | "group" | "metrics" | "scores";
 
+/** While a run is live, its header (totals computed by the runner) is re-read at most this often. */
+export const RUN_REFRESH_MS = 2000;
+
 /** The inspector: run header, trajectory list with filters, and the selected trajectory's turn / group / metrics views. */
 export function App({ initial }: { initial?: InspectorInit }) {
   const bridge = useBridge();
@@ -30,7 +33,8 @@ export function App({ initial }: { initial?: InspectorInit }) {
   const [live, setLive] = useState(false);
   const [comparison, setComparison] = useState<ScoreComparison | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const pendingReload = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const [runStale, setRunStale] = useState(0);
+  const runRefresh = useRef<ReturnType<typeof setTimeout> | null>(null);
   const wantTrajectory = useRef<string | null>(initial?.trajectoryId ?? null);
 
   useEffect(
@@ -50,19 +54,35 @@ export function App({ initial }: { initial?: InspectorInit }) {
           setTab("scores");
           setReloadKey((k) => k + 1);
         } else if (m.kind === "runEvent") {
-          // Live run: coalesce bursts of events into one list/metrics refresh.
-          if (m.event.type === "run.status") {
-            const s = (m.event.data as { status?: string }).status;
-            setLive(s === "running" || s === "queued");
+          // Live run: events carry what changed; the list and the charts apply them themselves.
+          const e = m.event;
+          if (e.type === "run.status") {
+            setLive(e.data.status === "running" || e.data.status === "queued");
+            setRunStale((k) => k + 1);
+          } else if (e.type === "trajectory.finished") {
+            setSelected((cur) => cur ?? e.data);
+            // The header's totals are the runner's to compute: re-read at most every RUN_REFRESH_MS, never per event.
+            runRefresh.current ??= setTimeout(() => {
+              runRefresh.current = null;
+              setRunStale((k) => k + 1);
+            }, RUN_REFRESH_MS);
+          } else if (e.type === "group.advantages") {
+            const byId = new Map(e.data.items.map((i) => [i.trajectoryId, i.advantage]));
+            setTrajectory((t) => {
+              const a = t ? byId.get(t.id) : undefined;
+              return t && a !== undefined ? { ...t, advantage: a } : t;
+            });
           }
-          if (!pendingReload.current)
-            pendingReload.current = setTimeout(() => {
-              pendingReload.current = null;
-              setReloadKey((k) => k + 1);
-            }, 300);
         }
       }),
     [bridge],
+  );
+
+  useEffect(
+    () => () => {
+      if (runRefresh.current) clearTimeout(runRefresh.current);
+    },
+    [],
   );
 
   useEffect(() => {
@@ -74,7 +94,7 @@ export function App({ initial }: { initial?: InspectorInit }) {
       .request("listRuns", {})
       .then((r) => setRuns([...r.items].sort((a, b) => b.createdAt - a.createdAt)))
       .catch((e: Error) => setError(e.message));
-  }, [bridge, reloadKey, runId]);
+  }, [bridge, reloadKey, runId, runStale]);
 
   useEffect(() => {
     if (!runId) return;
@@ -82,7 +102,7 @@ export function App({ initial }: { initial?: InspectorInit }) {
       .request("run", { runId })
       .then(setRun)
       .catch((e: Error) => setError(e.message));
-  }, [bridge, runId, reloadKey]);
+  }, [bridge, runId, reloadKey, runStale]);
 
   // A training run's own view is its curves: open it on the metrics.
   const isTrain = run?.id === runId && run?.config.kind === "train";
@@ -109,7 +129,7 @@ export function App({ initial }: { initial?: InspectorInit }) {
       .catch((e: Error) => setError(e.message));
   }, [bridge, runId, reloadKey, selected]);
 
-  // Refetched on live updates too: a trajectory's advantage arrives once its whole group is done.
+  // A finished trajectory does not change, except its advantage (a `group.advantages` event patches it).
   useEffect(() => {
     if (!selected) return;
     let live = true;

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import uPlot from "uplot";
 import type { MetricPoint, RunSummary } from "@agentrl/protocol";
 import { useBridge } from "../bridge/bridge-context";
+import { metricLabel, yRange } from "./chart-scale";
 
 const PALETTE = ["--vscode-charts-blue", "--vscode-charts-orange", "--vscode-charts-green", "--vscode-charts-purple", "--vscode-charts-red", "--vscode-charts-yellow"];
 
@@ -54,14 +55,15 @@ function Chart({ title, keys, points }: { title: string; keys: string[]; points:
           width: Math.max(260, el.clientWidth || 360),
           height: 170,
           legend: { show: true },
-          scales: { x: { time: false } }, // x is the run step, not a timestamp
+          // x is the run step, not a timestamp; y fits the data (rewards in [0, 1] on [0, 1]).
+          scales: { x: { time: false }, y: { range: () => yRange(data.slice(1)) } },
           cursor: { drag: { x: true, y: false } },
           axes: [
             // Steps are whole numbers: no ticks at 1.1, 1.2.
             { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] },
             { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 50 },
           ],
-          series: [{ label: "step" }, ...keys.map((k, i) => ({ label: k, stroke: themeColor(PALETTE[i % PALETTE.length]!, "#3794ff"), width: 1.5, points: { show: points.length < 40 } }))],
+          series: [{ label: "step" }, ...keys.map((k, i) => ({ label: metricLabel(k), stroke: themeColor(PALETTE[i % PALETTE.length]!, "#3794ff"), width: 1.5, points: { show: points.length < 40 } }))],
         },
         data,
         el,
@@ -103,17 +105,38 @@ function SummaryTiles({ s }: { s: RunSummary }) {
   );
 }
 
-/** The run's metrics over steps as uPlot line charts; refreshed when the host reports new metrics. */
+/** Adds a point in step order; a step seen again (a training run resumed from an earlier checkpoint redoes it) is replaced. */
+export function withPoint(points: MetricPoint[], p: MetricPoint): MetricPoint[] {
+  const out = points.filter((q) => q.step !== p.step);
+  let i = out.length;
+  while (i > 0 && out[i - 1]!.step > p.step) i--;
+  out.splice(i, 0, p);
+  return out;
+}
+
+/** The run's metrics over steps as uPlot line charts, kept current by the run's `run.metrics` events. */
 export function MetricsCharts({ runId, reloadKey, summary }: { runId: string; reloadKey: number; summary?: RunSummary | null }) {
   const bridge = useBridge();
   const [points, setPoints] = useState<MetricPoint[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
+    setPoints(null);
     bridge
       .request("metrics", { runId })
-      .then((m) => setPoints([...m.items].sort((a, b) => a.step - b.step)))
+      // Points pushed while the series was in flight are kept (the later one of a step wins).
+      .then((m) => setPoints((cur) => (cur ?? []).reduce(withPoint, [...m.items].sort((a, b) => a.step - b.step))))
       .catch((e: Error) => setError(e.message));
   }, [bridge, runId, reloadKey]);
+  // A live run's `run.metrics` events are its new points: added as they come, nothing refetched.
+  useEffect(
+    () =>
+      bridge.onPush((m) => {
+        if (m.kind !== "runEvent" || m.event.runId !== runId || m.event.type !== "run.metrics") return;
+        const point: MetricPoint = { runId, step: m.event.data.step, ts: m.event.ts, values: m.event.data.values };
+        setPoints((cur) => withPoint(cur ?? [], point));
+      }),
+    [bridge, runId],
+  );
   if (error) return <div className="error-banner">{error}</div>;
   if (!points) return <div className="muted">loading metrics…</div>;
   const tiles = summary ? <SummaryTiles s={summary} /> : null;

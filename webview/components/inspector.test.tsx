@@ -7,6 +7,8 @@ import { BridgeContext } from "../bridge/bridge-context";
 import { HostBridge } from "../bridge/host-bridge";
 import { memoryHost, syntheticRun, type MemoryHost } from "../dev/memory-host";
 import { mountInspector } from "../mount";
+import { fmtSigned } from "../util/format";
+import { RUN_REFRESH_MS } from "./App";
 import { ArtifactsView } from "./ArtifactsView";
 import { GroupView } from "./GroupView";
 import { TurnStepper } from "./TurnStepper";
@@ -174,7 +176,7 @@ describe("inspector", () => {
     await vi.waitFor(() => expect(host.requests.find((r) => r.method === "openRewardSource")?.params).toEqual({ reward: "tool_efficiency", envName: "calculator" }));
   });
 
-  it("follows a live run: events from the stream refresh the list and the status", async () => {
+  it("follows a live run: events from the stream update the list and the status", async () => {
     const { host, bridge, data } = setup(8, { group: 4 });
     const later = data.summaries.splice(4);
     data.run.status = "running";
@@ -183,13 +185,62 @@ describe("inspector", () => {
     await vi.waitFor(() => expect(container.querySelector('[data-testid="traj-list"]')?.getAttribute("data-total")).toBe("4"));
     expect(container.querySelector('[data-testid="live"]')).not.toBeNull();
     // The second group finishes on the runner; its events arrive over the stream.
-    data.summaries.push(...later);
+    for (const t of later) host.emit("trajectory.finished", { ...t, advantage: null });
+    host.emit("group.advantages", { groupId: later[0]!.groupId, items: later.map((t) => ({ trajectoryId: t.id, advantage: t.advantage })) });
     data.run.status = "finished";
-    for (const [i, t] of later.entries()) host.push({ kind: "runEvent", event: { seq: 10 + i, runId: data.run.id, ts: 0, type: "trajectory.finished", data: t } });
-    host.push({ kind: "runEvent", event: { seq: 20, runId: data.run.id, ts: 0, type: "run.status", data: { status: "finished" } } });
-    await vi.waitFor(() => expect(container.querySelector('[data-testid="traj-list"]')?.getAttribute("data-total")).toBe("8"), { timeout: 3000 });
+    host.emit("run.status", { status: "finished" });
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="traj-list"]')?.getAttribute("data-total")).toBe("8"));
+    // The group's advantages came with its event, not with a page.
+    await vi.waitFor(() => expect(q(".traj-row")[7]?.textContent).toContain(fmtSigned(later[3]!.advantage, 2)));
+    expect(later[3]!.advantage).not.toBeNull();
     await vi.waitFor(() => expect(container.querySelector('[data-testid="run-status"]')?.textContent).toBe("finished"));
     expect(container.querySelector('[data-testid="live"]')).toBeNull();
+    expect(host.requests.filter((r) => r.method === "trajectoryPage")).toHaveLength(2); // the first page and the first-row pick; none per event
+  });
+
+  it("keeps a run producing 100 trajectories/s for 60 s current from its events, with no data request per event", async () => {
+    const { host, bridge, data } = setup(6000, { group: 4 });
+    const all = data.summaries.splice(0);
+    data.run.status = "running";
+    // Episodes run 16 at a time, so they finish out of order within a sliding window.
+    const order = all.map((_, i) => i);
+    for (let i = 0; i < order.length; i++) {
+      const j = Math.min(order.length - 1, i + ((i * 7919) % 16));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    act(() => mountInspector(root!, bridge));
+    host.push({ kind: "init", init: { runnerName: "mem", runId: data.run.id, trajectoryId: null, follow: true } });
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="traj-list"]')?.getAttribute("data-total")).toBe("0"));
+    const started = performance.now();
+    const groupsLeft = new Map<string, number>();
+    let afterFirstSecond = 0;
+    for (let second = 0; second < 60; second++) {
+      await act(async () => {
+        for (const k of order.slice(second * 100, second * 100 + 100)) {
+          const t = all[k]!;
+          host.emit("trajectory.finished", { ...t, advantage: null });
+          const left = (groupsLeft.get(t.groupId) ?? 4) - 1;
+          groupsLeft.set(t.groupId, left);
+          if (left === 0) {
+            const members = all.filter((m) => m.groupId === t.groupId);
+            host.emit("group.advantages", { groupId: t.groupId, items: members.map((m) => ({ trajectoryId: m.id, advantage: m.advantage })) });
+            host.emit("run.metrics", { step: data.metrics.length, values: { reward_mean: 0.5 } });
+          }
+        }
+      });
+      // Each second's rows are in the list as soon as their events are handled, not a refresh later.
+      expect(container.querySelector('[data-testid="traj-list"]')?.getAttribute("data-total")).toBe(String((second + 1) * 100));
+      if (second === 0) afterFirstSecond = host.requests.length;
+    }
+    const elapsedMs = performance.now() - started;
+    // The visible rows are the runner's first rows, in order, with their advantages.
+    const truth = data.summaries.slice(0, 5);
+    await vi.waitFor(() => expect(q(".traj-row").slice(0, 5).map((r) => r.textContent)).toEqual(truth.map((t) => expect.stringContaining(t.taskId))));
+    const later = host.requests.slice(afterFirstSecond);
+    // No data request at all after the first second (6,000 finished + 1,500 advantages + 1,500 metrics events)...
+    expect(later.filter((r) => r.method !== "run" && r.method !== "listRuns")).toEqual([]);
+    // ...only the header's totals, re-read at most every RUN_REFRESH_MS (two requests each time).
+    expect(later.length).toBeLessThanOrEqual(2 * (Math.ceil(elapsedMs / RUN_REFRESH_MS) + 1));
   });
 
   it("routes responses by id and turns host errors into rejections", async () => {

@@ -1,23 +1,31 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { TrajectoryPageQuery, TrajectorySummary } from "@agentrl/protocol";
 import { useBridge } from "../bridge/bridge-context";
+import { catchUpPage, insertRow, applyAdvantages, matchesFilters, mergePage, type RowChange, type RowWindow } from "./live-rows";
 
 export const PAGE_SIZE = 200;
+/** With a text search (not decidable from a row), a live list re-reads its loaded pages at most this often. */
+export const TEXT_FILTER_REFRESH_MS = 1000;
 
 export type ListFilters = Omit<TrajectoryPageQuery, "offset" | "limit">;
 
 /**
- * Rows of a run's trajectory list, fetched page by page as the visible range needs them: the
- * total comes with the first page, so the virtual list knows its height before anything else loads.
+ * Rows of a run's trajectory list, fetched page by page as the visible range needs them (the total
+ * comes with the first page, so the virtual list knows its height before anything else loads),
+ * then kept current by the run's `trajectory.finished` and `group.advantages` events: a finished
+ * row is placed among the loaded rows without asking for any page (see live-rows.ts).
  */
 export function useTrajectoryPages(runId: string | null, filters: ListFilters, reloadKey: number) {
   const bridge = useBridge();
-  const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const rows = useRef(new Map<number, TrajectorySummary>());
+  const win = useRef<RowWindow>({ rows: new Map(), total: 0 });
+  const [known, setKnown] = useState(false);
   const loading = useRef(new Set<number>());
+  /** Changes applied while a page request was in flight, replayed onto that page when it lands. */
+  const changes = useRef<RowChange[]>([]);
   const [version, setVersion] = useState(0);
   const gen = useRef(0);
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const filterKey = JSON.stringify(filters);
 
   const loadPage = useCallback(
@@ -25,12 +33,14 @@ export function useTrajectoryPages(runId: string | null, filters: ListFilters, r
       if (!runId || loading.current.has(page)) return;
       loading.current.add(page);
       const myGen = gen.current;
+      const offset = page * PAGE_SIZE;
       bridge
-        .request("trajectoryPage", { runId, query: { ...filters, offset: page * PAGE_SIZE, limit: PAGE_SIZE } })
+        .request("trajectoryPage", { runId, query: { ...filters, offset, limit: PAGE_SIZE } })
         .then((res) => {
           if (myGen !== gen.current) return;
-          res.items.forEach((t, i) => rows.current.set(page * PAGE_SIZE + i, t));
-          setTotal(res.total);
+          const caughtUp = catchUpPage({ offset, items: res.items, total: res.total, seq: res.seq }, changes.current, filters);
+          win.current = mergePage(win.current, caughtUp);
+          setKnown(true);
           setError(null);
           setVersion((v) => v + 1);
         })
@@ -38,30 +48,74 @@ export function useTrajectoryPages(runId: string | null, filters: ListFilters, r
           if (myGen === gen.current) setError(err.message);
         })
         .finally(() => {
-          if (myGen === gen.current) loading.current.delete(page);
+          if (myGen !== gen.current) return;
+          loading.current.delete(page);
+          if (loading.current.size === 0) changes.current = [];
         });
     },
     [bridge, runId, filterKey],
   );
 
-  useEffect(() => {
+  const reset = useCallback(() => {
     gen.current++;
-    rows.current = new Map();
+    win.current = { rows: new Map(), total: 0 };
     loading.current = new Set();
-    setTotal(null);
+    changes.current = [];
+    setKnown(false);
     setVersion((v) => v + 1);
     loadPage(0);
-  }, [loadPage, reloadKey]);
+  }, [loadPage]);
 
-  /** Asks for the pages covering rows [start, end]. */
+  useEffect(reset, [reset, reloadKey]);
+
+  useEffect(
+    () =>
+      bridge.onPush((m) => {
+        if (m.kind !== "runEvent" || m.event.runId !== runId) return;
+        const e = m.event;
+        let change: RowChange;
+        if (e.type === "trajectory.finished") {
+          const fits = matchesFilters(e.data, filters);
+          if (fits === undefined) {
+            // A text search: re-read what is loaded, at most once a second, never per event.
+            refreshTimer.current ??= setTimeout(() => {
+              refreshTimer.current = null;
+              const pages = new Set([...win.current.rows.keys()].map((i) => Math.floor(i / PAGE_SIZE)));
+              if (pages.size === 0) pages.add(0);
+              for (const p of pages) loadPage(p);
+            }, TEXT_FILTER_REFRESH_MS);
+            return;
+          }
+          if (!fits) return;
+          change = { seq: e.seq, kind: "finished", row: e.data };
+          win.current = insertRow(win.current, e.data);
+        } else if (e.type === "group.advantages") {
+          change = { seq: e.seq, kind: "advantages", items: e.data.items };
+          win.current = applyAdvantages(win.current, e.data.items);
+        } else return;
+        if (loading.current.size) changes.current.push(change);
+        setVersion((v) => v + 1);
+      }),
+    [bridge, runId, filterKey, loadPage],
+  );
+
+  useEffect(
+    () => () => {
+      if (refreshTimer.current) clearTimeout(refreshTimer.current);
+    },
+    [],
+  );
+
+  /** Asks for the pages holding positions in [start, end] that are not loaded. */
   const ensure = useCallback(
     (start: number, end: number) => {
-      for (let p = Math.floor(start / PAGE_SIZE); p <= Math.floor(end / PAGE_SIZE); p++) {
-        if (!rows.current.has(p * PAGE_SIZE)) loadPage(p);
-      }
+      const want = new Set<number>();
+      for (let i = start; i <= Math.min(end, win.current.total - 1); i++) if (!win.current.rows.has(i)) want.add(Math.floor(i / PAGE_SIZE));
+      for (const p of want) loadPage(p);
     },
     [loadPage],
   );
 
-  return { total, error, row: (i: number) => rows.current.get(i), ensure, version };
+  const total = known ? win.current.total : null;
+  return { total, error, row: (i: number): TrajectorySummary | undefined => win.current.rows.get(i), ensure, version };
 }

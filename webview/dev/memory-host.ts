@@ -1,6 +1,6 @@
 // An in-memory stand-in for the extension host + runner, used by the webview component tests and the
 // render bench: it answers the same typed protocol from generated data, so what is measured is the webview.
-import type { HostToWebview, MetricPoint, Run, Trajectory, TrajectorySummary, WebviewMethod, WebviewParams, WebviewResult, WebviewToHost } from "@agentrl/protocol";
+import type { HostToWebview, MetricPoint, Run, RunEvent, RunEventDataOf, RunEventType, Trajectory, TrajectorySummary, WebviewMethod, WebviewParams, WebviewResult, WebviewToHost } from "@agentrl/protocol";
 import type { Transport } from "../bridge/host-bridge";
 
 export interface MemoryData {
@@ -29,6 +29,7 @@ export function syntheticRun(n: number, opts: { group?: number; turns?: number; 
       id: `${runId}:${task}:${sample}`,
       runId,
       taskId: `task-${String(task).padStart(5, "0")}`,
+      taskIndex: task,
       groupId: `${runId}:${task}`,
       sampleIndex: sample,
       status: "finished",
@@ -66,7 +67,8 @@ export function syntheticRun(n: number, opts: { group?: number; turns?: number; 
     run,
     summaries,
     trajectory: (id) => {
-      const s = byId.get(id);
+      // Rows emitted later (a live run) are looked up in the list itself.
+      const s = byId.get(id) ?? summaries.find((t) => t.id === id);
       if (!s) throw new Error(`No trajectory ${id}`);
       return fullTrajectory(s, turnsPer);
     },
@@ -80,7 +82,7 @@ export function fullTrajectory(s: TrajectorySummary, turns: number): Trajectory 
     id: s.id,
     runId: s.runId,
     taskId: s.taskId,
-    taskIndex: 0,
+    taskIndex: s.taskIndex,
     groupId: s.groupId,
     sampleIndex: s.sampleIndex,
     status: s.status,
@@ -120,6 +122,35 @@ export interface MemoryHost {
   /** Every request the webview made, in order (tests assert on paging and filters). */
   requests: { method: WebviewMethod; params: unknown }[];
   push(m: HostToWebview): void;
+  /** The last event seq, as the runner's store would report with each page. */
+  seq: number;
+  /**
+   * Appends one run event the way the runner does: the data changes first (a trajectory row is
+   * stored in (taskIndex, sampleIndex) order, advantages set), then the event is pushed.
+   */
+  emit<T extends RunEventType>(type: T, data: RunEventDataOf<T>): void;
+}
+
+/** What an event changes in the data the host serves (the runner stores first, then tells). */
+function applyToData(data: MemoryData, e: RunEvent): void {
+  if (e.type === "trajectory.finished") {
+    const xs = data.summaries;
+    const at = xs.findIndex((t) => t.id === e.data.id);
+    if (at >= 0) xs[at] = e.data;
+    else {
+      let i = xs.length;
+      while (i > 0 && (xs[i - 1]!.taskIndex > e.data.taskIndex || (xs[i - 1]!.taskIndex === e.data.taskIndex && xs[i - 1]!.sampleIndex > e.data.sampleIndex))) i--;
+      xs.splice(i, 0, e.data);
+    }
+  } else if (e.type === "group.advantages") {
+    const byId = new Map(e.data.items.map((i) => [i.trajectoryId, i.advantage]));
+    for (const t of data.summaries) {
+      const a = byId.get(t.id);
+      if (a !== undefined) t.advantage = a;
+    }
+  } else if (e.type === "run.metrics") {
+    data.metrics.push({ runId: data.run.id, step: e.data.step, ts: e.ts, values: e.data.values });
+  }
 }
 
 /** Answers the webview's requests from `data`, asynchronously like postMessage. */
@@ -141,7 +172,7 @@ export function memoryHost(data: MemoryData): MemoryHost {
         xs = xs.filter((t) => JSON.stringify(data.trajectory(t.id).turns).toLowerCase().includes(q) || t.taskId.includes(q));
       }
       const off = query.offset ?? 0;
-      return { items: xs.slice(off, off + (query.limit ?? 100)), total: xs.length };
+      return { items: xs.slice(off, off + (query.limit ?? 100)), total: xs.length, seq: host.seq };
     },
     trajectory: ({ id }) => data.trajectory(id),
     metrics: () => ({ items: data.metrics }),
@@ -156,6 +187,13 @@ export function memoryHost(data: MemoryData): MemoryHost {
   };
   const host: MemoryHost = {
     requests,
+    seq: 0,
+    emit: (type, payload) => {
+      // As in the runner's store: {type, data} of one type is that union member.
+      const event = { seq: ++host.seq, runId: data.run.id, ts: Date.now(), type, data: payload } as RunEvent;
+      applyToData(data, event);
+      host.push({ kind: "runEvent", event });
+    },
     push: (m) => queueMicrotask(() => listener?.(m)),
     transport: {
       post: (m: WebviewToHost) => {

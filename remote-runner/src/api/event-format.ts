@@ -1,42 +1,33 @@
-import type { RunEvent } from "@agentrl/protocol";
-
-function str(v: unknown): string {
-  return typeof v === "string" ? v : JSON.stringify(v);
-}
+import type { RunEvent, RunEventOf } from "@agentrl/protocol";
 
 /** One readable line per event for `agentrl logs`. */
 export function formatEvent(e: RunEvent): string {
   const time = new Date(e.ts).toISOString().slice(11, 23);
-  const d = (e.data ?? {}) as Record<string, unknown>;
-  let text: string;
+  return `${String(e.seq).padStart(7)} ${time} ${e.runId} ${eventText(e)}`;
+}
+
+function eventText(e: RunEvent): string {
   switch (e.type) {
     case "run.status":
-      text = `status ${str(d.status)}${d.error ? `: ${str(d.error)}` : ""}`;
-      break;
+      return `status ${e.data.status}${e.data.error ? `: ${e.data.error}` : ""}${e.data.checkpoint ? ` (checkpoint ${e.data.checkpoint})` : ""}`;
     case "trajectory.started":
-      text = `started ${str(d.trajectoryId)} (task ${str(d.taskId)}, sample ${str(d.sampleIndex)}${Number(d.attempt) > 0 ? `, attempt ${str(d.attempt)}` : ""})`;
-      break;
+      return `started ${e.data.trajectoryId} (task ${e.data.taskId}, sample ${e.data.sampleIndex}${e.data.attempt > 0 ? `, attempt ${e.data.attempt}` : ""})`;
     case "trajectory.turn":
-      text = `turn ${str(d.turn)} of ${str(d.trajectoryId)}${Array.isArray(d.toolCalls) && d.toolCalls.length ? ` tools ${d.toolCalls.join(",")}` : ""}`;
-      break;
+      return `turn ${e.data.turn} of ${e.data.trajectoryId}${e.data.toolCalls.length ? ` tools ${e.data.toolCalls.join(",")}` : ""}`;
     case "trajectory.finished":
-      text = `finished ${str(d.id)} reward ${d.reward === null ? "n/a" : str(d.reward)} (${str(d.turns)} turns${d.error ? `, error ${str(d.error)}` : ""})`;
-      break;
+      return `finished ${e.data.id} reward ${e.data.reward === null ? "n/a" : e.data.reward} (${e.data.turns} turns${e.data.error ? `, error ${e.data.error}` : ""})`;
     case "run.metrics":
-      text = `metrics step ${str(d.step)} ${Object.entries((d.values ?? {}) as Record<string, number>).map(([k, v]) => `${k}=${Number(v).toFixed(3)}`).join(" ")}`;
-      break;
+      return `metrics step ${e.data.step} ${Object.entries(e.data.values).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(" ")}`;
+    case "group.advantages":
+      return `advantages of ${e.data.groupId}: ${e.data.items.map((i) => (i.advantage === null ? "n/a" : i.advantage.toFixed(3))).join(" ")}`;
     case "log":
-      text = `${str(d.level)}: ${str(d.message)}`;
-      break;
-    default:
-      text = JSON.stringify(e.data);
+      return `${e.data.level}: ${e.data.message}`;
   }
-  return `${String(e.seq).padStart(7)} ${time} ${e.runId} ${text}`;
 }
 
 export const TERMINAL_STATUSES = new Set(["finished", "failed", "cancelled"]);
 
 /** True for the event that ends a run. */
-export function isRunEnd(e: RunEvent): boolean {
-  return e.type === "run.status" && TERMINAL_STATUSES.has(String((e.data as { status?: unknown })?.status));
+export function isRunEnd(e: RunEvent): e is RunEventOf<"run.status"> {
+  return e.type === "run.status" && TERMINAL_STATUSES.has(e.data.status);
 }

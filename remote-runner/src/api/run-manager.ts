@@ -272,10 +272,9 @@ export class RunManager {
   /** A remote caller's scripted policy file must come from its own uploaded bundle, not the runner's disk. */
   private policyFor(config: PolicyConfig, envDir: string): Policy {
     const spec = config.spec.trim();
-    if (spec.startsWith("scripted:")) {
-      const file = path.resolve(envDir, spec.slice("scripted:".length));
-      if (!file.startsWith(envDir + path.sep)) throw new ApiError(400, "invalid_field", "policy.spec scripted:FILE must name a file inside the uploaded environment bundle.", "body.policy.spec");
-    }
+    // scripted:FILE and lazy:KIND:FILE read a file: it must be one of the bundle's own.
+    const file = spec.startsWith("scripted:") ? spec.slice("scripted:".length) : spec.startsWith("lazy:") ? spec.split(":").slice(2).join(":") : "";
+    if (file && !path.resolve(envDir, file).startsWith(envDir + path.sep)) throw new ApiError(400, "invalid_field", "policy.spec FILE must name a file inside the uploaded environment bundle.", "body.policy.spec");
     try {
       return createPolicy(config, envDir);
     } catch (err) {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
-import type { CreateRunRequest, RunSummary } from "@agentrl/protocol";
+import type { CreateRunRequest, RunStatusEvent } from "@agentrl/protocol";
 import { RunnerClient, resolveClientToken, resolveRunnerUrl } from "../api/client.js";
 import { formatEvent, isRunEnd } from "../api/event-format.js";
 import { bundleEnv } from "../envs/bundle.js";
@@ -61,7 +61,8 @@ export function registerRemoteCommand(program: Command): void {
       bar?.start(total, 0, { errors: 0 });
       let done = 0;
       let errors = 0;
-      let last: { status: string; summary?: RunSummary; error?: string } | null = null;
+      // Assigned in the callback: typed so that TypeScript does not narrow it to `null` here.
+      let last = null as RunStatusEvent | null;
       const ac = new AbortController();
       process.once("SIGINT", () => ac.abort());
       await client.follow({
@@ -71,11 +72,11 @@ export function registerRemoteCommand(program: Command): void {
           if (flags.verbose) console.log(formatEvent(e));
           if (e.type === "trajectory.finished") {
             done++;
-            if ((e.data as { error?: unknown }).error) errors++;
+            if (e.data.error) errors++;
             bar?.update(done, { errors });
           }
           if (isRunEnd(e)) {
-            last = e.data as typeof last;
+            last = e.data;
             return false;
           }
           return true;
@@ -83,7 +84,7 @@ export function registerRemoteCommand(program: Command): void {
         onReconnect: (after, why) => process.stderr.write(`\nstream interrupted (${why}); resuming after seq ${after}\n`),
       });
       bar?.stop();
-      const end = last as { status: string; summary?: RunSummary; error?: string } | null;
+      const end = last;
       if (!end) {
         process.stderr.write(`stopped following; the run goes on. Follow it again with \`agentrl logs -f ${run.id}\`\n`);
         return;

@@ -27,6 +27,7 @@ export function registerTrainCommand(program: Command): void {
     .option("--eps-low <x>", "lower clip epsilon", numArg("--eps-low"))
     .option("--eps-high <x>", "upper clip epsilon (clip-higher)", numArg("--eps-high"))
     .option("--loss-agg <how>", "token | sequence")
+    .option("--credit <how>", "turn-level credit: outcome | return_to_go | gigpo")
     .option("--keep-zero-variance", "train on groups whose samples all got the same reward (dropped by default)")
     .option("--lora-rank <n>", "LoRA rank; 0 = full fine-tuning", intArg("--lora-rank", 0))
     .option("--temperature <t>", "sampling temperature", numArg("--temperature"), 1.0)
@@ -115,6 +116,7 @@ function trainerOptionsFrom(o: Record<string, unknown>): TrainerOptions {
   if (o.epsHigh !== undefined) t.eps_high = o.epsHigh;
   if (o.lossAgg !== undefined) t.loss_agg = o.lossAgg;
   if (o.keepZeroVariance) t.drop_zero_variance = false;
+  if (o.credit !== undefined) t.credit = o.credit;
   try {
     return validate(TrainerOptions, t, "trainer options");
   } catch (err) {

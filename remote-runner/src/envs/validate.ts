@@ -109,5 +109,8 @@ export function validateEnvironmentModule(mod: Record<string, unknown>, file: st
     else for (const i of sandboxLimitIssues(def.sandbox.limits)) issues.push({ file, ...i });
   }
   if (def.tasks !== undefined && typeof def.tasks !== "string") issues.push({ file, field: "tasks", message: "tasks must be a file name", fix: 'tasks: "tasks.jsonl"' });
+  if (def.adversaries !== undefined && !(Array.isArray(def.adversaries) && def.adversaries.every((f) => typeof f === "string"))) {
+    issues.push({ file, field: "adversaries", message: "adversaries must be a list of scripted-policy file names", fix: 'adversaries: ["adversary-format.jsonl"]' });
+  }
   return { env: issues.length === 0 ? (def as unknown as EnvironmentDefinition) : null, issues };
 }

@@ -1,11 +1,12 @@
 import path from "node:path";
 import type { PolicyConfig } from "@agentrl/protocol";
+import { LAZY_POLICIES, LazyPolicy, type LazyKind } from "./lazy.js";
 import { NoopPolicy } from "./noop.js";
 import { OpenAIPolicy } from "./openai.js";
 import { ScriptedPolicy } from "./scripted.js";
 import type { Policy } from "./types.js";
 
-/** Builds the policy a run names: `noop`, `scripted:FILE` (relative to `baseDir`), or an http(s) URL. */
+/** Builds the policy a run names: `noop`, `scripted:FILE` (relative to `baseDir`), `lazy:KIND[:FILE]` (see lazy.ts), or an http(s) URL. */
 export function createPolicy(config: PolicyConfig, baseDir = process.cwd()): Policy {
   const spec = config.spec.trim();
   if (spec === "noop") return new NoopPolicy();
@@ -13,6 +14,12 @@ export function createPolicy(config: PolicyConfig, baseDir = process.cwd()): Pol
     const file = spec.slice("scripted:".length);
     if (!file) throw new Error('scripted policy needs a file: --policy scripted:PATH. Fix: name the JSONL file of scripted turns');
     return new ScriptedPolicy(path.resolve(baseDir, file));
+  }
+  if (spec.startsWith("lazy:")) {
+    const [kind = "", ...rest] = spec.slice("lazy:".length).split(":");
+    if (!(LAZY_POLICIES as readonly string[]).includes(kind)) throw new Error(`unknown lazy policy "${kind}". Fix: use lazy:${LAZY_POLICIES.join(", lazy:")}`);
+    const file = rest.join(":");
+    return new LazyPolicy(kind as LazyKind, file ? path.resolve(baseDir, file) : undefined);
   }
   if (/^https?:\/\//.test(spec)) {
     return new OpenAIPolicy({
@@ -28,5 +35,5 @@ export function createPolicy(config: PolicyConfig, baseDir = process.cwd()): Pol
       returnTokenIds: config.returnTokenIds,
     });
   }
-  throw new Error(`unknown policy "${spec}". Fix: use noop, scripted:FILE, or the http(s) URL of an OpenAI-compatible server`);
+  throw new Error(`unknown policy "${spec}". Fix: use noop, scripted:FILE, lazy:KIND, or the http(s) URL of an OpenAI-compatible server`);
 }

@@ -2,6 +2,7 @@ import type { PolicyInfo, ToolSpec } from "@agentrl/protocol";
 import { parseHermesToolCalls, renderHermesTools } from "./hermes.js";
 import { toWireMessages, type WireMessage } from "./openai-messages.js";
 import { sseData } from "./sse.js";
+import { extendsIds } from "../util/token-ids.js";
 import { PolicyError, type Policy, type PolicyRequest, type PolicyResponse, type RawToolCall } from "./types.js";
 
 export interface OpenAIPolicyOptions {
@@ -149,6 +150,9 @@ export class OpenAIPolicy implements Policy {
     if (this.opts.returnTokenIds) {
       body.return_token_ids = true;
       body.logprobs = true;
+      // The built-in server continues the exact token sequence; others ignore the field and re-render
+      // the messages, which the answer's prompt ids show (tokenExact: false).
+      if (req.prefixTokenIds?.length) body.prefix_token_ids = req.prefixTokenIds;
     }
     if (this.opts.stream) body.stream_options = { include_usage: true };
     return body;
@@ -241,6 +245,7 @@ export class OpenAIPolicy implements Policy {
     const info: PolicyInfo = { model: acc.model ?? this.model, latencyMs, retries };
     if (acc.finishReason) info.finishReason = acc.finishReason;
     if (acc.promptTokenIds) info.promptTokenIds = acc.promptTokenIds;
+    if (acc.promptTokenIds && req.prefixTokenIds?.length) info.tokenExact = extendsIds(acc.promptTokenIds, req.prefixTokenIds);
     if (acc.completionTokenIds) info.completionTokenIds = acc.completionTokenIds;
     if (acc.logprobs) info.completionLogprobs = acc.logprobs;
     if (acc.usage) info.usage = acc.usage;

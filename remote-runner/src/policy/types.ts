@@ -15,6 +15,11 @@ export interface PolicyRequest {
   sampleIndex: number;
   turn: number;
   signal: AbortSignal;
+  /**
+   * The episode's token sequence so far (the previous turn's prompt ids and sampled ids), for servers
+   * that continue it (`prefix_token_ids`): only the messages after the last assistant turn are rendered.
+   */
+  prefixTokenIds?: number[];
   /** Turns a message's image (a stored screenshot) into a data URL; images are left out without it. */
   resolveImage?: (ref: BlobRef) => string | undefined;
 }

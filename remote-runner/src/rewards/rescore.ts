@@ -5,7 +5,7 @@ import { EpisodeSandbox } from "../rollout/episode-sandbox.js";
 import type { SandboxSource } from "../rollout/episode.js";
 import type { SandboxSpec } from "../sandbox/types.js";
 import type { Store } from "../store/store.js";
-import { groupAdvantages } from "./advantages.js";
+import { groupAdvantages, type AdvantageResult } from "./advantages.js";
 import { scoreEpisode } from "./score.js";
 import { RewardWorkerPool } from "./worker-pool.js";
 
@@ -98,7 +98,8 @@ export async function rescoreRun(
   const groups = new Map<string, Trajectory[]>();
   for (const t of trajectories) groups.set(t.groupId, [...(groups.get(t.groupId) ?? []), t]);
   const advAfter = new Map<string, { advantage: number | null; componentAdvantages: Record<string, number> }>();
-  for (const members of groups.values()) {
+  const byGroup = new Map<string, AdvantageResult[]>();
+  for (const [groupId, members] of groups) {
     const res = groupAdvantages(
       members.map((t) => {
         const r = newRewards.get(t.id) ?? t.reward;
@@ -107,6 +108,7 @@ export async function rescoreRun(
       opts.env.info.rewardComposition,
     );
     for (const a of res) advAfter.set(a.id, a);
+    byGroup.set(groupId, res);
   }
   const rows: RescoreRow[] = trajectories.map((t) => {
     const r = newRewards.get(t.id);
@@ -130,7 +132,7 @@ export async function rescoreRun(
       const r = newRewards.get(t.id);
       if (r) store.putTrajectory({ ...t, reward: r, provenance: { ...t.provenance } });
     }
-    store.setAdvantages([...advAfter].map(([id, a]) => ({ id, advantage: a.advantage, componentAdvantages: a.componentAdvantages })));
+    for (const [groupId, res] of byGroup) store.setGroupAdvantages(runId, groupId, res);
     store.appendEvent(runId, "log", { level: "info", message: `rescored ${newRewards.size} trajectories with env ${opts.env.envHash.slice(0, 12)}` });
   }
   return {

@@ -162,7 +162,7 @@ class RunController implements RunHandle {
     const composition = config.rewardComposition ?? env.info.rewardComposition;
     const finishGroup = (groupId: string): void => {
       const members = store.queryTrajectories({ runId, groupId, limit: 10_000 }).items.map((s) => ({ id: s.id, total: s.reward, components: s.components, weights: store.getTrajectory(s.id)?.reward.weights ?? {} }));
-      store.setAdvantages(groupAdvantages(members, composition));
+      store.setGroupAdvantages(runId, groupId, groupAdvantages(members, composition));
       groupsDone++;
       const rewards = members.map((m) => m.total).filter((x): x is number => x !== null);
       const mean = rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : 0;

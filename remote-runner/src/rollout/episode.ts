@@ -80,6 +80,12 @@ function inlineObservation(store: Store, o: Observation): Observation {
   return { ...o, content: `${head}\n[... ${full.length - INLINE_OBSERVATION_BYTES} more bytes not shown]`, blob };
 }
 
+/** The episode's token sequence after its last turn (prompt + sampled ids), when the server gave them. */
+function episodeTokens(turns: Turn[]): number[] | undefined {
+  const p = turns.at(-1)?.policy;
+  return p?.promptTokenIds && p.completionTokenIds ? [...p.promptTokenIds, ...p.completionTokenIds] : undefined;
+}
+
 interface AttemptResult {
   trajectory: Trajectory;
 }
@@ -163,7 +169,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       const tt0 = performance.now();
       let response;
       try {
-        response = await rt.policy.chat({ messages: trajectoryMessages({ prompt, turns }), tools: toolset.specs, taskId: spec.task.id, sampleIndex: spec.sampleIndex, turn: turnNo, signal, resolveImage });
+        response = await rt.policy.chat({ messages: trajectoryMessages({ prompt, turns }), tools: toolset.specs, taskId: spec.task.id, sampleIndex: spec.sampleIndex, turn: turnNo, signal, resolveImage, prefixTokenIds: episodeTokens(turns) });
       } catch (err) {
         if (rt.signal.aborted) throw new EpisodeCancelled("run cancelled");
         if (deadline.aborted) {

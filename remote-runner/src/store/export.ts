@@ -1,5 +1,6 @@
 import type { TrainTrajectory, Trajectory } from "@agentrl/protocol";
 import { countToolCalls, trajectoryMessages } from "@agentrl/protocol";
+import { trainSegments, turnStateKeys } from "../training/train-sequence.js";
 
 /**
  * One row of `agentrl export --format trajectories`. Column types are the same on every row (free-form
@@ -56,31 +57,25 @@ export function toExportRow(t: Trajectory): ExportRow {
 }
 
 /**
- * The training record of a trajectory (contract with the Python trainer): one segment per policy
- * turn with the exact prompt ids the server saw and the sampled tokens. Null when the trajectory
- * cannot be trained on (no reward, or turns without token ids), with the reason.
+ * The training record of a trajectory (contract with the Python trainer): its token sequences with
+ * the policy turns marked (see trainSegments), per-turn rewards when the environment gives them, and
+ * what each turn saw. A skip reason when it cannot be trained on (no reward, or turns without token ids).
  */
 export function toTrainRecord(t: Trajectory): { record: TrainTrajectory } | { skip: string } {
   if (t.reward.total === null) return { skip: t.error ? `${t.error.kind} error` : "no reward total (reward error)" };
-  const segments = [];
-  for (const turn of t.turns) {
-    const p = turn.policy;
-    if (!p.promptTokenIds || !p.completionTokenIds) return { skip: `turn ${turn.index} has no token ids (run the policy with --token-ids against a server that returns them)` };
-    const logprobs = p.completionLogprobs ?? [];
-    if (logprobs.length !== p.completionTokenIds.length) return { skip: `turn ${turn.index} has ${logprobs.length} logprobs for ${p.completionTokenIds.length} tokens` };
-    segments.push({ prompt_token_ids: p.promptTokenIds, completion_token_ids: p.completionTokenIds, logprobs });
-  }
-  if (segments.length === 0) return { skip: "no policy turns" };
-  return {
-    record: {
-      trajectory_id: t.id,
-      task_id: t.taskId,
-      group_id: t.groupId,
-      sample_index: t.sampleIndex,
-      reward: t.reward.total,
-      components: t.reward.components,
-      component_weights: t.reward.weights,
-      segments,
-    },
+  const seq = trainSegments(t.turns);
+  if ("skip" in seq) return seq;
+  const record: TrainTrajectory = {
+    trajectory_id: t.id,
+    task_id: t.taskId,
+    group_id: t.groupId,
+    sample_index: t.sampleIndex,
+    reward: t.reward.total,
+    components: t.reward.components,
+    component_weights: t.reward.weights,
+    segments: seq.segments,
+    turn_states: turnStateKeys(t.prompt, t.turns),
   };
+  if (t.turns.some((turn) => turn.reward !== undefined)) record.turn_rewards = t.turns.map((turn) => turn.reward ?? 0);
+  return { record };
 }

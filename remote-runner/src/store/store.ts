@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { BlobRef, MetricPoint, Run, RunConfig, RunEvent, RunEventType, RunStatus, RunSummary, Trajectory, TrajectorySummary } from "@agentrl/protocol";
+import type { BlobRef, MetricPoint, Run, RunConfig, RunEvent, RunEventDataOf, RunEventOf, RunEventType, RunStatus, RunSummary, Trajectory, TrajectorySummary } from "@agentrl/protocol";
 import { countToolCalls } from "@agentrl/protocol";
 import { homeDir } from "../config/paths.js";
 import { BlobDir } from "./blobs.js";
@@ -34,6 +34,7 @@ interface TrajectoryRow {
   id: string;
   run_id: string;
   task_id: string;
+  task_index: number;
   group_id: string;
   sample_index: number;
   status: string;
@@ -69,13 +70,14 @@ interface EventRow {
   data: string;
 }
 
-const SUMMARY_COLUMNS = "id, run_id, task_id, group_id, sample_index, status, stop_reason, reward, advantage, components, turns, tool_calls, error, reward_errors, duration_ms, finished_at";
+const SUMMARY_COLUMNS = "id, run_id, task_id, task_index, group_id, sample_index, status, stop_reason, reward, advantage, components, turns, tool_calls, error, reward_errors, duration_ms, finished_at";
 
 function toSummary(r: TrajectoryRow): TrajectorySummary {
   return {
     id: r.id,
     runId: r.run_id,
     taskId: r.task_id,
+    taskIndex: r.task_index,
     groupId: r.group_id,
     sampleIndex: r.sample_index,
     status: r.status as TrajectorySummary["status"],
@@ -107,7 +109,8 @@ function toRun(r: RunRow): Run {
 }
 
 function toEvent(r: EventRow): RunEvent {
-  return { seq: r.seq, runId: r.run_id ?? "", ts: r.ts, type: r.type as RunEventType, data: JSON.parse(r.data) as unknown };
+  // Rows are written only by appendEvent, whose signature ties `data` to `type`: the row is a RunEvent.
+  return { seq: r.seq, runId: r.run_id ?? "", ts: r.ts, type: r.type, data: JSON.parse(r.data) as unknown } as RunEvent;
 }
 
 /** The first error a trajectory carries, as one line for lists and filters. */
@@ -123,6 +126,7 @@ export function trajectorySummary(t: Trajectory): TrajectorySummary {
     id: t.id,
     runId: t.runId,
     taskId: t.taskId,
+    taskIndex: t.taskIndex,
     groupId: t.groupId,
     sampleIndex: t.sampleIndex,
     status: t.status,
@@ -217,9 +221,9 @@ export class Store {
   /** Summary columns of every trajectory of a run (for run summaries without parsing whole trajectories). */
   runRows(runId: string): (TrajectorySummary & { infraRetries: number; taskIndex: number })[] {
     const rows = this.db
-      .prepare(`SELECT ${SUMMARY_COLUMNS}, task_index, json_extract(data, '$.infraRetries') AS infra_retries FROM trajectories WHERE run_id = ? ORDER BY task_index, sample_index`)
-      .all(runId) as (TrajectoryRow & { task_index: number; infra_retries: number | null })[];
-    return rows.map((r) => ({ ...toSummary(r), infraRetries: r.infra_retries ?? 0, taskIndex: r.task_index }));
+      .prepare(`SELECT ${SUMMARY_COLUMNS}, json_extract(data, '$.infraRetries') AS infra_retries FROM trajectories WHERE run_id = ? ORDER BY task_index, sample_index`)
+      .all(runId) as (TrajectoryRow & { infra_retries: number | null })[];
+    return rows.map((r) => ({ ...toSummary(r), infraRetries: r.infra_retries ?? 0 }));
   }
 
   putTrajectory(t: Trajectory): void {
@@ -256,14 +260,15 @@ export class Store {
     for (const row of stmt.iterate(runId)) yield JSON.parse(row.data) as Trajectory;
   }
 
-  setAdvantages(updates: { id: string; advantage: number | null; componentAdvantages: Record<string, number> }[]): void {
-    const tx = this.db.transaction(() => {
+  /** Stores one group's advantages and tells live viewers in the same commit (a `group.advantages` event). */
+  setGroupAdvantages(runId: string, groupId: string, updates: { id: string; advantage: number | null; componentAdvantages: Record<string, number> }[]): void {
+    this.transaction(() => {
       for (const u of updates) this.stmts.setAdvantage.run({ id: u.id, advantage: u.advantage, components: JSON.stringify(u.componentAdvantages) });
+      this.appendEvent(runId, "group.advantages", { groupId, items: updates.map((u) => ({ trajectoryId: u.id, advantage: u.advantage })) });
     });
-    tx();
   }
 
-  queryTrajectories(q: TrajectoryQuery): { items: TrajectorySummary[]; total: number } {
+  queryTrajectories(q: TrajectoryQuery): { items: TrajectorySummary[]; total: number; seq: number } {
     const where: string[] = [];
     const params: Record<string, string | number> = {};
     if (q.runId !== undefined) {
@@ -299,7 +304,9 @@ export class Store {
     const rows = this.db
       .prepare(`SELECT ${SUMMARY_COLUMNS} FROM trajectories ${clause} ORDER BY run_id, task_index, sample_index LIMIT ${limit} OFFSET ${offset}`)
       .all(params) as TrajectoryRow[];
-    return { items: rows.map(toSummary), total };
+    // Read in the same synchronous call as the rows: no event can be committed in between.
+    const seq = (this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM events").get() as { seq: number }).seq;
+    return { items: rows.map(toSummary), total, seq };
   }
 
   putBlob(bytes: Uint8Array, mime: string): BlobRef {
@@ -315,10 +322,12 @@ export class Store {
     return { bytes, mime: meta?.mime ?? "application/octet-stream" };
   }
 
-  appendEvent(runId: string, type: RunEventType, data: unknown): RunEvent {
+  /** Appends one event; `data` is checked at compile time against the schema of `type`. */
+  appendEvent<T extends RunEventType>(runId: string, type: T, data: RunEventDataOf<T>): RunEventOf<T> {
     const ts = Date.now();
-    const res = this.stmts.insertEvent.run(runId, ts, type, JSON.stringify(data ?? null));
-    const event: RunEvent = { seq: Number(res.lastInsertRowid), runId, ts, type, data };
+    const res = this.stmts.insertEvent.run(runId, ts, type, JSON.stringify(data));
+    // TypeScript cannot see that {type: T, data: RunEventDataOf<T>} is the union member for T.
+    const event = { seq: Number(res.lastInsertRowid), runId, ts, type, data } as RunEventOf<T>;
     // Live listeners hear an event only once it is committed.
     if (this.db.inTransaction) this.pendingEvents.push(event);
     else this.notify(event);

@@ -1,12 +1,18 @@
 """Parses and validates the training batch contract (one object per trajectory).
 
 {"trajectory_id", "task_id", "group_id", "sample_index", "reward", "components",
- "component_weights", "segments": [{"prompt_token_ids", "completion_token_ids", "logprobs"}]}
+ "component_weights", "segments": [{"prompt_token_ids", "completion_token_ids", "logprobs",
+ "turn_spans"?}], "turn_rewards"?, "turn_states"?}
+
+A token-exact multi-turn episode is one segment: its completion holds every policy turn's sampled
+tokens and, between them, the tool results as rendered; `turn_spans` marks the policy turns (the
+loss mask). Without it the whole completion is one policy turn.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +27,22 @@ class Segment:
     prompt_ids: list[int]
     completion_ids: list[int]
     logprobs: list[float] | None  # sampled-token logprobs from the policy server, if given
+    # [start, end) offsets into completion_ids of the policy turns, in order: the trained tokens
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.spans:
+            self.spans = [(0, len(self.completion_ids))]
+
+    @property
+    def policy_tokens(self) -> int:
+        return sum(e - s for s, e in self.spans)
+
+    def loss_mask(self) -> list[bool]:
+        mask = [False] * len(self.completion_ids)
+        for s, e in self.spans:
+            mask[s:e] = [True] * (e - s)
+        return mask
 
 
 @dataclass
@@ -33,10 +55,18 @@ class Trajectory:
     components: dict[str, float]
     component_weights: dict[str, float]
     segments: list[Segment] = field(default_factory=list)
+    # per policy turn, in the order of the turns across segments (turn-level credit)
+    turn_rewards: list[float] | None = None
+    turn_states: list[str] | None = None
 
     @property
     def completion_tokens(self) -> int:
-        return sum(len(s.completion_ids) for s in self.segments)
+        """Policy tokens: the ones the loss covers (environment tokens in between are context)."""
+        return sum(s.policy_tokens for s in self.segments)
+
+    @property
+    def turns(self) -> int:
+        return sum(len(s.spans) for s in self.segments)
 
 
 def _ids(value: Any, where: str, vocab_size: int | None) -> list[int]:
@@ -58,6 +88,40 @@ def _num_map(value: Any, where: str) -> dict[str, float]:
     if not isinstance(value, dict) or not all(isinstance(v, (int, float)) for v in value.values()):
         raise BatchError(f"{where} must be an object mapping names to numbers")
     return {str(k): float(v) for k, v in value.items()}
+
+
+def _spans(value: Any, n: int, where: str) -> list[tuple[int, int]]:
+    if value is None:
+        return [(0, n)]
+    ok = isinstance(value, list) and value and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in p) for p in value
+    )
+    if not ok:
+        raise BatchError(f"{where}.turn_spans must be a non-empty list of [start, end] token offsets")
+    spans = [(int(p[0]), int(p[1])) for p in value]
+    prev = 0
+    for a, b in spans:
+        if not (prev <= a <= b <= n):
+            raise BatchError(
+                f"{where}.turn_spans {[list(p) for p in spans]} must be increasing, non-overlapping "
+                f"[start, end) offsets within the {n} completion tokens"
+            )
+        prev = b
+    return spans
+
+
+def _per_turn(value: Any, n: int, where: str, kind: type) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != n:
+        raise BatchError(f"{where} must be a list with one entry per policy turn ({n} turn spans in the segments)")
+    if kind is float:
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in value):
+            raise BatchError(f"{where} must hold finite numbers")
+        return [float(x) for x in value]
+    if not all(isinstance(x, str) for x in value):
+        raise BatchError(f"{where} must hold strings")
+    return list(value)
 
 
 def parse_trajectory(obj: Any, i: int, vocab_size: int | None = None) -> Trajectory:
@@ -93,11 +157,14 @@ def parse_trajectory(obj: Any, i: int, vocab_size: int | None = None) -> Traject
                     "send one sampled-token logprob per completion token, or null to recompute them"
                 )
             logprobs = [float(x) for x in lp_raw]
-        segments.append(Segment(prompt, completion, logprobs))
+        segments.append(Segment(prompt, completion, logprobs, _spans(s.get("turn_spans"), len(completion), sw)))
     sample_index = obj.get("sample_index", 0)
     if not isinstance(sample_index, int):
         raise BatchError(f"{where}.sample_index must be an integer")
+    n_turns = sum(len(sg.spans) for sg in segments)
     return Trajectory(
+        turn_rewards=_per_turn(obj.get("turn_rewards"), n_turns, f"{where}.turn_rewards", float),
+        turn_states=_per_turn(obj.get("turn_states"), n_turns, f"{where}.turn_states", str),
         trajectory_id=str(obj.get("trajectory_id", f"t{i}")),
         task_id=str(obj.get("task_id", obj["group_id"])),
         group_id=str(obj["group_id"]),

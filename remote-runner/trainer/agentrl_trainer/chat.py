@@ -102,14 +102,57 @@ def render_prompt(tok: PreTrainedTokenizerBase, messages: Any, tools: Any = None
     msgs = normalize_messages(messages)
     if tools is not None and (not isinstance(tools, list) or not all(isinstance(t, dict) for t in tools)):
         raise ChatError("'tools' must be a list of OpenAI tool objects ({type: function, function: {...}})")
-    tools = tools or None
-    if _template_knows_tools(tok):
-        text = tok.apply_chat_template(msgs, tools=tools, tokenize=False, add_generation_prompt=True)
-    else:
-        text = tok.apply_chat_template(_fold_for_plain_template(msgs, tools), tokenize=False, add_generation_prompt=True)
-    assert isinstance(text, str)
+    text = _render_text(tok, msgs, tools or None, True)
     ids: list[int] = tok(text, add_special_tokens=False)["input_ids"]
     return ids
+
+
+# Stands in for the assistant turn a continuation starts after; the template's text after it is
+# the end-of-turn marker that closes every assistant turn.
+_MARK = "\u2063AGENTRL_TURN_END\u2063"
+
+
+def _render_text(tok: PreTrainedTokenizerBase, msgs: list[dict[str, Any]], tools: Any, generation_prompt: bool) -> str:
+    if _template_knows_tools(tok):
+        text = tok.apply_chat_template(msgs, tools=tools, tokenize=False, add_generation_prompt=generation_prompt)
+    else:
+        text = tok.apply_chat_template(_fold_for_plain_template(msgs, tools), tokenize=False,
+                                       add_generation_prompt=generation_prompt)
+    assert isinstance(text, str)
+    return text
+
+
+def render_continuation(tok: PreTrainedTokenizerBase, messages: Any, tools: Any, prefix_ids: list[int],
+                        eos_ids: set[int]) -> list[int]:
+    """Token ids of the next prompt of a multi-turn episode: `prefix_ids` (the previous prompt and
+    the tokens the model sampled, exactly) followed by the messages after the last assistant
+    message (tool results, a user reply) as the chat template renders them, and the generation
+    prompt. The history is never re-rendered from decoded text, so the model conditions on what it
+    sampled (special tokens and the exact tool-call text included).
+
+    The suffix is the template's text after a stand-in assistant turn: it starts with the
+    end-of-turn marker, which is dropped when the sampled turn already ended with it (EOS)."""
+    msgs = normalize_messages(messages)
+    if tools is not None and (not isinstance(tools, list) or not all(isinstance(t, dict) for t in tools)):
+        raise ChatError("'tools' must be a list of OpenAI tool objects ({type: function, function: {...}})")
+    last = max((i for i, m in enumerate(msgs) if m["role"] == "assistant"), default=-1)
+    if last < 0:
+        raise ChatError("'prefix_token_ids' continues an assistant turn, but 'messages' has no assistant message")
+    new = msgs[last + 1:]  # may be empty: the model speaks again after its own turn
+    stand_in = [{"role": "user", "content": "-"}, {"role": "assistant", "content": _MARK}]
+    base = _render_text(tok, stand_in, tools or None, False)
+    full = _render_text(tok, stand_in + new, tools or None, True)
+    cut = base.rfind(_MARK)
+    if cut < 0 or not full.startswith(base):
+        raise ChatError("this chat template does not render a conversation as a prefix of its continuation; "
+                        "send the messages without 'prefix_token_ids'")
+    suffix = full[cut + len(_MARK):]
+    if prefix_ids and prefix_ids[-1] in eos_ids:
+        eos_text = str(tok.decode([prefix_ids[-1]]))
+        if eos_text and suffix.startswith(eos_text):
+            suffix = suffix[len(eos_text):]
+    ids: list[int] = tok(suffix, add_special_tokens=False)["input_ids"]
+    return list(prefix_ids) + ids
 
 
 def parse_tool_calls(text: str) -> tuple[str | None, list[dict[str, Any]]]:

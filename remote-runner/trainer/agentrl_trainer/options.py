@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .advantages import ESTIMATORS
+from .credit import CREDITS
 from .losses import AGGREGATIONS
 
 
@@ -23,6 +24,9 @@ class TrainOptions:
     max_grad_norm: float = 1.0
     old_logprobs: str = "batch"  # batch: the sampled-token logprobs sent; recompute: current policy
     drift_tolerance: float = 0.05
+    credit: str = "outcome"  # outcome | return_to_go | gigpo: how turns of a trajectory share credit
+    gamma: float = 1.0  # discount over turns (return_to_go, gigpo)
+    step_weight: float = 1.0  # gigpo: weight of the step advantage beside the episode advantage
     shared_prefix: bool = True  # run a prompt shared by several rows once per micro-batch  # max |sampled - recomputed| logprob tolerated on the first step
 
     def validate(self) -> TrainOptions:
@@ -38,6 +42,10 @@ class TrainOptions:
             raise ValueError("options.eps_low must be in [0, 1) and options.eps_high >= 0")
         if self.kl_beta < 0:
             raise ValueError("options.kl_beta must be >= 0")
+        if self.credit not in CREDITS:
+            raise ValueError(f"options.credit '{self.credit}' is unknown; use one of {', '.join(CREDITS)}")
+        if not (0.0 <= self.gamma <= 1.0):
+            raise ValueError(f"options.gamma must be in [0, 1] (got {self.gamma})")
         if self.micro_batch < 1:
             raise ValueError("options.micro_batch must be >= 1")
         return self

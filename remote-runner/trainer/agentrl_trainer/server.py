@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .batch import BatchError
-from .chat import ChatError, parse_tool_calls, render_prompt
+from .chat import ChatError, parse_tool_calls, render_continuation, render_prompt
 from .checkpoint import export_merged, load_adapter_weights, save_checkpoint
 from .engine import Engine
 from .models import Policy
@@ -57,11 +57,7 @@ class App:
 
     # -- chat ------------------------------------------------------------------------------
     def make_rows(self, body: dict[str, Any], on_token_for: Any = None) -> tuple[list[int], list[Row], list[str]]:
-        tok = self.policy.tokenizer
-        try:
-            prompt = render_prompt(tok, body.get("messages"), body.get("tools"))
-        except ChatError as e:
-            raise ApiError(400, str(e)) from e
+        prompt = self.prompt_ids(body)
         n = body.get("n", 1)
         if not isinstance(n, int) or isinstance(n, bool) or not (1 <= n <= 64):
             raise ApiError(400, f"'n' must be an integer from 1 to 64 (got {n!r})")
@@ -94,6 +90,24 @@ class App:
             row.on_token = self._on_token(row, stop, on_token_for(i) if on_token_for else None)
             rows.append(row)
         return prompt, rows, stop
+
+    def prompt_ids(self, body: dict[str, Any]) -> list[int]:
+        """The prompt of a request. With `prefix_token_ids` (a multi-turn episode's previous
+        prompt + sampled tokens) only the messages after the last assistant message are rendered
+        and appended, so every turn extends the exact token sequence of the episode."""
+        tok = self.policy.tokenizer
+        prefix = body.get("prefix_token_ids")
+        try:
+            if prefix is None:
+                return render_prompt(tok, body.get("messages"), body.get("tools"))
+            vocab = self.policy.vocab_size
+            if (not isinstance(prefix, list) or not prefix
+                    or not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < vocab for x in prefix)):
+                raise ApiError(400, f"'prefix_token_ids' must be a non-empty list of token ids of this model (0..{vocab - 1}): "
+                                    "the previous turn's prompt_token_ids followed by its token_ids")
+            return render_continuation(tok, body.get("messages"), body.get("tools"), prefix, self.policy.eos_ids())
+        except ChatError as e:
+            raise ApiError(400, str(e)) from e
 
     def _on_token(self, row: Row, stop: list[str], emit: Any) -> Any:
         tok = self.policy.tokenizer

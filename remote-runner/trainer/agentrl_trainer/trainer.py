@@ -11,6 +11,7 @@ import torch
 
 from .advantages import group_advantages, is_zero_variance
 from .batch import Trajectory, group_by, parse_batch
+from .credit import turn_advantages
 from .losses import clipped_policy_loss, entropy_from_logits, k3_kl, token_weights
 from .models import Policy
 from .options import TrainOptions
@@ -25,8 +26,23 @@ class _Row:
     ids: list[int]
     start: int  # index in ids of the first completion token
     old: list[float] | None
-    adv: float
+    adv: list[float]  # per completion token (its turn's advantage)
     weight: float  # per-token loss weight
+    mask: list[bool]  # per completion token: sampled by the policy (trained) or context
+
+
+def _segment_rows(t: Trajectory, turn_adv: list[float], weight: float) -> list[_Row]:
+    """One row per token sequence of a trajectory; each policy turn's tokens carry its advantage."""
+    rows: list[_Row] = []
+    k = 0
+    for s in t.segments:
+        adv = [0.0] * len(s.completion_ids)
+        for a, b in s.spans:
+            adv[a:b] = [turn_adv[k]] * (b - a)
+            k += 1
+        if s.policy_tokens:
+            rows.append(_Row(s.prompt_ids + s.completion_ids, len(s.prompt_ids), s.logprobs, adv, weight, s.loss_mask()))
+    return rows
 
 
 def _stats(xs: list[float]) -> tuple[float, float]:
@@ -74,6 +90,23 @@ class Trainer:
             for i, a in zip(idx, group_advantages(rewards, opts.estimator, comps, weights)):
                 adv[i] = a
         return adv, keep, zero, len(groups)
+
+    def _turn_advantages(self, trajs: list[Trajectory], adv: list[float], keep: list[bool],
+                         opts: TrainOptions) -> list[list[float]]:
+        """Advantage of every policy turn (turn-level credit); a group whose outcome did not vary
+        is trained after all when its turns got different credit."""
+        out: list[list[float]] = [[] for _ in trajs]
+        for idx in group_by(trajs).values():
+            per_turn = turn_advantages(
+                opts.credit, [adv[i] for i in idx], [trajs[i].reward for i in idx],
+                [trajs[i].turn_rewards for i in idx], [trajs[i].turns for i in idx],
+                [trajs[i].turn_states for i in idx], opts.gamma, opts.step_weight,
+            )
+            varied = opts.credit != "outcome" and any(x != 0.0 for row in per_turn for x in row)
+            for i, row in zip(idx, per_turn):
+                out[i] = row
+                keep[i] = keep[i] or varied
+        return out
 
     def _logprobs(self, rows: list[_Row], shared_prefix: bool) -> tuple[list[torch.Tensor], list[torch.Tensor], int]:
         """Log-probs of each row's completion tokens (with grad), their entropies (no grad),
@@ -164,13 +197,12 @@ class Trainer:
             )
         t0 = time.perf_counter()
         adv, keep, zero_groups, n_groups = self._advantages(trajs, opts)
+        turn_adv = self._turn_advantages(trajs, adv, keep, opts)
         trained = [i for i in range(len(trajs)) if keep[i]]
         weights = token_weights([trajs[i].completion_tokens for i in trained], opts.loss_agg)
         rows: list[_Row] = []
         for i, w in zip(trained, weights):
-            for s in trajs[i].segments:
-                if s.completion_ids:
-                    rows.append(_Row(s.prompt_ids + s.completion_ids, len(s.prompt_ids), s.logprobs, adv[i], w))
+            rows.extend(_segment_rows(trajs[i], turn_adv[i], w))
         rows.sort(key=lambda r: r.ids[: r.start])  # rows sharing a prompt land in one micro-batch
         for g in self.optimizer.param_groups:
             g["lr"] = opts.lr
@@ -193,22 +225,25 @@ class Trainer:
                         with torch.no_grad(), model.disable_adapter():
                             refs, _, _ = self._logprobs(mb, opts.shared_prefix)
                     loss = torch.zeros((), device=self.policy.device)
-                    for j, (r, lp) in enumerate(zip(mb, lps)):
+                    for j, (r, lp_all) in enumerate(zip(mb, lps)):
+                        # only the policy's own tokens count; tool results in between are context
+                        m = torch.tensor(r.mask, dtype=torch.bool, device=lp_all.device)
+                        lp = lp_all[m]
                         new = lp.detach()
                         if r.old is not None:
-                            old_t = torch.tensor(r.old, dtype=torch.float32, device=lp.device)
+                            old_t = torch.tensor(r.old, dtype=torch.float32, device=lp.device)[m]
                             drift.extend((new - old_t).abs().tolist())
                         old = old_t if (r.old is not None and opts.old_logprobs == "batch") else new
-                        a = torch.full_like(lp, r.adv)
+                        a = torch.tensor(r.adv, dtype=torch.float32, device=lp.device)[m]
                         pg, clipped = clipped_policy_loss(lp, old, a, opts.eps_low, opts.eps_high)
                         per_tok = pg
                         if refs is not None:
-                            kl = k3_kl(lp, refs[j])
+                            kl = k3_kl(lp, refs[j][m])
                             per_tok = pg + opts.kl_beta * kl
                             totals["kl"] += float(kl.detach().sum())
                         loss = loss + r.weight * per_tok.sum()
                         totals["pg"] += float(r.weight * pg.detach().sum())
-                        totals["ent"] += float(ents[j].sum())
+                        totals["ent"] += float(ents[j][m].sum())
                         totals["clip"] += float(clipped.float().sum())
                         totals["ratio"] += float(torch.exp(new - old).sum())
                         totals["n"] += lp.numel()
@@ -247,7 +282,7 @@ class Trainer:
             "zero_variance_groups": zero_groups,
             "trajectories": len(trajs),
             "trained_trajectories": len(trained),
-            "completion_tokens": sum(len(r.ids) - r.start for r in rows),
+            "completion_tokens": sum(sum(r.mask) for r in rows),
             # batch tokens (prompt + completion of every row) per second of the whole step;
             # positions_run is what the model actually ran after sharing prompts
             "tokens": sum(len(r.ids) for r in rows),

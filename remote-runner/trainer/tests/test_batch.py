@@ -47,3 +47,27 @@ def test_option_overrides_are_validated() -> None:
         TrainOptions().with_overrides({"learning_rate": 1})
     with pytest.raises(ValueError, match="estimator 'ppo' is unknown"):
         TrainOptions().with_overrides({"estimator": "ppo"})
+
+
+def test_turn_spans_mark_the_policy_tokens() -> None:
+    seg = {"prompt_token_ids": [1], "completion_token_ids": [2, 3, 4, 5, 6], "logprobs": [-1.0] * 5, "turn_spans": [[0, 2], [4, 5]]}
+    (t,) = parse_batch([traj(segments=[seg], turn_rewards=[0.5, 1], turn_states=["a", "b"])], vocab_size=10)
+    assert t.completion_tokens == 3 and t.turns == 2
+    assert t.segments[0].loss_mask() == [True, True, False, False, True]
+    assert t.turn_rewards == [0.5, 1.0] and t.turn_states == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        ({"segments": [{"prompt_token_ids": [1], "completion_token_ids": [2, 3], "turn_spans": [[0, 3]]}]}, r"within the 2 completion tokens"),
+        ({"segments": [{"prompt_token_ids": [1], "completion_token_ids": [2, 3], "turn_spans": [[1, 2], [0, 1]]}]}, r"increasing, non-overlapping"),
+        ({"segments": [{"prompt_token_ids": [1], "completion_token_ids": [2, 3], "turn_spans": []}]}, r"non-empty list of \[start, end\]"),
+        ({"turn_rewards": [1.0, 2.0]}, r"one entry per policy turn \(1 turn spans"),
+        ({"turn_rewards": [float("nan")]}, r"finite numbers"),
+        ({"turn_states": [3]}, r"must hold strings"),
+    ],
+)
+def test_bad_turn_fields_are_named(over: dict[str, object], message: str) -> None:
+    with pytest.raises(BatchError, match=message):
+        parse_batch([traj(**over)], vocab_size=10)

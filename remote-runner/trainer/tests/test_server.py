@@ -57,6 +57,16 @@ def test_chat_train_and_live_adapter(tiny_model_dir: Path, start_server: Any, tm
         assert len(c["token_ids"]) == len(lps) >= 1
         assert all(e["logprob"] <= 0 and len(e["top_logprobs"]) == 2 for e in lps)
         assert all(e["top_logprobs"][0]["logprob"] >= e["logprob"] - 1e-6 for e in lps)
+    # a continuation must be token ids of this model, after an assistant turn
+    bad = {**req, "messages": [*MSGS, {"role": "assistant", "content": "4"}, {"role": "user", "content": "and 3 + 3?"}]}
+    status, err = call(url, "/v1/chat/completions", {**bad, "prefix_token_ids": [1, -5]})
+    assert status == 400 and "'prefix_token_ids' must be a non-empty list of token ids" in err["error"]["message"]
+    status, err = call(url, "/v1/chat/completions", {**req, "prefix_token_ids": r1["prompt_token_ids"]})
+    assert status == 400 and "no assistant message" in err["error"]["message"]
+    prefix = r1["prompt_token_ids"] + r1["choices"][0]["token_ids"]
+    status, cont = call(url, "/v1/chat/completions", {**bad, "n": 1, "prefix_token_ids": prefix})
+    assert status == 200 and cont["prompt_token_ids"][: len(prefix)] == prefix
+
     # a fixed seed reproduces the samples; the n samples differ from each other
     _, again = call(url, "/v1/chat/completions", req)
     assert [c["token_ids"] for c in again["choices"]] == [c["token_ids"] for c in r1["choices"]]

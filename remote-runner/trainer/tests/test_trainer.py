@@ -165,3 +165,66 @@ def test_full_finetuning_updates_all_weights(tiny_model_dir: Path) -> None:
     assert not torch.equal(before, pol.model.model.layers[0].mlp.up_proj.weight)
     with pytest.raises(ValueError, match="train with LoRA"):
         tr.train_step(sampled_batch(pol, [1.0, 0.0]), {"kl_beta": 0.1})
+
+
+def multi_turn(reward: float, env_lp: float = 0.0, shift: int = 0, **extra: Any) -> dict[str, Any]:
+    """Two policy turns (tokens 10-12 and 20-21) with 'tool result' tokens 30-33 between them, as
+    one sequence; env_lp is the (meaningless) logprob sent for the tool tokens."""
+    comp = [10 + shift, 11, 12, 30, 31, 32, 33, 20 + shift, 21]
+    lps = [-1.0, -1.0, -1.0] + [env_lp] * 4 + [-1.0, -1.0]
+    return {"group_id": "g", "reward": reward, "segments": [
+        {"prompt_token_ids": [1, 2, 3, 4], "completion_token_ids": comp, "logprobs": lps, "turn_spans": [[0, 3], [7, 9]]}],
+        **extra}
+
+
+def test_a_multi_turn_sequence_trains_only_the_policy_tokens(tiny_model_dir: Path) -> None:
+    # recompute: every ratio is 1, so pg = -sum(weight * A) over the tokens in the loss
+    tr = fresh(tiny_model_dir, old_logprobs="recompute")
+    m = tr.train_step([multi_turn(1.0), multi_turn(0.0)])
+    a = 0.7071061
+    assert m["completion_tokens"] == 10  # 5 policy tokens per trajectory; the 4 tool tokens are context
+    assert m["pg_loss"] == pytest.approx(-(5 * a - 5 * a) / 10, abs=1e-5)
+    # the tool tokens' logprobs are not compared with the trainer's: they were never sampled
+    tr2 = fresh(tiny_model_dir)
+    batch = sampled_batch(tr2.policy, [1.0, 0.0])
+    for t in batch:
+        s = t["segments"][0]
+        n = len(s["completion_token_ids"])
+        s["completion_token_ids"] = s["completion_token_ids"] + [30, 31]
+        s["logprobs"] = s["logprobs"] + [0.0, 0.0]
+        s["turn_spans"] = [[0, n]]
+    m2 = tr2.train_step(batch)
+    assert m2["logprob_drift_max"] < 1e-3
+
+
+def test_one_sequence_gives_the_update_of_the_turns_run_separately(tiny_model_dir: Path) -> None:
+    def split(t: dict[str, Any]) -> dict[str, Any]:
+        s = t["segments"][0]
+        p, c, lp = s["prompt_token_ids"], s["completion_token_ids"], s["logprobs"]
+        return {**t, "segments": [
+            {"prompt_token_ids": p, "completion_token_ids": c[:3], "logprobs": lp[:3]},
+            {"prompt_token_ids": p + c[:7], "completion_token_ids": c[7:], "logprobs": lp[7:]}]}
+    one = fresh(tiny_model_dir, lr=1e-2, old_logprobs="recompute")
+    two = fresh(tiny_model_dir, lr=1e-2, old_logprobs="recompute")
+    batch = [multi_turn(1.0), multi_turn(0.0, shift=40)]
+    m1, m2 = one.train_step(batch), two.train_step([split(t) for t in batch])
+    assert m1["grad_norm"] > 1e-4
+    assert m1["positions_run"] < m2["positions_run"]  # the history ran once, not once per turn
+    assert m1["loss"] == pytest.approx(m2["loss"], abs=1e-6)
+    assert m1["grad_norm"] == pytest.approx(m2["grad_norm"], rel=1e-4)
+
+
+def test_turn_credit_gives_each_turn_its_own_advantage(tiny_model_dir: Path) -> None:
+    # return_to_go, gamma 1. Both outcomes are 1, so the outcome estimator sees no variance, but the
+    # turns differ: step rewards [0.5, 1] and [0, 1]; pooled mean .625, sample std .478714;
+    # normalized [-.261116, .783349] and [-1.305582, .783349]; returns to go [.522233, .783349] and
+    # [-.522233, .783349]. Turn 1 has 3 tokens, turn 2 has 2; token weights 1/10.
+    tr = fresh(tiny_model_dir, old_logprobs="recompute", credit="return_to_go")
+    m = tr.train_step([multi_turn(1.0, turn_rewards=[0.5, 0.0]), multi_turn(1.0, turn_rewards=[0.0, 0.0])])
+    assert m["updated"] and m["trained_trajectories"] == 2
+    exp = -(3 * 0.522233 + 2 * 0.783349 + 3 * -0.522233 + 2 * 0.783349) / 10
+    assert m["pg_loss"] == pytest.approx(exp, abs=1e-5)
+    # with outcome credit the same batch is a zero-variance group: nothing to learn
+    m0 = fresh(tiny_model_dir, old_logprobs="recompute").train_step(
+        [multi_turn(1.0, turn_rewards=[0.5, 0.0]), multi_turn(1.0, turn_rewards=[0.0, 0.0])])
+    assert not m0["updated"]
