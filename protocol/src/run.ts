@@ -53,9 +53,11 @@ export type RunConfig = Static<typeof RunConfig>;
 export const RunSummary = Type.Object({
   episodes: Type.Integer(),
   trajectories: Type.Integer(),
-  /** Trajectories with any error (agent, policy, infra or reward). */
+  /** Trajectories with any error (agent, policy, environment, infra or reward). */
   errors: Type.Integer(),
   agentErrors: Type.Integer(),
+  /** Tasks the environment could not set up (a failing setup step, an image that does not build); absent in older summaries. */
+  envErrors: Type.Optional(Type.Integer()),
   infraErrors: Type.Integer(),
   rewardErrors: Type.Integer(),
   /** Episodes restarted after an infrastructure failure (recovered or not). */

@@ -1,8 +1,9 @@
 import path from "node:path";
 import type { CreateRunRequest, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig } from "@agentrl/protocol";
+import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { EnvLoadError } from "../envs/errors.js";
-import { createPolicy } from "../policy/create.js";
+import { createPolicy, type OracleSource } from "../policy/create.js";
 import type { Policy } from "../policy/types.js";
 import { rescoreRun } from "../rewards/rescore.js";
 import { resolveEnvImage } from "../rollout/image.js";
@@ -72,7 +73,7 @@ export class RunManager {
     if (!dir) throw new ApiError(404, "environment_not_found", `No uploaded environment ${req.env}. Fix: upload the bundle with POST /v1/environments first and use the sha256 it returns.`, "body.env");
     if (req.kind === "train") return this.createTraining(req, dir);
     if (req.train) throw new ApiError(400, "invalid_field", 'body.train is only for a training run. Fix: set "kind": "train", or leave train out for a rollout run.', "body.train");
-    if (!req.policy) throw new ApiError(400, "invalid_field", "body.policy is required for a rollout run. Fix: send the policy (an OpenAI-compatible URL, scripted:FILE or noop), or set \"kind\": \"train\" to train on the runner's trainer.", "body.policy");
+    if (!req.policy) throw new ApiError(400, "invalid_field", "body.policy is required for a rollout run. Fix: send the policy (an OpenAI-compatible URL, scripted:FILE, oracle or noop), or set \"kind\": \"train\" to train on the runner's trainer.", "body.policy");
     const config: RunConfig = { envDir: dir, policy: req.policy, group: req.group, concurrency: req.concurrency, kind: "rollout" };
     if (req.tasks !== undefined) config.tasks = req.tasks;
     if (req.taskIds !== undefined) config.taskIds = req.taskIds;
@@ -82,7 +83,7 @@ export class RunManager {
     if (req.name !== undefined) config.name = req.name;
     // Load and check before answering, so a broken env or policy is a 400 now, not a failed run later.
     const env = await loadForRequest(dir);
-    const policy = this.policyFor(config.policy, dir);
+    const policy = this.policyFor(config.policy, dir, oracleFor(env));
     try {
       selectTasks(env, config);
     } catch (err) {
@@ -205,8 +206,9 @@ export class RunManager {
         if (run.config.kind === "train") {
           handle = this.resumeTrainingRun(run, pool);
         } else {
-          const policy = this.policyFor(run.config.policy, run.config.envDir);
-          handle = resumeRun(this.deps.store, run.id, { ...this.runDeps(pool), policy });
+          // The oracle needs the loaded environment's kind: the engine builds it when it loads the env.
+          const policy = run.config.policy.spec.trim() === "oracle" ? undefined : this.policyFor(run.config.policy, run.config.envDir);
+          handle = resumeRun(this.deps.store, run.id, { ...this.runDeps(pool), ...(policy ? { policy } : {}) });
           this.track(handle, pool);
         }
         if (run.status === "paused") handle.pause();
@@ -270,13 +272,13 @@ export class RunManager {
   }
 
   /** A remote caller's scripted policy file must come from its own uploaded bundle, not the runner's disk. */
-  private policyFor(config: PolicyConfig, envDir: string): Policy {
+  private policyFor(config: PolicyConfig, envDir: string, oracle?: OracleSource): Policy {
     const spec = config.spec.trim();
     // scripted:FILE and lazy:KIND:FILE read a file: it must be one of the bundle's own.
     const file = spec.startsWith("scripted:") ? spec.slice("scripted:".length) : spec.startsWith("lazy:") ? spec.split(":").slice(2).join(":") : "";
     if (file && !path.resolve(envDir, file).startsWith(envDir + path.sep)) throw new ApiError(400, "invalid_field", "policy.spec FILE must name a file inside the uploaded environment bundle.", "body.policy.spec");
     try {
-      return createPolicy(config, envDir);
+      return createPolicy(config, envDir, oracle);
     } catch (err) {
       throw new ApiError(400, "invalid_field", (err as Error).message, "body.policy.spec");
     }

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import type { RunConfig, RunSummary, Task, Trajectory } from "@agentrl/protocol";
+import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { createPolicy } from "../policy/create.js";
 import type { Policy } from "../policy/types.js";
@@ -127,7 +128,7 @@ class RunController implements RunHandle {
     const episodes: Episode[] = [];
     for (const { task, index } of selected) for (let s = 0; s < config.group; s++) episodes.push({ task, taskIndex: index, sampleIndex: s });
     const todo = episodes.filter((e) => !skip.has(`${e.taskIndex}:${e.sampleIndex}`));
-    const policy = deps.policy ?? createPolicy(config.policy, process.cwd());
+    const policy = deps.policy ?? createPolicy(config.policy, process.cwd(), oracleFor(env));
     const image = deps.image ?? (await resolveEnvImage(env, log));
     const sandboxSpec: SandboxSpec = {
       image,

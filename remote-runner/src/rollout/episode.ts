@@ -4,7 +4,8 @@ import type { LoadedEnvironment } from "../envs/load.js";
 import { PolicyError, type Policy } from "../policy/types.js";
 import { scoreEpisode } from "../rewards/score.js";
 import type { RewardWorkerPool } from "../rewards/worker-pool.js";
-import { finishEpisodeWithKind, kindHooksFor } from "../envs/swe/engine-hooks.js";
+import { finishEpisodeWithKind } from "../envs/kinds/finish.js";
+import { kindHooksFor } from "../envs/kinds/registry.js";
 import { SandboxError, type Sandbox, type SandboxSpec } from "../sandbox/types.js";
 import type { Store } from "../store/store.js";
 import { EpisodeSandbox, InfraFailure } from "./episode-sandbox.js";
@@ -41,6 +42,9 @@ export interface EpisodeSpec {
 }
 
 export class EpisodeCancelled extends Error {}
+
+/** The environment could not set the task up before the first turn (its kind, its own setup, task files). */
+class EnvSetupError extends Error {}
 
 function openingMessages(env: LoadedEnvironment, task: Task): Message[] {
   const def = env.def;
@@ -95,10 +99,10 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
   const info = env.info;
   const startedAt = Date.now();
   const t0 = performance.now();
-  const deadline = AbortSignal.timeout(info.episodeTimeoutMs);
-  const signal = AbortSignal.any([rt.signal, deadline]);
-  // Environment kinds with their own machinery (swe) add tools, pick the task's image and score at the end.
+  // The environment's kind (envs/kinds/) may add tools, pick the task's image and time limit, set up and score at the end.
   const kind = kindHooksFor(env);
+  const deadline = AbortSignal.timeout(kind.episodeTimeoutMs?.(spec.task) ?? info.episodeTimeoutMs);
+  const signal = AbortSignal.any([rt.signal, deadline]);
   const resolveImage = imageResolver(store);
   let sandboxSpec = rt.sandboxSpec;
   const sandbox = new EpisodeSandbox(
@@ -146,18 +150,18 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     let toolset: Toolset;
     try {
       const state = env.def.initState ? env.def.initState(spec.task) : {};
-      if (kind) sandboxSpec = await kind.sandboxSpec(spec.task, rt.sandboxSpec);
-      toolset = new Toolset(env.def, spec.task, state, kind?.tools ?? []);
+      if (kind.sandboxSpec) sandboxSpec = await kind.sandboxSpec(spec.task, rt.sandboxSpec);
+      toolset = new Toolset(env.def, spec.task, state, kind.tools);
       toolsetSpecs = toolset.specs;
       prompt = openingMessages(env, spec.task);
       if (spec.task.files) for (const [p, content] of Object.entries(spec.task.files)) await sandbox.writeFile(p, content);
-      const opening = kind?.setup ? await kind.setup({ task: spec.task, sandbox }) : undefined;
+      const opening = kind.setup ? await kind.setup({ task: spec.task, sandbox }) : undefined;
       if (opening) prompt = withOpeningObservation(prompt, opening.text, opening.images?.map((img) => store.putBlob(Buffer.from(img.data), img.mime)));
       if (env.def.setup) await env.def.setup({ task: spec.task, state, sandbox });
     } catch (err) {
       if (err instanceof InfraFailure) throw err;
       if (err instanceof SandboxError) throw new InfraFailure(err.message, { cause: err });
-      throw Object.assign(new Error(`environment setup failed: ${(err as Error)?.message ?? String(err)}`), { envSetup: true });
+      throw new EnvSetupError(`environment setup failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     for (let turnNo = 0; turnNo < rt.maxTurns; turnNo++) {
       if (rt.signal.aborted) throw new EpisodeCancelled("run cancelled");
@@ -249,8 +253,8 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
         defaultTimeoutMs: info.rewardTimeoutMs,
       });
       if (sandbox.infraError) throw sandbox.infraError;
-      if (kind) {
-        const finished = await finishEpisodeWithKind(kind, { task: spec.task, turns, sandbox, labels: rt.sandboxSpec.labels, putBlob: (data, mime) => store.putBlob(data, mime) }, reward);
+      if (kind.finish) {
+        const finished = await finishEpisodeWithKind(kind, { task: spec.task, turns, sandbox, labels: rt.sandboxSpec.labels, putBlob: (data, mime) => store.putBlob(data, mime) }, reward, info.kind);
         reward = finished.reward;
         artifacts = finished.artifacts;
       }
@@ -260,13 +264,14 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     if (err instanceof InfraFailure || err instanceof EpisodeCancelled) throw err;
     // A sandbox failure outside the episode's own container (a kind scoring in a fresh one) is infrastructure too.
     if (err instanceof SandboxError) throw new InfraFailure(err.message, { cause: err });
-    if ((err as { envSetup?: boolean }).envSetup) {
+    if (err instanceof EnvSetupError) {
+      // The task could not be set up (a setup step, an image): the environment's fault, counted apart.
       return {
         trajectory: toTrajectory({
-          status: "agent_error",
-          stopReason: "policy_error",
+          status: "env_error",
+          stopReason: "env_error",
           reward: { total: null, components: {}, weights: {}, errors: [], durationMs: 0 },
-          error: { kind: "agent", message: (err as Error).message },
+          error: { kind: "environment", message: err.message },
         }),
       };
     }

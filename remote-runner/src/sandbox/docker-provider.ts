@@ -16,6 +16,8 @@ export const SANDBOX_WORKDIR = "/home/agent";
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 const AGENT_START_TIMEOUT_MS = 30_000;
+/** Seeds (an image's files under a writable area) larger than this are read again per sandbox, not cached. */
+const SEED_CACHE_ENTRY_BYTES = 4 * 1024 * 1024;
 
 function statusOf(err: unknown): number | undefined {
   return typeof err === "object" && err !== null ? (err as { statusCode?: number }).statusCode : undefined;
@@ -54,13 +56,18 @@ export class DockerSandboxProvider implements SandboxProvider {
   /** A tar of the image's files under `dir` (read from the created container before it starts), or null when there are none. */
   private seedOf(container: Docker.Container, imageId: string, dir: string, maxBytes: number): Promise<Buffer | null> {
     const key = `${imageId}:${dir}`;
-    let p = this.seeds.get(key);
-    if (!p) {
-      p = readSeed(container, dir, maxBytes);
-      if (this.seeds.size >= 64) this.seeds.delete(this.seeds.keys().next().value as string);
-      this.seeds.set(key, p);
-      p.catch(() => this.seeds.delete(key));
-    }
+    const cached = this.seeds.get(key);
+    if (cached) return cached;
+    const p = readSeed(container, dir, maxBytes);
+    // Kept only while small (a home folder's dotfiles, a small repository): the cache stays bounded.
+    void p.then(
+      (tar) => {
+        if ((tar?.length ?? 0) > SEED_CACHE_ENTRY_BYTES) return;
+        if (this.seeds.size >= 64) this.seeds.delete(this.seeds.keys().next().value as string);
+        this.seeds.set(key, p);
+      },
+      () => {},
+    );
     return p;
   }
 
