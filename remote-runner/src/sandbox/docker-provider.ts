@@ -32,9 +32,9 @@ export interface DockerProviderOptions {
 }
 
 /** The writable areas of a sandbox, each a tmpfs of `limits.diskBytes`: the rest of the filesystem is read-only. */
-export function writableAreas(workdir: string): string[] {
+export function writableAreas(workdir: string, extra: string[] = []): string[] {
   const areas = [SANDBOX_WORKDIR, "/tmp"];
-  if (!areas.some((a) => workdir === a || workdir.startsWith(`${a}/`))) areas.push(workdir);
+  for (const dir of [workdir, ...extra]) if (!areas.some((a) => dir === a || dir.startsWith(`${a}/`))) areas.push(dir);
   return areas;
 }
 
@@ -100,8 +100,9 @@ export class DockerSandboxProvider implements SandboxProvider {
     }
     const workdir = spec.workdir ?? SANDBOX_WORKDIR;
     const [uid, gid] = user.split(":");
-    const areas = writableAreas(workdir);
-    const tmpfsOpts = (dir: string): string => `rw,nosuid,nodev,size=${limits.diskBytes}${dir === "/tmp" ? ",mode=1777" : `,mode=0755,uid=${uid ?? 1000},gid=${gid ?? uid ?? 1000}`}`;
+    const areas = writableAreas(workdir, spec.writable);
+    // exec: scripts the model or the task writes there must run (Docker mounts tmpfs noexec by default).
+    const tmpfsOpts = (dir: string): string => `rw,exec,nosuid,nodev,size=${limits.diskBytes}${dir === "/tmp" ? ",mode=1777" : `,mode=0755,uid=${uid ?? 1000},gid=${gid ?? uid ?? 1000}`}`;
     // PID 1 is the agent itself when hardened (see agent-script.ts): nothing in the container can signal or open it.
     const agentIsInit = hardened && channel === "agent";
     let container: Docker.Container;

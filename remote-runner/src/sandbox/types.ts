@@ -10,6 +10,11 @@ export interface SandboxSpec {
   env?: Record<string, string>;
   /** Working directory for commands (default: the user's home). */
   workdir?: string;
+  /**
+   * More writable areas beside home, /tmp and the working folder (the root filesystem is read-only),
+   * each a tmpfs of `limits.diskBytes` holding the image's files there (Harbor's /logs and /tests).
+   */
+  writable?: string[];
   /** uid:gid the sandbox runs as; never root by default. */
   user?: string;
   /** Extra labels, added beside the ones the runner uses to find its own containers. */
