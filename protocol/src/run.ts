@@ -45,6 +45,8 @@ export const RunConfig = Type.Object({
   kind: Type.Optional(Type.Union([Type.Literal("rollout"), Type.Literal("train"), Type.Literal("preflight")])),
   /** A training run's parameters (kind "train"). */
   train: Type.Optional(TrainParams),
+  /** An episode with no progress (policy answer, tool result, reward) for this long is flagged as stalled (default 120). */
+  stallAfterS: Type.Optional(Type.Number({ minimum: 1, maximum: 86_400 })),
   /** The training run a step's rollout run belongs to: it is resumed (or not) with its parent. */
   parentRunId: Type.Optional(Type.String()),
 });

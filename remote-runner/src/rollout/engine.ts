@@ -5,7 +5,7 @@ import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { createPolicy } from "../policy/create.js";
 import type { Policy } from "../policy/types.js";
-import { groupAdvantages, isZeroVariance } from "../rewards/advantages.js";
+import { batchAdvantages, estimatorFor, groupAdvantages, isZeroVariance, type GroupMember } from "../rewards/advantages.js";
 import { RewardWorkerPool } from "../rewards/worker-pool.js";
 import { LABEL_RUN } from "../sandbox/labels.js";
 import type { SandboxSpec } from "../sandbox/types.js";
@@ -14,6 +14,7 @@ import { EpisodeCancelled, runEpisode, type EpisodeRuntime, type SandboxSource }
 import { resolveEnvImage } from "./image.js";
 import { removeRunContainers } from "./run-containers.js";
 import { summarizeRun } from "./summary.js";
+import { LiveEpisodeRegistry } from "./live-episodes.js";
 import { PauseGate } from "../util/pause-gate.js";
 
 export interface RunDeps {
@@ -35,6 +36,8 @@ export interface RunDeps {
   /** Removes containers labelled with a run before it resumes (default: through the Docker engine). */
   removeRunContainers?: (runId: string) => Promise<number>;
   log?: (line: string) => void;
+  /** Where the run's in-flight episodes are kept for the API (the runner service passes one for all runs). */
+  live?: LiveEpisodeRegistry;
 }
 
 export interface RunHandle {
@@ -139,6 +142,8 @@ class RunController implements RunHandle {
       ...(env.def.sandbox?.workdir ? { workdir: env.def.sandbox.workdir } : {}),
     };
     const rewardPool = new RewardWorkerPool(env.compiled.bundlePath, deps.rewardWorkers ?? Math.max(1, Math.min(config.concurrency, 4)));
+    const registry = deps.live ?? new LiveEpisodeRegistry();
+    const live = registry.open(runId, store, config.stallAfterS);
     const rt: EpisodeRuntime = {
       env,
       policy,
@@ -149,6 +154,7 @@ class RunController implements RunHandle {
       maxTurns: config.maxTurns ?? env.info.maxTurns,
       maxInfraRetries: config.maxInfraRetries ?? 2,
       signal: this.abort.signal,
+      live,
     };
     // A run paused before it got here stays paused.
     const initial = this.gate.paused ? "paused" : "running";
@@ -160,10 +166,13 @@ class RunController implements RunHandle {
     const groupSize = new Map<string, number>();
     for (const r of store.runRows(runId)) if (skip.has(`${r.taskIndex}:${r.sampleIndex}`)) groupSize.set(r.groupId, (groupSize.get(r.groupId) ?? 0) + 1);
     let groupsDone = [...groupSize.values()].filter((n) => n >= config.group).length;
-    const composition = config.rewardComposition ?? env.info.rewardComposition;
+    const estimator = estimatorFor(config.rewardComposition ?? env.info.rewardComposition);
+    const groupMembers = (groupId: string): GroupMember[] =>
+      store.queryTrajectories({ runId, groupId, limit: 10_000 }).items.map((s) => ({ id: s.id, total: s.reward, components: s.components, weights: store.getTrajectory(s.id)?.reward.weights ?? {} }));
     const finishGroup = (groupId: string): void => {
-      const members = store.queryTrajectories({ runId, groupId, limit: 10_000 }).items.map((s) => ({ id: s.id, total: s.reward, components: s.components, weights: store.getTrajectory(s.id)?.reward.weights ?? {} }));
-      store.setGroupAdvantages(runId, groupId, groupAdvantages(members, composition));
+      const members = groupMembers(groupId);
+      // GDPO's last step normalizes over the batch: the group's values until the run ends (below).
+      store.setGroupAdvantages(runId, groupId, groupAdvantages(members, estimator), { estimator, by: "runner" });
       groupsDone++;
       const rewards = members.map((m) => m.total).filter((x): x is number => x !== null);
       const mean = rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : 0;
@@ -219,7 +228,13 @@ class RunController implements RunHandle {
       store.appendEvent(runId, "run.status", { status: "failed", error: message });
       throw err;
     } finally {
+      registry.close(runId);
       await rewardPool.close();
+    }
+    if (estimator === "gdpo") {
+      const done = [...groupSize].filter(([, n]) => n >= config.group).map(([g]) => g);
+      const all = batchAdvantages(done.map(groupMembers), estimator);
+      done.forEach((g, i) => store.setGroupAdvantages(runId, g, all[i] ?? [], { estimator, by: "runner" }));
     }
     const summary = summarizeRun(store, runId, { episodes: episodes.length, wallMs: performance.now() - started, episodesThisCall: finishedThisCall, turnsThisCall });
     const status = this.abort.signal.aborted ? "cancelled" : "finished";

@@ -9,6 +9,7 @@ import { kindHooksFor } from "../envs/kinds/registry.js";
 import { SandboxError, type Sandbox, type SandboxSpec } from "../sandbox/types.js";
 import type { Store } from "../store/store.js";
 import { EpisodeSandbox, InfraFailure } from "./episode-sandbox.js";
+import { EpisodeKilled, untilKilled, type LiveEpisodes } from "./live-episodes.js";
 import { Toolset } from "./toolset.js";
 
 /** Observation text kept inline; the rest goes to a blob (the model sees the head). */
@@ -30,6 +31,8 @@ export interface EpisodeRuntime {
   maxInfraRetries: number;
   /** Aborted when the run is cancelled. */
   signal: AbortSignal;
+  /** The run's in-flight episodes: what each waits on, stall flags, kill from outside. */
+  live?: LiveEpisodes;
 }
 
 export interface EpisodeSpec {
@@ -111,6 +114,8 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     info.stepTimeoutMs,
   );
   store.appendEvent(spec.runId, "trajectory.started", { trajectoryId: spec.trajectoryId, taskId: spec.task.id, groupId: spec.groupId, sampleIndex: spec.sampleIndex, attempt: attemptNo });
+  const killed = rt.live?.start({ trajectoryId: spec.trajectoryId, taskId: spec.task.id, sampleIndex: spec.sampleIndex, attempt: attemptNo });
+  rt.live?.onKill(spec.trajectoryId, () => sandbox.kill());
   const turns: Turn[] = [];
   let prompt: Message[] = [];
   let stopReason: Trajectory["stopReason"] = "max_turns";
@@ -172,18 +177,24 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       const turnStart = Date.now();
       const tt0 = performance.now();
       let response;
+      rt.live?.phase(spec.trajectoryId, turnNo, "policy");
       try {
         response = await rt.policy.chat({ messages: trajectoryMessages({ prompt, turns }), tools: toolset.specs, taskId: spec.task.id, sampleIndex: spec.sampleIndex, turn: turnNo, signal, resolveImage, prefixTokenIds: episodeTokens(turns) });
       } catch (err) {
         if (rt.signal.aborted) throw new EpisodeCancelled("run cancelled");
+        if (killed?.aborted) throw killed.reason;
         if (deadline.aborted) {
           stopReason = "episode_timeout";
           break;
         }
         const pe = err instanceof PolicyError ? err : new PolicyError("protocol", (err as Error)?.message ?? String(err));
+        rt.live?.policyFailed(pe.message);
         stopReason = "policy_error";
         status = "agent_error";
-        error = { kind: "policy", message: `policy ${pe.kind} error: ${pe.message}` };
+        // A request refused after the first turn is the conversation the policy grew (context
+        // overflow): the policy's failure. The first turn's prompt is the environment's.
+        const policyCaused = pe.kind === "http" && (pe.status === 400 || pe.status === 413) && turnNo > 0;
+        error = { kind: "policy", message: `policy ${pe.kind} error: ${pe.message}`, ...(policyCaused ? { policyCaused } : {}) };
         break;
       }
       policyMs += response.info.latencyMs;
@@ -192,7 +203,9 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       let done = false;
       for (const raw of response.toolCalls) {
         if (deadline.aborted) break;
-        const ex = await toolset.execute(raw, { sandbox, stepTimeoutMs: info.stepTimeoutMs, turn: turnNo, signal });
+        rt.live?.phase(spec.trajectoryId, turnNo, "tool", raw.name);
+        // A tool that ignores its signal is not waited for once the episode is killed.
+        const ex = await untilKilled(toolset.execute(raw, { sandbox, stepTimeoutMs: info.stepTimeoutMs, turn: turnNo, signal }), killed);
         calls.push(ex.call);
         const images = ex.images?.map((img) => store.putBlob(Buffer.from(img.data), img.mime));
         observations.push(images?.length ? { ...inlineObservation(store, ex.observation), images } : inlineObservation(store, ex.observation));
@@ -234,9 +247,10 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     let reward: Trajectory["reward"] = { total: null, components: {}, weights: {}, errors: [], durationMs: 0 };
     let artifacts: Trajectory["artifacts"];
     if (status === "finished") {
+      rt.live?.phase(spec.trajectoryId, turns.length, "reward");
       // Scores the model cannot forge: its processes end before any reward or test runs (a kind
       // that scores a live session, such as a desktop, keeps them: its scorer reads that session).
-      if (!kind?.scoresLiveSession) await sandbox.sealForScoring();
+      if (!kind.scoresLiveSession) await sandbox.sealForScoring();
       reward = await scoreEpisode({
         rewards: env.def.rewards,
         input: {
@@ -261,6 +275,8 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     }
     return { trajectory: toTrajectory({ status, stopReason, reward, error, artifacts }) };
   } catch (err) {
+    // Killed from outside: whatever the kill broke on the way (the sandbox) is not the episode's failure.
+    if (killed?.aborted) throw killed.reason;
     if (err instanceof InfraFailure || err instanceof EpisodeCancelled) throw err;
     // A sandbox failure outside the episode's own container (a kind scoring in a fresh one) is infrastructure too.
     if (err instanceof SandboxError) throw new InfraFailure(err.message, { cause: err });
@@ -277,6 +293,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     }
     throw err;
   } finally {
+    rt.live?.end(spec.trajectoryId);
     await sandbox.close();
   }
 }
@@ -293,10 +310,12 @@ export async function runEpisode(spec: EpisodeSpec, rt: EpisodeRuntime): Promise
     try {
       return (await attempt(spec, rt, attemptNo, infraErrors)).trajectory;
     } catch (err) {
-      if (!(err instanceof InfraFailure)) throw err;
+      if (!(err instanceof InfraFailure) && !(err instanceof EpisodeKilled)) throw err;
       infraErrors.push(err.message);
       rt.store.appendEvent(spec.runId, "log", { level: "warn", message: `trajectory ${spec.trajectoryId}: infrastructure failure (attempt ${attemptNo + 1}): ${err.message}` });
-      const permanent = err.cause instanceof SandboxError && err.cause.code === "image_missing";
+      // A kill ends the episode; a requeue runs it again whatever the retries so far.
+      if (err instanceof EpisodeKilled && err.requeue && !rt.signal.aborted) continue;
+      const permanent = err instanceof EpisodeKilled || (err.cause instanceof SandboxError && err.cause.code === "image_missing");
       if (permanent || attemptNo >= rt.maxInfraRetries || rt.signal.aborted) {
         if (rt.signal.aborted) throw new EpisodeCancelled("run cancelled");
         return {
