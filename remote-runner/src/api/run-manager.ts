@@ -1,11 +1,12 @@
 import path from "node:path";
-import type { CreateRunRequest, LiveEpisodes, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig } from "@agentrl/protocol";
+import type { CreateRunRequest, LiveEpisodes, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig, TryRewardReport, TryRewardRequest } from "@agentrl/protocol";
 import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { EnvLoadError } from "../envs/errors.js";
 import { createPolicy, type OracleSource } from "../policy/create.js";
 import type { Policy } from "../policy/types.js";
 import { rescoreRun } from "../rewards/rescore.js";
+import { tryReward } from "../rewards/try-reward.js";
 import { resolveEnvImage } from "../rollout/image.js";
 import { resumeRun, selectTasks, startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
 import { LiveEpisodeRegistry } from "../rollout/live-episodes.js";
@@ -192,6 +193,26 @@ export class RunManager {
     const pool = new SandboxPool(this.deps.provider, { warm: 0 });
     try {
       return await rescoreRun(this.deps.store, id, { env, sandboxes: pool, image, save: req.save ?? false });
+    } finally {
+      await pool.close();
+    }
+  }
+
+  /** Tries one reward of an uploaded bundle on an ended run's trajectories (nothing stored). */
+  async tryReward(id: string, req: TryRewardRequest): Promise<TryRewardReport> {
+    const run = this.deps.store.getRun(id);
+    if (!run) throw new ApiError(404, "run_not_found", `No run ${JSON.stringify(id)}. Fix: list runs with GET /v1/runs.`);
+    if (this.active.has(id)) throw new ApiError(409, "run_active", `Run ${id} is ${run.status}; try rewards on it once it has ended.`);
+    const dir = this.deps.envs.folderOf(req.env);
+    if (!dir) throw new ApiError(404, "environment_not_found", `No uploaded environment ${req.env}. Fix: upload the bundle with POST /v1/environments first.`, "body.env");
+    const env = await loadForRequest(dir);
+    const image = await resolveEnvImage(env, this.deps.log);
+    const pool = new SandboxPool(this.deps.provider, { warm: 0 });
+    try {
+      return await tryReward(this.deps.store, id, req, { env, sandboxes: pool, image });
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError(400, "invalid_field", (err as Error).message, "body.reward");
     } finally {
       await pool.close();
     }
