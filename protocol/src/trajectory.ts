@@ -10,6 +10,15 @@ export const PolicyInfo = Type.Object({
   promptTokenIds: Type.Optional(Type.Array(Type.Integer())),
   completionTokenIds: Type.Optional(Type.Array(Type.Integer())),
   completionLogprobs: Type.Optional(Type.Array(Type.Number())),
+  /** The text of each generated token (the server's `logprobs.content[].token`), for the token lens. */
+  completionTokens: Type.Optional(Type.Array(Type.String())),
+  /**
+   * The trainer's logprob of each generated token, recomputed before its update (set once the
+   * trajectory is trained on); beside `completionLogprobs` it shows sampler/trainer drift per token.
+   */
+  trainerLogprobs: Type.Optional(Type.Array(Type.Number())),
+  /** Entropy of the sampling distribution at each generated token, where the server or trainer gives it. */
+  completionEntropies: Type.Optional(Type.Array(Type.Number())),
   /**
    * Later turns of an episode: whether this turn's prompt ids extend the previous turn's prompt and
    * sampled ids exactly (the model conditioned on the tokens it sampled). False when the server

@@ -360,6 +360,30 @@ describe("AgentRL Studio in VS Code", () => {
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
   });
 
+  it("shows the token lens on a trained run's turn, and the training run's sampler/trainer drift per step", async () => {
+    await page.locator(".tab", { hasText: "AgentRL Inspector" }).first().click();
+    const frame = inspector();
+    // Step 2's rollout run is shown: its turns carry the tokens the policy being trained sampled.
+    await frame.locator('[data-testid="tab-trajectory"]').click();
+    await frame.locator(".traj-row").first().click();
+    const lens = frame.locator('[data-testid="token-lens"]').first();
+    await lens.waitFor({ timeout: 30_000 });
+    expect(await lens.textContent()).toMatch(/token lens · \d+ tokens · coloured by/);
+    expect(await lens.locator('[data-testid="lens-token"]').count()).toBeGreaterThan(0);
+    await lens.locator('[data-testid="lens-token"]').first().click();
+    expect(await frame.locator('[data-testid="lens-detail"]').first().textContent()).toMatch(/sampler logprob-?\d+\.\d{4} \(p \d\.\d{3}\).*advantage applied/);
+    await page.screenshot({ path: screenshotPath("12-token-lens-light") });
+    await setTheme("Dark Modern");
+    await page.screenshot({ path: screenshotPath("12-token-lens-dark") });
+    await setTheme("Light Modern");
+    // The training run itself: how far the trainer's recomputed logprobs were from the sampled ones, per step.
+    const picker = frame.locator("select.run-picker");
+    await picker.selectOption((await picker.locator("option", { hasText: "grpo" }).first().getAttribute("value"))!);
+    await expect.poll(() => frame.locator('[data-testid="chart"] .chart-title').allTextContents(), { timeout: 30_000 }).toContain("sampler vs trainer logprob drift");
+    expect(await frame.locator('[data-testid="chart"]', { hasText: "sampler vs trainer logprob drift" }).textContent()).toMatch(/mean \|sampler − trainer\| logprob/);
+    await page.locator(".tab", { hasText: "env.ts" }).first().click();
+  });
+
   it("scaffolds a new SWE environment that the Environments view finds", async () => {
     await runCommand(page, "AgentRL: New Environment");
     await page.locator(".quick-input-list .monaco-list-row", { hasText: "Software engineering (SWE)" }).click();

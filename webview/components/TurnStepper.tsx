@@ -3,6 +3,7 @@ import type { BlobRef, Message, ToolCall, Trajectory, Turn } from "@agentrl/prot
 import { fmtMs } from "../util/format";
 import { DiffView, looksLikeDiff } from "./DiffView";
 import { Screenshot } from "./Screenshot";
+import { TokenLens } from "./TokenLens";
 
 /** Screenshots attached to a message or an observation (GUI envs); read structurally so older trajectories without them still render. */
 function imagesOf(x: object): BlobRef[] {
@@ -29,7 +30,7 @@ function patchArg(args: Record<string, unknown> | null): string | null {
   return null;
 }
 
-function TurnView({ turn, next }: { turn: Turn; next: Turn | undefined }) {
+function TurnView({ turn, next, advantage }: { turn: Turn; next: Turn | undefined; advantage: number | null }) {
   const calls = turn.assistant.toolCalls ?? [];
   return (
     <div className="turn" data-testid="turn">
@@ -39,6 +40,7 @@ function TurnView({ turn, next }: { turn: Turn; next: Turn | undefined }) {
         {turn.reward !== undefined ? ` · step reward ${turn.reward}` : ""}
       </div>
       <MessageBlock m={turn.assistant} />
+      <TokenLens info={turn.policy} advantage={advantage} />
       {calls.map((c) => {
         const obs = turn.observations.find((o) => o.toolCallId === c.id);
         const patch = patchArg(c.arguments);
@@ -123,7 +125,7 @@ export function TurnStepper({ trajectory }: { trajectory: Trajectory }) {
           ))}
         </details>
       )}
-      {turn ? <TurnView turn={turn} next={trajectory.turns[i + 1]} /> : <div className="empty">No turns: the episode ended before the policy answered ({trajectory.error?.message ?? trajectory.stopReason}).</div>}
+      {turn ? <TurnView turn={turn} next={trajectory.turns[i + 1]} advantage={trajectory.advantage} /> : <div className="empty">No turns: the episode ended before the policy answered ({trajectory.error?.message ?? trajectory.stopReason}).</div>}
     </div>
   );
 }

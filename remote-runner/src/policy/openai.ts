@@ -35,7 +35,7 @@ interface WireChoice {
   delta?: { content?: string | null; tool_calls?: WireToolCall[] };
   finish_reason?: string | null;
   token_ids?: number[];
-  logprobs?: { content?: { logprob: number }[] | null } | null;
+  logprobs?: { content?: { logprob: number; token?: string }[] | null } | null;
 }
 
 interface WireResponse {
@@ -67,6 +67,7 @@ class Accumulator {
   promptTokenIds: number[] | undefined;
   completionTokenIds: number[] | undefined;
   logprobs: number[] | undefined;
+  tokens: string[] | undefined;
   usage: PolicyInfo["usage"];
 
   add(r: WireResponse, streamed: boolean): void {
@@ -89,6 +90,8 @@ class Accumulator {
     if (c.finish_reason) this.finishReason = c.finish_reason;
     if (c.token_ids) this.completionTokenIds = [...(this.completionTokenIds ?? []), ...c.token_ids];
     if (c.logprobs?.content) this.logprobs = [...(this.logprobs ?? []), ...c.logprobs.content.map((x) => x.logprob)];
+    // Token texts only when every entry has one, so they stay aligned with the logprobs.
+    if (c.logprobs?.content?.every((x) => typeof x.token === "string")) this.tokens = [...(this.tokens ?? []), ...c.logprobs.content.map((x) => x.token ?? "")];
   }
 }
 
@@ -248,6 +251,7 @@ export class OpenAIPolicy implements Policy {
     if (acc.promptTokenIds && req.prefixTokenIds?.length) info.tokenExact = extendsIds(acc.promptTokenIds, req.prefixTokenIds);
     if (acc.completionTokenIds) info.completionTokenIds = acc.completionTokenIds;
     if (acc.logprobs) info.completionLogprobs = acc.logprobs;
+    if (acc.tokens && acc.tokens.length === acc.logprobs?.length) info.completionTokens = acc.tokens;
     if (acc.usage) info.usage = acc.usage;
     return { content: acc.content, toolCalls, toolCallSource: source, info };
   }
