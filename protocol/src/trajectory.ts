@@ -147,6 +147,11 @@ export const Trajectory = Type.Object(
     tools: Type.Array(Type.Object({ name: Type.String(), description: Type.String(), parameters: Type.Record(Type.String(), Type.Unknown()) })),
     turns: Type.Array(Turn),
     reward: RewardResult,
+    /**
+     * A branch: the trajectory it was forked from and the turn it replaced (turns before it were
+     * restored by replaying their recorded tool calls in a fresh sandbox, or from a snapshot).
+     */
+    parent: Type.Optional(Type.Object({ trajectoryId: Type.String(), turn: Type.Integer({ minimum: 0 }), restoredBy: Type.Union([Type.Literal("snapshot"), Type.Literal("replay")]) })),
     /** Group-normalized advantage, filled in once every sample of the group is finished. */
     advantage: Type.Union([Type.Number(), Type.Null()]),
     componentAdvantages: Type.Optional(Type.Record(Type.String(), Type.Number())),
