@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { connectDocker } from "../remote-runner/src/docker/engine.js";
-import { ensureEnvImage } from "../remote-runner/src/images/build.js";
+import { ensureGuiImage } from "../remote-runner/src/envs/kinds/gui/image.js";
 import { Desktop } from "../remote-runner/src/envs/kinds/gui/desktop.js";
 import { readFilesDir } from "../remote-runner/src/envs/kinds/gui/session.js";
 import { DockerSandboxProvider } from "../remote-runner/src/sandbox/docker-provider.js";
@@ -29,7 +29,7 @@ const GRAB = "import io,sys\nfrom PIL import ImageGrab\nb=io.BytesIO()\nImageGra
 export async function runGuiBench(opts: { samples?: number; root: string; log?: (l: string) => void }): Promise<GuiBenchResult> {
   const log = opts.log ?? (() => {});
   const n = opts.samples ?? 10;
-  const image = await ensureEnvImage(path.join(opts.root, "remote-runner/images/gui"), { progress: log });
+  const image = await ensureGuiImage({ progress: log });
   const provider = await DockerSandboxProvider.connect();
   const { endpoint } = await connectDocker();
   const files = readFilesDir(path.join(opts.root, "examples/gui-form/files"));

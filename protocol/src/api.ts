@@ -1,8 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { RunEvent } from "./events.js";
 import { MetricPoint, PolicyConfig, Run, RunConfig } from "./run.js";
-import { TrainParams } from "./train.js";
-import { Trajectory, TrajectorySummary } from "./trajectory.js";
+import { Estimator, TrainParams } from "./train.js";
+import { AdvantageSource, Trajectory, TrajectorySummary } from "./trajectory.js";
 
 /**
  * The runner's HTTP API and event stream, defined once: the server validates requests with these
@@ -155,6 +155,8 @@ export const RescoreReport = Type.Object({
   meanBefore: NullableNumber,
   meanAfter: NullableNumber,
   saved: Type.Boolean(),
+  estimator: Estimator,
+  advantagesBefore: Type.Union([AdvantageSource, Type.Null()]),
   rows: Type.Array(
     Type.Object({
       id: Type.String(),

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { BlobRef, MetricPoint, Run, RunConfig, RunEvent, RunEventDataOf, RunEventOf, RunEventType, RunStatus, RunSummary, Trajectory, TrajectorySummary } from "@agentrl/protocol";
+import type { AdvantageSource, BlobRef, MetricPoint, Run, RunConfig, RunEvent, RunEventDataOf, RunEventOf, RunEventType, RunStatus, RunSummary, Trajectory, TrajectorySummary } from "@agentrl/protocol";
 import { countToolCalls } from "@agentrl/protocol";
 import { homeDir } from "../config/paths.js";
 import { BlobDir } from "./blobs.js";
@@ -181,7 +181,7 @@ export class Store {
       ),
       getTrajectory: this.db.prepare<[string], { data: string }>("SELECT data FROM trajectories WHERE id = ?"),
       setAdvantage: this.db.prepare(
-        "UPDATE trajectories SET advantage = @advantage, data = json_set(data, '$.advantage', @advantage, '$.componentAdvantages', json(@components)) WHERE id = @id",
+        "UPDATE trajectories SET advantage = @advantage, data = json_set(data, '$.advantage', @advantage, '$.componentAdvantages', json(@components), '$.advantageSource', json(@source)) WHERE id = @id",
       ),
       insertEvent: this.db.prepare("INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)"),
       eventsAfter: this.db.prepare<[number, number], EventRow>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?"),
@@ -261,9 +261,10 @@ export class Store {
   }
 
   /** Stores one group's advantages and tells live viewers in the same commit (a `group.advantages` event). */
-  setGroupAdvantages(runId: string, groupId: string, updates: { id: string; advantage: number | null; componentAdvantages: Record<string, number> }[]): void {
+  setGroupAdvantages(runId: string, groupId: string, updates: { id: string; advantage: number | null; componentAdvantages: Record<string, number> }[], source: AdvantageSource): void {
     this.transaction(() => {
-      for (const u of updates) this.stmts.setAdvantage.run({ id: u.id, advantage: u.advantage, components: JSON.stringify(u.componentAdvantages) });
+      const src = JSON.stringify(source);
+      for (const u of updates) this.stmts.setAdvantage.run({ id: u.id, advantage: u.advantage, components: JSON.stringify(u.componentAdvantages), source: src });
       this.appendEvent(runId, "group.advantages", { groupId, items: updates.map((u) => ({ trajectoryId: u.id, advantage: u.advantage })) });
     });
   }

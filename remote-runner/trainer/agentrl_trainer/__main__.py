@@ -58,7 +58,7 @@ def _setup(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         v = getattr(args, f, None)
         if v is not None:
             overrides[f] = v
-    trainer = Trainer(policy, TrainOptions().with_overrides(overrides))
+    trainer = Trainer(policy, TrainOptions().with_overrides(overrides), getattr(args, "max_tokens", None))
     if args.resume:
         resume(trainer, args.resume)
         if overrides:

@@ -1,7 +1,8 @@
 """One batched sampling loop with a KV cache: per-row temperature, top_p, seed, token limit.
 
-Reported logprobs are of the raw model distribution (temperature 1, no top_p), the same
-quantity the trainer recomputes, so old/new logprob ratios are comparable."""
+Reported logprobs are of the distribution the token was drawn from before top_p,
+softmax(logits / T) (T = 1 for greedy rows), the same quantity the trainer recomputes with its
+`temperature` option (as TRL and verl do), so old/new logprob ratios are comparable."""
 
 from __future__ import annotations
 
@@ -53,12 +54,23 @@ def _sample_all(
     return out
 
 
+def logprobs_at_temperature(logits: torch.Tensor, temperatures: list[float]) -> torch.Tensor:
+    """log softmax(logits / T) per row (float32); T <= 0 (greedy) reports T = 1."""
+    t = torch.tensor([x if x > 0 else 1.0 for x in temperatures], device=logits.device).unsqueeze(1)
+    return torch.log_softmax(logits.float() / t, dim=-1)
+
+
 @torch.inference_mode()
 def generate(policy: Policy, rows: list[Row]) -> None:
     """Samples all rows together (left-padded), stopping each at EOS or its token limit."""
     if not rows:
         return
     policy.for_generation()
+    with policy.autocast():
+        _generate(policy, rows)
+
+
+def _generate(policy: Policy, rows: list[Row]) -> None:
     model, dev = policy.model, policy.device
     pad = policy.tokenizer.pad_token_id
     pad = int(pad) if pad is not None else 0
@@ -91,7 +103,7 @@ def generate(policy: Policy, rows: list[Row]) -> None:
     last_pos = pos[:, -1]
     while not all(done):
         live = [i for i in range(len(rows)) if not done[i]]
-        logp_all = torch.log_softmax(logits.float(), dim=-1)
+        logp_all = logprobs_at_temperature(logits, [r.temperature for r in rows])
         chosen = _sample_all(logits, rows, live, gens)
         tok_list = chosen.tolist()
         lp_list = logp_all[live].gather(1, chosen.unsqueeze(1)).squeeze(1).tolist()
