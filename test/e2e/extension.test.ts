@@ -31,6 +31,13 @@ async function setTheme(theme: "Dark Modern" | "Light Modern"): Promise<void> {
   await page.waitForFunction((l) => document.querySelector(".monaco-workbench")?.classList.contains(l ? "vs" : "vs-dark") ?? false, light, { timeout: 20_000 });
 }
 
+/** Opens a workspace file by path through Quick Open (Ctrl+P), the way a user does; `row` is the name shown in the list. */
+async function openFile(pathText: string, row: string): Promise<void> {
+  await page.keyboard.press("Control+P");
+  await page.locator(".quick-input-widget input").fill(pathText);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: row }).first().click();
+}
+
 /** Waits for the quick input titled `title`, filters it by `label` and clicks that row. */
 async function pick(title: string, label: string): Promise<void> {
   await page.locator(".quick-input-widget .quick-input-title", { hasText: title }).waitFor({ state: "visible" });
@@ -113,9 +120,7 @@ describe("AgentRL Studio in VS Code", () => {
   });
 
   it("runs one episode from the env.ts CodeLens and the inspector shows the trajectory", async () => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill("calculator/env.ts");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "env.ts" }).first().click();
+    await openFile("calculator/env.ts", "env.ts");
     const lens = page.locator(".codelens-decoration a", { hasText: "Run one episode" });
     await lens.waitFor({ state: "visible", timeout: 30_000 });
     await expect(page.locator(".codelens-decoration a", { hasText: "Preflight" }).count()).resolves.toBeGreaterThan(0);
@@ -287,9 +292,7 @@ describe("AgentRL Studio in VS Code", () => {
   });
 
   it("flags episodes stalled in a tool that sleeps past the threshold on the run, lists them live, and kills them from the panel", async () => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill("stall/env.ts");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "env.ts" }).first().click();
+    await openFile("stall/env.ts", "env.ts");
     const lens = page.locator(".codelens-decoration a", { hasText: "Run one episode" });
     await lens.waitFor({ state: "visible", timeout: 30_000 });
     await lens.click();
@@ -322,9 +325,7 @@ describe("AgentRL Studio in VS Code", () => {
   });
 
   it("shows tasks.jsonl schema problems as diagnostics at the offending lines", async () => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill("tasks-draft.jsonl");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "tasks-draft.jsonl" }).first().click();
+    await openFile("tasks-draft.jsonl", "tasks-draft.jsonl");
     await runCommand(page, "View: Focus Problems");
     const problems = page.locator(".markers-panel");
     await expect.poll(async () => (await problems.textContent()) ?? "", { timeout: 20_000 }).toContain('Duplicate task id "d-1" (first on line 1)');
