@@ -292,7 +292,7 @@ describe("AgentRL Studio in VS Code", () => {
   });
 
   it("flags episodes stalled in a tool that sleeps past the threshold on the run, lists them live, and kills them from the panel", async () => {
-    await openFile("stall/env.ts", "env.ts");
+    await openFile("stall/env.ts", "stall");
     const lens = page.locator(".codelens-decoration a", { hasText: "Run one episode" });
     await lens.waitFor({ state: "visible", timeout: 30_000 });
     await lens.click();
