@@ -78,6 +78,8 @@ export const RewardError = Type.Object({
   reward: Type.String(),
   kind: Type.Union([Type.Literal("threw"), Type.Literal("timeout"), Type.Literal("invalid_result")]),
   message: Type.String(),
+  /** Where the reward threw, in the env's sources (mapped through the bundle's source map). */
+  location: Type.Optional(Type.Object({ file: Type.String(), line: Type.Integer({ minimum: 1 }), column: Type.Integer({ minimum: 1 }) })),
 });
 export type RewardError = Static<typeof RewardError>;
 

@@ -5,6 +5,7 @@ import { homeDir } from "../config/paths.js";
 import { loadEnvironment } from "../envs/load.js";
 import { resolveEnvImage } from "../rollout/image.js";
 import { localSandboxes } from "../rollout/local.js";
+import { holdHomeLock } from "../api/pid-lock.js";
 import { openStore } from "../store/store.js";
 import { newTrainRunId, startTraining, trainingConfig, trainingDir } from "../training/training-run.js";
 import { ESTIMATORS } from "../rewards/advantages.js";
@@ -54,6 +55,7 @@ export function registerTrainCommand(program: Command): void {
       const log = (l: string): void => console.error(l);
       const env = await loadEnvironment(envDir);
       const image = await resolveEnvImage(env, log);
+      holdHomeLock(homeDir());
       const store = openStore();
       const sandboxes = await localSandboxes({ warm: Math.min(o.concurrency as number, 4) });
       const config = trainingConfig(env, envDir, params, o.group as number, o.concurrency as number);

@@ -1,7 +1,8 @@
 import type { RewardError, RewardResult } from "@agentrl/protocol";
 import type { AnyReward, RewardContext, SandboxHandle } from "@agentrl/sdk";
 import { MAX_ABS_REWARD } from "./advantages.js";
-import { RewardTimeoutError, type RewardWorkerPool } from "./worker-pool.js";
+import { locateInBundle } from "./source-location.js";
+import { RewardCodeError, RewardTimeoutError, type RewardWorkerPool } from "./worker-pool.js";
 
 /** Everything a reward sees except the sandbox and the judge (capabilities that stay in the main thread). */
 export type RewardInput = Omit<RewardContext, "sandbox" | "judge">;
@@ -86,7 +87,10 @@ export async function scoreEpisode(opts: {
         } else value = res.exitCode === 0 ? 1 : 0;
       }
     } catch (err) {
-      errors.push({ reward: r.name, kind: err instanceof RewardTimeoutError ? "timeout" : "threw", message: (err as Error)?.message ?? String(err) });
+      const error: RewardError = { reward: r.name, kind: err instanceof RewardTimeoutError ? "timeout" : "threw", message: (err as Error)?.message ?? String(err) };
+      const location = err instanceof RewardCodeError && err.bundleStack ? locateInBundle(err.bundleStack, opts.pool.bundlePath) : undefined;
+      if (location) error.location = location;
+      errors.push(error);
       if (weight > 0) weightedFailure = true;
       continue;
     }

@@ -131,7 +131,7 @@ class RunController implements RunHandle {
     const episodes: Episode[] = [];
     for (const { task, index } of selected) for (let s = 0; s < config.group; s++) episodes.push({ task, taskIndex: index, sampleIndex: s });
     const todo = episodes.filter((e) => !skip.has(`${e.taskIndex}:${e.sampleIndex}`));
-    const policy = deps.policy ?? createPolicy(config.policy, process.cwd(), oracleFor(env));
+    const policy = deps.policy ?? createPolicy(config.policy, process.cwd(), { oracle: oracleFor(env) });
     const image = deps.image ?? (await resolveEnvImage(env, log));
     const sandboxSpec: SandboxSpec = {
       image,

@@ -291,7 +291,8 @@ class TrainingRun {
         parentRunId: runId,
         taskIds,
         name: `${runId} step ${step}`,
-        policy: { ...config.policy, spec: trainer.url, model: trainer.model, timeoutMs: 600_000 },
+        // The trainer's token goes with the live run only: the store keeps a redacted marker.
+        policy: { ...config.policy, spec: trainer.url, apiKey: trainer.token, model: trainer.model, timeoutMs: 600_000 },
       },
       { sandboxes: deps.sandboxes, limiter: deps.limiter, env: deps.env, image: deps.image, log, live: deps.live },
     );

@@ -29,6 +29,8 @@ class Row:
     logprobs: list[float] = field(default_factory=list)
     tops: list[list[tuple[int, float]]] = field(default_factory=list)
     finish_reason: str = "length"
+    # set from another thread when the client has gone: generation stops at the next token
+    cancelled: bool = False
 
 
 def _sample_all(
@@ -115,6 +117,9 @@ def _generate(policy: Policy, rows: list[Row]) -> None:
             if r.top_logprobs > 0:
                 v, k = torch.topk(logp_all[i], r.top_logprobs)
                 top = [(int(a), float(b)) for a, b in zip(k.tolist(), v.tolist())]
+            if r.cancelled:
+                done[i], r.finish_reason = True, "abort"
+                continue
             r.tokens.append(tok)
             r.logprobs.append(lp)
             r.tops.append(top)

@@ -1,9 +1,9 @@
-import path from "node:path";
 import type { GuiOptions } from "@agentrl/sdk";
 import type { BlobRef } from "@agentrl/protocol";
 import { defineTool, type AnyTool, type SandboxHandle, type ToolOutput } from "@agentrl/sdk";
 import { ensureGuiImage } from "./image.js";
 import type { ProgressFn } from "../../../images/progress.js";
+import { insideEnv } from "../../confine.js";
 import type { EnvKind, KindSandbox, ScoringKindInstance } from "../types.js";
 import { ACTION_TYPES, computer13Tools, type Computer13Action } from "./computer13.js";
 import { renderA11y, type DesktopReply, type DesktopSandbox } from "./desktop.js";
@@ -41,7 +41,7 @@ function describe(reply: DesktopReply, withTree: boolean): string {
 export function guiKind(env: { dir: string; options?: GuiEnvOptions; progress?: ProgressFn }): ScoringKindInstance<Evaluation> {
   const sessions = new WeakMap<SandboxHandle, GuiSession>();
   const withTree = env.options?.accessibilityTree !== false;
-  const files = readFilesDir(path.resolve(env.dir, env.options?.files ?? "files"));
+  const files = readFilesDir(insideEnv(env.dir, env.options?.files ?? "files", "options.files"));
   const downloads = readDownloads(env.dir, env.options?.downloads);
   let image: Promise<string> | null = null;
   const session = (sandbox: SandboxHandle): GuiSession => {

@@ -6,6 +6,7 @@ import { Desktop, type DesktopReply, type DesktopSandbox } from "./desktop.js";
 import { evaluateOSWorld, type Evaluation } from "./evaluator.js";
 import type { OSWorldTask } from "./osworld-task.js";
 import { runSetupSteps } from "./setup-steps.js";
+import { insideEnv } from "../../confine.js";
 
 export const DEFAULT_SCREEN = { width: 1024, height: 768 };
 
@@ -19,7 +20,7 @@ export const GUI_HOME = "/home/user";
 export function readDownloads(envDir: string, map: Record<string, string> | undefined): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   for (const [url, rel] of Object.entries(map ?? {})) {
-    const file = path.resolve(envDir, rel);
+    const file = insideEnv(envDir, rel, "options.downloads");
     if (!fs.existsSync(file)) throw new Error(`gui.downloads maps ${url} to ${rel}, which does not exist in ${envDir}. Fix: put the file there or correct the path`);
     out.set(url, fs.readFileSync(file));
   }
