@@ -1,5 +1,6 @@
 import type { RewardError, RewardResult } from "@agentrl/protocol";
 import type { AnyReward, RewardContext, SandboxHandle } from "@agentrl/sdk";
+import type { TurnScores } from "./turn-rewards.js";
 import { RewardTimeoutError, type RewardWorkerPool } from "./worker-pool.js";
 
 /** Everything a reward sees except the sandbox and the judge (capabilities that stay in the main thread). */
@@ -11,8 +12,16 @@ function toNumber(v: unknown): number | null {
   return null;
 }
 
+/** A reward's per-turn scores (`turns`): one finite number or boolean per turn of the episode. */
+function turnValues(raw: unknown, turns: number): number[] | string {
+  if (!Array.isArray(raw) || raw.length !== turns) return `turns must list one score per turn of the episode (${turns}), got ${JSON.stringify(raw)?.slice(0, 80)}`;
+  const out = raw.map(toNumber);
+  const bad = out.findIndex((v) => v === null);
+  return bad >= 0 ? `turns[${bad}] is ${JSON.stringify(raw[bad])}, not a finite number` : (out as number[]);
+}
+
 /** Adds one reward's value to the components; returns an error text when the value is not usable. */
-function addValue(name: string, weight: number, value: unknown, components: Record<string, number>, weights: Record<string, number>): string | null {
+function addValue(name: string, weight: number, value: unknown, components: Record<string, number>, weights: Record<string, number>, turnScores?: { scores: TurnScores; turns: number }): string | null {
   const n = toNumber(value);
   if (n !== null) {
     components[name] = n;
@@ -20,7 +29,12 @@ function addValue(name: string, weight: number, value: unknown, components: Reco
     return null;
   }
   if (value && typeof value === "object" && "components" in value) {
-    const v = value as { components: Record<string, unknown>; weights?: Record<string, unknown> };
+    const v = value as { components: Record<string, unknown>; weights?: Record<string, unknown>; turns?: unknown };
+    if (v.turns !== undefined && turnScores) {
+      const t = turnValues(v.turns, turnScores.turns);
+      if (typeof t === "string") return t;
+      turnScores.scores[name] = { weight, values: t };
+    }
     const out: Record<string, number> = {};
     for (const [k, raw] of Object.entries(v.components ?? {})) {
       const c = toNumber(raw);
@@ -53,6 +67,8 @@ export async function scoreEpisode(opts: {
   sandbox: SandboxHandle;
   pool: RewardWorkerPool;
   defaultTimeoutMs: number;
+  /** Filled with the rewards' per-turn scores (rewards that return `turns`). */
+  turnScores?: TurnScores;
 }): Promise<RewardResult> {
   const t0 = performance.now();
   const components: Record<string, number> = {};
@@ -81,7 +97,7 @@ export async function scoreEpisode(opts: {
       if (weight > 0) weightedFailure = true;
       continue;
     }
-    const problem = addValue(r.name, weight, value, components, weights);
+    const problem = addValue(r.name, weight, value, components, weights, opts.turnScores && { scores: opts.turnScores, turns: opts.input.turns.length });
     if (problem) {
       errors.push({ reward: r.name, kind: "invalid_result", message: problem });
       if (weight > 0) weightedFailure = true;

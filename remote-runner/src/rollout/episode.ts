@@ -3,6 +3,7 @@ import { countToolCalls, trajectoryMessages } from "@agentrl/protocol";
 import type { LoadedEnvironment } from "../envs/load.js";
 import { PolicyError, type Policy } from "../policy/types.js";
 import { scoreEpisode } from "../rewards/score.js";
+import { turnRewards, type TurnScores } from "../rewards/turn-rewards.js";
 import type { RewardWorkerPool } from "../rewards/worker-pool.js";
 import { finishEpisodeWithKind, kindHooksFor } from "../envs/swe/engine-hooks.js";
 import { SandboxError, type Sandbox, type SandboxSpec } from "../sandbox/types.js";
@@ -230,6 +231,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     let reward: Trajectory["reward"] = { total: null, components: {}, weights: {}, errors: [], durationMs: 0 };
     let artifacts: Trajectory["artifacts"];
     if (status === "finished") {
+      const turnScores: TurnScores = {};
       reward = await scoreEpisode({
         rewards: env.def.rewards,
         input: {
@@ -244,12 +246,16 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
         sandbox,
         pool: rt.rewardPool,
         defaultTimeoutMs: info.rewardTimeoutMs,
+        turnScores,
       });
       if (sandbox.infraError) throw sandbox.infraError;
       if (kind) {
         const finished = await finishEpisodeWithKind(kind, { task: spec.task, turns, sandbox, labels: rt.sandboxSpec.labels, putBlob: (data, mime) => store.putBlob(data, mime) }, reward);
         reward = finished.reward;
         artifacts = finished.artifacts;
+      }
+      if (Object.keys(turnScores).length) {
+        turnRewards(turnScores, turns.length, reward.total, env.def.turnRewardGate).forEach((r, i) => Object.assign(turns[i] as Turn, { reward: r.reward, rewardComponents: r.components }));
       }
     }
     return { trajectory: toTrajectory({ status, stopReason, reward, error, artifacts }) };

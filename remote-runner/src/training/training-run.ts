@@ -27,6 +27,8 @@ export interface StepReport {
   step: number;
   rolloutRunId: string;
   rewardMean: number;
+  /** Tool calls per episode in this step's rollouts. */
+  toolCalls: number;
   trained: number;
   skipped: number;
   metrics: TrainStepResult;
@@ -317,7 +319,7 @@ class TrainingRun {
       const message = `step ${step}: no trajectory could be trained on (${skipped} skipped; see \`agentrl export ${handle.runId} --format train\` for the reasons); no update this step`;
       log(message);
       store.appendEvent(runId, "log", { level: "warn", message });
-      const values = { reward: rewardMean, rollout_s: rolloutS, skipped_trajectories: skipped, updated: 0 };
+      const values = { reward: rewardMean, tool_calls: summary.meanToolCalls, rollout_s: rolloutS, skipped_trajectories: skipped, updated: 0 };
       store.appendMetrics(runId, step, values);
       store.appendEvent(runId, "run.metrics", { step, values, rolloutRunId: handle.runId });
       return { rewardMean };
@@ -326,12 +328,12 @@ class TrainingRun {
     // The trainer counts updates and refuses one out of order, so a skipped step takes no number there.
     const metrics = await trainer.trainStep(records, ++this.updates);
     const trainS = (performance.now() - t1) / 1000;
-    const values: Record<string, number> = { ...numericMetrics(metrics), reward: rewardMean, rollout_s: rolloutS, train_s: trainS, skipped_trajectories: skipped, updated: 1 };
+    const values: Record<string, number> = { ...numericMetrics(metrics), reward: rewardMean, tool_calls: summary.meanToolCalls, rollout_s: rolloutS, train_s: trainS, skipped_trajectories: skipped, updated: 1 };
     for (const [c, v] of Object.entries(summary.componentMeans)) values[`reward.${c}`] = v;
     delete values.step;
     store.appendMetrics(runId, step, values);
     store.appendEvent(runId, "run.metrics", { step, values, rolloutRunId: handle.runId });
-    deps.onStep?.({ step, rolloutRunId: handle.runId, rewardMean, trained: records.length, skipped, metrics, rolloutS, trainS });
+    deps.onStep?.({ step, rolloutRunId: handle.runId, rewardMean, toolCalls: summary.meanToolCalls, trained: records.length, skipped, metrics, rolloutS, trainS });
     return { rewardMean, tokensPerS: typeof metrics.tokens_per_s === "number" ? metrics.tokens_per_s : undefined };
   }
 
