@@ -52,4 +52,46 @@ async function renderLongTrajectory(turns: number): Promise<{ ms: number; stepTo
   return { ms: t1 - t0, stepToLastMs: s1 - s0 };
 }
 
-(window as unknown as { inspectorBench: unknown }).inspectorBench = { renderRun, renderLongTrajectory };
+/**
+ * A live run producing `perS` trajectories a second for `seconds`: each finished row is pushed as a
+ * `trajectory.finished` event (as the extension forwards the stream); the lag of a row is the time
+ * from its push until a painted frame shows the list's total including it. Also counts the data
+ * requests the webview made while the run went on.
+ */
+async function liveLag(perS: number, seconds: number): Promise<{ lagsMs: number[]; rows: number; dataRequests: number }> {
+  const n = perS * seconds;
+  const data = syntheticRun(n, { group: 8, turns: 4 });
+  const rows = data.summaries.splice(0);
+  data.run.status = "running";
+  const host = memoryHost(data);
+  const el = freshRoot();
+  mountInspector(createRoot(el), new HostBridge(host.transport), { runnerName: "bench", runId: data.run.id, trajectoryId: null, follow: true });
+  const total = (): number => Number(el.querySelector('[data-testid="traj-list"]')?.getAttribute("data-total") ?? "-1");
+  await afterPaintWhen(() => total() === 0);
+  const before = host.requests.length;
+  const pushedAt: number[] = [];
+  const lagsMs: number[] = [];
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const frame = (): void => {
+      const now = performance.now();
+      // Rows due by now at `perS` a second are pushed (timers are clamped; this keeps the rate exact).
+      const due = Math.min(n, Math.floor(((now - t0) / 1000) * perS));
+      while (pushedAt.length < due) {
+        const r = rows[pushedAt.length]!;
+        pushedAt.push(performance.now());
+        host.emit("trajectory.finished", r);
+      }
+      const shown = total();
+      const t = performance.now();
+      while (lagsMs.length < shown && lagsMs.length < pushedAt.length) lagsMs.push(t - pushedAt[lagsMs.length]!);
+      if (lagsMs.length >= n) resolve();
+      else requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  });
+  const dataRequests = host.requests.slice(before).filter((r) => r.method !== "run" && r.method !== "listRuns").length;
+  return { lagsMs, rows: total(), dataRequests };
+}
+
+(window as unknown as { inspectorBench: unknown }).inspectorBench = { renderRun, renderLongTrajectory, liveLag };

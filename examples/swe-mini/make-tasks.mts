@@ -5,10 +5,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { git } from "../../remote-runner/src/envs/swe/git-env.js";
-import { buildSnapshotRepo } from "../../remote-runner/src/envs/swe/snapshot-repo.js";
-import { SWE_REPO_DIR, sweProblemPrompt, type SweInstance } from "../../remote-runner/src/envs/swe/instance.js";
-import { referenceTurns } from "../../remote-runner/src/envs/swe/reference.js";
+import { git } from "../../remote-runner/src/envs/kinds/swe/git-env.js";
+import { buildSnapshotRepo } from "../../remote-runner/src/envs/kinds/swe/snapshot-repo.js";
+import { SWE_REPO_DIR, sweProblemPrompt, type SweInstance } from "../../remote-runner/src/envs/kinds/swe/instance.js";
+import { referenceTurns } from "../../remote-runner/src/envs/kinds/swe/reference.js";
 
 interface Meta {
   repo: string;

@@ -91,6 +91,7 @@ export const CreateRunRequest = Type.Object(
     maxTurns: Type.Optional(RunConfig.properties.maxTurns),
     rewardComposition: Type.Optional(RunConfig.properties.rewardComposition),
     maxInfraRetries: Type.Optional(RunConfig.properties.maxInfraRetries),
+    stallAfterS: Type.Optional(RunConfig.properties.stallAfterS),
     name: Type.Optional(Type.String({ maxLength: 200 })),
     kind: Type.Optional(Type.Union([Type.Literal("rollout"), Type.Literal("train")], { description: "rollout (default): collect and score; train: rollouts on the runner's trainer, one policy update per step" })),
     train: Type.Optional(TrainParams),

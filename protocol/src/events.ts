@@ -43,6 +43,27 @@ export const GroupAdvantagesEvent = Type.Object({
 });
 export type GroupAdvantagesEvent = Static<typeof GroupAdvantagesEvent>;
 
+/** What an in-flight episode is waiting on. */
+export const EpisodePhase = Type.Union([Type.Literal("sandbox"), Type.Literal("policy"), Type.Literal("tool"), Type.Literal("reward")]);
+export type EpisodePhase = Static<typeof EpisodePhase>;
+
+/** An episode moved on: it now waits on `phase` (for a tool, `detail` names it). Progress resets the stall clock. */
+export const TrajectoryPhaseEvent = Type.Object({ trajectoryId: Type.String(), turn: Type.Integer(), phase: EpisodePhase, detail: Type.Optional(Type.String()) });
+export type TrajectoryPhaseEvent = Static<typeof TrajectoryPhaseEvent>;
+
+/** An episode made no progress for longer than the run's stall threshold (once per phase it stalls in). */
+export const EpisodeStalledEvent = Type.Object({
+  trajectoryId: Type.String(),
+  taskId: Type.String(),
+  sampleIndex: Type.Integer(),
+  turn: Type.Integer(),
+  phase: EpisodePhase,
+  detail: Type.Optional(Type.String()),
+  sinceMs: Type.Number(),
+  thresholdMs: Type.Number(),
+});
+export type EpisodeStalledEvent = Static<typeof EpisodeStalledEvent>;
+
 export const LogEvent = Type.Object({ level: Type.Union([Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")]), message: Type.String() });
 export type LogEvent = Static<typeof LogEvent>;
 
@@ -54,6 +75,8 @@ export const RunEventData = {
   "trajectory.finished": TrajectoryFinishedEvent,
   "run.metrics": RunMetricsEvent,
   "group.advantages": GroupAdvantagesEvent,
+  "trajectory.phase": TrajectoryPhaseEvent,
+  "episode.stalled": EpisodeStalledEvent,
   log: LogEvent,
 } as const;
 
@@ -75,6 +98,8 @@ export const RunEvent = Type.Union([
   eventOf("trajectory.finished", TrajectoryFinishedEvent),
   eventOf("run.metrics", RunMetricsEvent),
   eventOf("group.advantages", GroupAdvantagesEvent),
+  eventOf("trajectory.phase", TrajectoryPhaseEvent),
+  eventOf("episode.stalled", EpisodeStalledEvent),
   eventOf("log", LogEvent),
 ]);
 export type RunEvent = Static<typeof RunEvent>;

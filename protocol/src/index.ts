@@ -8,4 +8,6 @@ export * from "./run.js";
 export * from "./events.js";
 export * from "./train.js";
 export * from "./api.js";
+export * from "./compare.js";
+export * from "./live.js";
 export * from "./webview.js";

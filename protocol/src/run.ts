@@ -45,6 +45,8 @@ export const RunConfig = Type.Object({
   kind: Type.Optional(Type.Union([Type.Literal("rollout"), Type.Literal("train"), Type.Literal("preflight")])),
   /** A training run's parameters (kind "train"). */
   train: Type.Optional(TrainParams),
+  /** An episode with no progress (policy answer, tool result, reward) for this long is flagged as stalled (default 120). */
+  stallAfterS: Type.Optional(Type.Number({ minimum: 1, maximum: 86_400 })),
   /** The training run a step's rollout run belongs to: it is resumed (or not) with its parent. */
   parentRunId: Type.Optional(Type.String()),
 });
@@ -53,9 +55,11 @@ export type RunConfig = Static<typeof RunConfig>;
 export const RunSummary = Type.Object({
   episodes: Type.Integer(),
   trajectories: Type.Integer(),
-  /** Trajectories with any error (agent, policy, infra or reward). */
+  /** Trajectories with any error (agent, policy, environment, infra or reward). */
   errors: Type.Integer(),
   agentErrors: Type.Integer(),
+  /** Tasks the environment could not set up (a failing setup step, an image that does not build); absent in older summaries. */
+  envErrors: Type.Optional(Type.Integer()),
   infraErrors: Type.Integer(),
   rewardErrors: Type.Integer(),
   /** Episodes restarted after an infrastructure failure (recovered or not). */

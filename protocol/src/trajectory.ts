@@ -89,6 +89,8 @@ export type RewardResult = Static<typeof RewardResult>;
 export const TrajectoryStatus = Type.Union([
   Type.Literal("finished"),
   Type.Literal("agent_error"),
+  /** The environment could not set the task up (a setup step, an image build): not the agent's fault, not infrastructure. */
+  Type.Literal("env_error"),
   Type.Literal("infra_error"),
   Type.Literal("cancelled"),
 ]);
@@ -100,6 +102,7 @@ export const StopReason = Type.Union([
   Type.Literal("max_turns"),
   Type.Literal("episode_timeout"),
   Type.Literal("policy_error"),
+  Type.Literal("env_error"),
   Type.Literal("infra_error"),
   Type.Literal("cancelled"),
 ]);
@@ -119,7 +122,7 @@ export const Provenance = Type.Object({
 export type Provenance = Static<typeof Provenance>;
 
 export const TrajectoryError = Type.Object({
-  kind: Type.Union([Type.Literal("agent"), Type.Literal("policy"), Type.Literal("infra"), Type.Literal("reward")]),
+  kind: Type.Union([Type.Literal("agent"), Type.Literal("policy"), Type.Literal("environment"), Type.Literal("infra"), Type.Literal("reward")]),
   message: Type.String(),
 });
 export type TrajectoryError = Static<typeof TrajectoryError>;

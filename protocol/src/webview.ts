@@ -1,5 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { EventPage, MetricSeries, RunList, TrajectoryPage, TrajectoryPageQuery } from "./api.js";
+import { RunComparison } from "./compare.js";
+import { LiveEpisodes } from "./live.js";
 import { RunEvent } from "./events.js";
 import { Run } from "./run.js";
 import { Trajectory } from "./trajectory.js";
@@ -20,6 +22,12 @@ export const WebviewMethods = {
   trajectoryPage: { params: Type.Object({ runId: Type.String(), query: TrajectoryPageQuery }), result: TrajectoryPage },
   trajectory: { params: Type.Object({ id: Type.String() }), result: Trajectory },
   metrics: { params: Type.Object({ runId: Type.String() }), result: MetricSeries },
+  /** The run's in-flight episodes and its policy's health, as the runner sees them now (events keep them current). */
+  liveEpisodes: { params: Type.Object({ runId: Type.String() }), result: LiveEpisodes },
+  /** Stops one in-flight episode: ended as an infrastructure failure, or run again (`requeue`). */
+  killEpisode: { params: Type.Object({ runId: Type.String(), trajectoryId: Type.String(), requeue: Type.Boolean() }), result: LiveEpisodes },
+  /** Run `a` against run `b` task by task (the runner computes it over every row). */
+  compareRuns: { params: Type.Object({ a: Type.String(), b: Type.String(), threshold: Type.Optional(Type.Number()) }), result: RunComparison },
   events: { params: Type.Object({ runId: Type.String(), after: Type.Integer({ minimum: 0 }) }), result: EventPage },
   /** A stored blob (screenshot) as a data: URL the strict CSP allows. */
   blob: { params: Type.Object({ sha256: Type.String() }), result: Type.Object({ dataUrl: Type.String() }) },

@@ -2,6 +2,7 @@ import type { BuiltinToolName, EnvTrainDefaults, Message, RewardComposition, San
 import type { SandboxHandle } from "./sandbox-handle.js";
 import type { AnyTool } from "./tool.js";
 import type { AnyReward } from "./reward.js";
+import type { GuiOptions, HarborOptions, SweOptions } from "./kinds.js";
 
 export interface SetupContext<TTask extends Task = Task, TState = Record<string, unknown>> {
   task: TTask;
@@ -9,10 +10,9 @@ export interface SetupContext<TTask extends Task = Task, TState = Record<string,
   sandbox: SandboxHandle;
 }
 
-export interface EnvironmentInput<TTask extends Task = Task, TState = Record<string, unknown>> {
+/** What every environment definition has, whatever its kind. */
+export interface EnvironmentBase<TTask extends Task = Task, TState = Record<string, unknown>> {
   name: string;
-  /** tool (default), swe, gui, or your own label. */
-  kind?: string;
   description?: string;
   /** Sandbox image tag. Default: the env folder's Dockerfile when there is one, else the offline base image. */
   image?: string;
@@ -53,25 +53,18 @@ export interface EnvironmentInput<TTask extends Task = Task, TState = Record<str
   turnRewardGate?: number;
   /** Training defaults for `agentrl train` (steps, group, tasksPerStep, maxTokens, trainer options…); flags override them. */
   train?: EnvTrainDefaults;
-  /** Options of `kind: "swe"` environments. */
-  swe?: {
-    /** Folders with local mirrors of `owner/name` repositories (relative to the env folder). */
-    mirrors?: string[];
-    /** Allow cloning over the network when no mirror has a repository. */
-    network?: boolean;
-    /** Step rewards that count only when the outcome clears `threshold`. */
-    gatedStepRewards?: { weight: number; threshold: number; perEdit?: number };
-  };
-  /** Options of `kind: "gui"` environments. */
-  gui?: {
-    /** Folder of the env copied into /home/agent before each task's setup steps (default "files"). */
-    files?: string;
-    /** Put the accessibility tree in every observation (default true). */
-    accessibilityTree?: boolean;
-    /** Run a window manager (default true). */
-    windowManager?: boolean;
-  };
 }
+
+/**
+ * An environment definition: the common fields plus `kind` and that kind's own options, as a
+ * discriminated union (an option of another kind is a type error). The runner's kind registry
+ * (remote-runner/src/envs/kinds/) has one entry per member.
+ */
+export type EnvironmentInput<TTask extends Task = Task, TState = Record<string, unknown>> =
+  | (EnvironmentBase<TTask, TState> & { kind?: "tool" })
+  | (EnvironmentBase<TTask, TState> & { kind: "swe"; swe?: SweOptions })
+  | (EnvironmentBase<TTask, TState> & { kind: "gui"; gui?: GuiOptions })
+  | (EnvironmentBase<TTask, TState> & { kind: "harbor"; harbor?: HarborOptions });
 
 export type EnvironmentDefinition<TTask extends Task = Task, TState = Record<string, unknown>> = EnvironmentInput<TTask, TState> & {
   readonly __agentrl: "environment";

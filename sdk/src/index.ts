@@ -1,5 +1,6 @@
 export { defineEnvironment } from "./environment.js";
-export type { EnvironmentDefinition, EnvironmentInput, SetupContext } from "./environment.js";
+export type { EnvironmentBase, EnvironmentDefinition, EnvironmentInput, SetupContext } from "./environment.js";
+export type { GuiOptions, HarborOptions, SweOptions } from "./kinds.js";
 export { defineTool } from "./tool.js";
 export type { ToolDefinition, ToolContext, ToolOutput, ToolImage, RunnerTool, CommandTool, JsonSchema, AnyTool } from "./tool.js";
 export { defineReward } from "./reward.js";

@@ -120,6 +120,7 @@ export type Turn = {
     promptTokenIds?: number[] | undefined;
     completionTokenIds?: number[] | undefined;
     completionLogprobs?: number[] | undefined;
+    tokenExact?: boolean | undefined;
     usage?: {
       promptTokens: number;
       completionTokens: number;

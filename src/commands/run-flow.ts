@@ -2,6 +2,7 @@ import * as vscode from "vscode";
 import type { CreateRunRequest, Run, RunEvent } from "@agentrl/protocol";
 import type { RunnerClient } from "../runners/runner-client";
 import { runEvents } from "../runners/event-subscription";
+import { settings } from "../util/settings";
 
 export interface RunFlowHooks {
   log: (line: string) => void;
@@ -20,7 +21,8 @@ export async function createAndFollowRun(client: RunnerClient, req: CreateRunReq
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     progress.report({ message: "creating run…" });
-    const run = await client.createRun(req, abort.signal);
+    // Every run started from the editor flags stalled episodes after the user's threshold.
+    const run = await client.createRun({ stallAfterS: settings().stallAfterSeconds, ...req }, abort.signal);
     hooks.log(`run ${run.id} created (${expected} episodes)`);
     hooks.onCreated?.(run);
     let finished = 0;

@@ -77,6 +77,9 @@ export class InspectorPanel implements vscode.Disposable {
     trajectoryPage: ({ runId, query }) => this.client.trajectories(runId, query),
     trajectory: ({ id }) => this.client.trajectory(id),
     metrics: ({ runId }) => this.client.metrics(runId),
+    compareRuns: ({ a, b, threshold }) => this.client.compareRuns(a, b, threshold),
+    liveEpisodes: ({ runId }) => this.client.liveEpisodes(runId),
+    killEpisode: ({ runId, trajectoryId, requeue }) => this.client.killEpisode(runId, trajectoryId, requeue),
     events: ({ runId, after }) => this.client.events(runId, after),
     blob: async ({ sha256 }) => {
       const { data, contentType } = await this.client.blob(sha256);

@@ -11,6 +11,8 @@ import type {
   Trajectory,
   TrajectoryPage,
   TrajectoryPageQuery,
+  RunComparison,
+  LiveEpisodes,
 } from "@agentrl/protocol";
 
 /** What the runner said when it refused a request; the message already names the fix. */
@@ -111,6 +113,15 @@ export class RunnerClient {
   }
   trajectory(id: string): Promise<Trajectory> {
     return this.request("GET", `/v1/trajectories/${encodeURIComponent(id)}`);
+  }
+  liveEpisodes(runId: string): Promise<LiveEpisodes> {
+    return this.request("GET", `/v1/runs/${encodeURIComponent(runId)}/episodes`);
+  }
+  killEpisode(runId: string, trajectoryId: string, requeue: boolean): Promise<LiveEpisodes> {
+    return this.request("POST", `/v1/runs/${encodeURIComponent(runId)}/episodes/${encodeURIComponent(trajectoryId)}/kill`, { body: { requeue } });
+  }
+  compareRuns(a: string, b: string, threshold?: number): Promise<RunComparison> {
+    return this.request("GET", `/v1/runs/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}${threshold === undefined ? "" : `?threshold=${threshold}`}`);
   }
   metrics(runId: string): Promise<MetricSeries> {
     return this.request("GET", `/v1/runs/${encodeURIComponent(runId)}/metrics`);

@@ -14,6 +14,7 @@ export function settings() {
     runners: (c.get<RemoteRunnerSetting[]>("runners") ?? []).filter((r) => typeof r?.url === "string" && typeof r?.name === "string"),
     nodePath: c.get<string>("nodePath") || "node",
     groupSize: c.get<number>("groupSize") ?? 4,
+    stallAfterSeconds: c.get<number>("stallAfterSeconds") ?? 120,
     policy: c.get<string>("policy") || "noop",
     model: c.get<string>("model") || undefined,
     concurrency: c.get<number>("concurrency") ?? 4,

@@ -50,6 +50,8 @@ beforeAll(async () => {
   workspace = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-ws-"));
   fs.cpSync(path.join(repoRoot, "examples/calculator"), path.join(workspace, "calculator"), { recursive: true });
   fs.cpSync(path.join(repoRoot, "examples/addition"), path.join(workspace, "addition"), { recursive: true });
+  // An environment whose tool sleeps far past the stall threshold set below: the live-episodes check.
+  fs.cpSync(path.join(repoRoot, "test/fixtures/stall"), path.join(workspace, "stall"), { recursive: true });
   // Training from the editor with a tiny random model: the real trainer in seconds (mechanics, not quality).
   tinyModel = makeTinyModel(fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-model-")));
   // A dataset with mistakes, for the diagnostics check: line 2 repeats an id, line 3 is not JSON.
@@ -71,6 +73,7 @@ beforeAll(async () => {
       "agentrl.nodePath": process.execPath,
       "agentrl.policy": "scripted:reference.jsonl",
       "agentrl.groupSize": 4,
+      "agentrl.stallAfterSeconds": 5,
     },
   });
   browser = await launchChromium();
@@ -186,7 +189,8 @@ describe("AgentRL Studio in VS Code", () => {
     const frame = inspector();
     await frame.locator('[data-testid="tab-metrics"]').click();
     await expect.poll(() => frame.locator('[data-testid="chart"] canvas').count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    expect(await frame.locator('[data-testid="chart"]').first().textContent()).toMatch(/reward_mean/);
+    // Legends name what is drawn, not the metric's key.
+    expect(await frame.locator('[data-testid="chart"]').first().textContent()).toMatch(/mean reward/);
     const tiles = (await frame.locator('[data-testid="summary-tiles"]').textContent()) ?? "";
     expect(tiles).toMatch(/mean reward1\.000/);
     expect(tiles).toMatch(/zero-variance groups1 \/ 1/);
@@ -227,6 +231,72 @@ describe("AgentRL Studio in VS Code", () => {
     expect(rows).toHaveLength(4);
     for (const r of rows) expect(r).toMatch(/1\.000\s*0\.800\s*-0\.200/);
     await page.screenshot({ path: screenshotPath("07-score-changes-light") });
+  });
+
+  it("compares two runs task by task: the preflight's do-nothing run against its reference run, flipped tasks listed, a task diffed turn by turn", async () => {
+    await page.locator(".tab", { hasText: "AgentRL Inspector" }).first().click();
+    const frame = inspector();
+    // Opening Compare re-reads the runner's runs: the preflight's two runs are listed.
+    await frame.locator('[data-testid="tab-compare"]').click();
+    const picker = frame.locator("select.run-picker");
+    const noop = await picker.locator("option", { hasText: "preflight noop" }).first().getAttribute("value");
+    await picker.selectOption(noop!);
+    const other = frame.locator('[data-testid="compare-with"]');
+    const reference = await other.locator("option", { hasText: "preflight reference" }).first().getAttribute("value");
+    await other.selectOption(reference!);
+    const summary = frame.locator('[data-testid="compare-summary"]');
+    await expect.poll(() => summary.textContent(), { timeout: 30_000 }).toMatch(/\d+ shared tasks · mean reward 0\.000 → 1\.000 · \d+ gained · 0 lost/);
+    const [, shared, gained] = /(\d+) shared tasks .* (\d+) gained/.exec((await summary.textContent()) ?? "")!;
+    // Every task flipped: the do-nothing policy solves none, the reference solves all.
+    expect(Number(gained)).toBe(Number(shared));
+    expect(Number(shared)).toBeGreaterThan(1);
+    const flips = await frame.locator('[data-testid="compare-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-flip")));
+    expect(flips).toEqual(Array(Number(shared)).fill("gained"));
+    await frame.locator('[data-testid="compare-row"]').first().click();
+    const first = frame.locator('[data-testid="compare-turn"]').first();
+    await first.waitFor({ timeout: 30_000 });
+    expect(await first.textContent()).toMatch(/Turn 1 differs/);
+    expect(await first.locator('[data-testid="compare-b"]').textContent()).toContain("calculate");
+    await setTheme("Light Modern");
+    await page.screenshot({ path: screenshotPath("08-compare-light") });
+    await setTheme("Dark Modern");
+    await page.screenshot({ path: screenshotPath("08-compare-dark") });
+    await setTheme("Light Modern");
+  });
+
+  it("flags episodes stalled in a tool that sleeps past the threshold on the run, lists them live, and kills them from the panel", async () => {
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input").fill("stall/env.ts");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "env.ts" }).first().click();
+    const lens = page.locator(".codelens-decoration a", { hasText: "Run one episode" });
+    await lens.waitFor({ state: "visible", timeout: 30_000 });
+    await lens.click();
+    const frame = inspector();
+    // Four samples wait in `sleep 240`; after 5 s without progress the run says so.
+    const badge = frame.locator('[data-testid="stalled-badge"]');
+    await expect.poll(() => badge.textContent(), { timeout: 120_000 }).toMatch(/4 stalled/);
+    await badge.click();
+    const rows = frame.locator('[data-testid="live-row"]');
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(4);
+    for (const text of await rows.allTextContents()) expect(text).toMatch(/stall-1.*tool wait.*\d+ s.*stalled/);
+    expect(await frame.locator('[data-testid="policy-health"]').textContent()).toMatch(/policy: ok/);
+    await page.screenshot({ path: screenshotPath("09-live-episodes-light") });
+    await setTheme("Dark Modern");
+    await page.screenshot({ path: screenshotPath("09-live-episodes-dark") });
+    await setTheme("Light Modern");
+    // Kill one from the panel: it leaves the list at once, recorded as an infrastructure failure.
+    await rows.first().locator('[data-testid="kill-episode"]').click();
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(3);
+    await expect.poll(() => badge.textContent()).toMatch(/3 stalled/);
+    // The rest too; then the run ends on its own, its four trajectories listed as infra errors.
+    for (let left = 3; left > 0; left--) {
+      await rows.first().locator('[data-testid="kill-episode"]').click();
+      await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(left - 1);
+    }
+    await frame.locator('[data-testid="run-status"]', { hasText: "finished" }).waitFor({ timeout: 60_000 });
+    await expect.poll(() => frame.locator('[data-testid="traj-list"]').getAttribute("data-total"), { timeout: 30_000 }).toBe("4");
+    expect(await frame.locator(".traj-row").allTextContents()).toEqual(Array(4).fill(expect.stringContaining("error")));
+    expect(await badge.count()).toBe(0);
   });
 
   it("shows tasks.jsonl schema problems as diagnostics at the offending lines", async () => {

@@ -1,30 +1,16 @@
 // examples/gui-form through the real CLI, rollout engine, Docker desktops and store.
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../remote-runner/src/store/store.js";
+import { lastJsonLine, REPO_ROOT as ROOT, runAgentrl, type CliResult } from "../helpers/cli.js";
 
-const run = promisify(execFile);
-const ROOT = path.join(__dirname, "../..");
 const HOME = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-gui-home-"));
 const EXAMPLE = path.join(ROOT, "examples/gui-form");
 
-async function agentrl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ["--import", "tsx", path.join(ROOT, "remote-runner/src/cli/main.ts"), ...args], { cwd: ROOT, env: { ...process.env, AGENTRL_HOME: HOME }, maxBuffer: 64 << 20 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
-
-function summary(stdout: string): { trajectories: number; errors: number; mean_reward: number; run_id: string } {
-  return JSON.parse(stdout.trim().split("\n").pop() as string);
-}
+const agentrl = (args: string[]): Promise<CliResult> => runAgentrl(HOME, args);
+const summary = (stdout: string) => lastJsonLine<{ trajectories: number; errors: number; mean_reward: number; run_id: string }>(stdout);
 
 afterAll(() => fs.rmSync(HOME, { recursive: true, force: true }));
 

@@ -45,6 +45,13 @@ describe("loading environments", () => {
     expect((await bundleEnv(b)).sha256).not.toBe(ha.sha256);
   });
 
+  it("an unknown kind is refused at load, naming the registered kinds", async () => {
+    const env = GOOD_ENV.replace('name: "mini",', 'name: "mini", kind: "desktop" as "gui",');
+    const err = await loadError({ "env.ts": env, "tasks.jsonl": TASKS });
+    expect(err.issues).toContainEqual(expect.objectContaining({ field: "kind", message: 'unknown environment kind "desktop"' }));
+    expect(err.message).toMatch(/Fix: use one of tool, swe, gui/);
+  });
+
   it("a syntax error names env.ts, the line and the text", async () => {
     const err = await loadError({ "env.ts": 'import { defineEnvironment } from "@agentrl/sdk";\n\nexport default defineEnvironment({ name: "x",, });\n', "tasks.jsonl": TASKS });
     expect(err.message).toMatch(/env\.ts:3: .*Expected/);

@@ -1,10 +1,10 @@
 // swe-mini through the real rollout engine (scripted policies, real Docker, real store): the Done-when
-// of the swe kind, which the engine reaches through remote-runner/src/envs/swe/engine-hooks.ts.
+// of the swe kind, which the engine reaches through the kind registry (remote-runner/src/envs/kinds/registry.ts).
 import fs from "node:fs";
 import path from "node:path";
 import type { Trajectory } from "@agentrl/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { referenceTurns } from "../../remote-runner/src/envs/swe/reference.js";
+import { referenceTurns } from "../../remote-runner/src/envs/kinds/swe/reference.js";
 import { harness, rollout, type Harness } from "../rollout/support.js";
 import { readJsonl, SWE_MINI_DIR, sweMiniTasks, tempDir } from "./support.js";
 

@@ -1,13 +1,13 @@
 // Scoring that cannot be gamed, and task problems that stay task problems, against real Docker and git.
 import type { Task } from "@agentrl/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { finishEpisodeWithKind } from "../../remote-runner/src/envs/swe/engine-hooks.js";
-import { SweTaskError } from "../../remote-runner/src/envs/swe/errors.js";
-import { prepareSweTask } from "../../remote-runner/src/envs/swe/image.js";
-import { sweInstanceOf } from "../../remote-runner/src/envs/swe/instance.js";
-import { sweKind } from "../../remote-runner/src/envs/swe/kind.js";
-import { referenceTurns, type ScriptTurn } from "../../remote-runner/src/envs/swe/reference.js";
-import { scoreInFreshContainer } from "../../remote-runner/src/envs/swe/scorer.js";
+import { finishEpisodeWithKind } from "../../remote-runner/src/envs/kinds/finish.js";
+import { SweTaskError } from "../../remote-runner/src/envs/kinds/swe/errors.js";
+import { prepareSweTask } from "../../remote-runner/src/envs/kinds/swe/image.js";
+import { sweInstanceOf } from "../../remote-runner/src/envs/kinds/swe/instance.js";
+import { sweKind } from "../../remote-runner/src/envs/kinds/swe/kind.js";
+import { referenceTurns, type ScriptTurn } from "../../remote-runner/src/envs/kinds/swe/reference.js";
+import { scoreInFreshContainer } from "../../remote-runner/src/envs/kinds/swe/scorer.js";
 import { DockerSandboxProvider } from "../../remote-runner/src/sandbox/docker-provider.js";
 import { handleOf, MemoryBlobs, referenceScripts, runScripted, SWE_MINI_DIR, sweMiniTasks, tempDir, TEST_LABELS } from "./support.js";
 

@@ -4,9 +4,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { BlobRef, Task, Turn } from "@agentrl/protocol";
-import type { AnyTool, SandboxHandle } from "@agentrl/sdk";
-import type { EnvKindHooks } from "../../remote-runner/src/envs/swe/kind.js";
-import type { ScriptTurn } from "../../remote-runner/src/envs/swe/reference.js";
+import type { AnyTool } from "@agentrl/sdk";
+import type { KindSandbox, ScoringKindInstance } from "../../remote-runner/src/envs/kinds/types.js";
+import type { SweScore } from "../../remote-runner/src/envs/kinds/swe/scorer.js";
+import type { ScriptTurn } from "../../remote-runner/src/envs/kinds/swe/reference.js";
 import type { Sandbox, SandboxProvider } from "../../remote-runner/src/sandbox/types.js";
 
 export const SWE_MINI_DIR = path.resolve(__dirname, "../../examples/swe-mini");
@@ -33,8 +34,9 @@ export function referenceScripts(): Map<string, ScriptTurn[]> {
 }
 
 /** The SDK's view of a sandbox, as the engine gives it to tools. */
-export function handleOf(sb: Sandbox): SandboxHandle {
+export function handleOf(sb: Sandbox): KindSandbox {
   return {
+    use: (fn) => fn(sb),
     exec: (cmd, o = {}) => sb.exec({ cmd, stdin: o.stdin, cwd: o.cwd, env: o.env, timeoutMs: o.timeoutMs }),
     readFile: async (p) => (await sb.readFile(p)).toString("utf8"),
     writeFile: (p, c) => sb.writeFile(p, c),
@@ -55,7 +57,7 @@ export class MemoryBlobs {
  * One episode without a policy server: the sandbox the kind asks for, the scripted tool calls run
  * through the kind's tools, then the kind's finishing step (patch out, fresh container, hidden tests).
  */
-export async function runScripted(kind: EnvKindHooks, provider: SandboxProvider, task: Task, script: ScriptTurn[]) {
+export async function runScripted(kind: ScoringKindInstance<SweScore>, provider: SandboxProvider, task: Task, script: ScriptTurn[]) {
   const spec = await kind.sandboxSpec(task, { image: "unused", labels: TEST_LABELS });
   const sb = await provider.create(spec);
   const tools = new Map<string, AnyTool>(kind.tools.map((t) => [t.name, t]));

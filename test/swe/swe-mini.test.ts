@@ -1,7 +1,7 @@
 // The swe-mini example end to end through the swe kind, against the real Docker engine and real git:
 // the reference (gold patch through the agent tools) resolves every task; doing nothing resolves none.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sweKind } from "../../remote-runner/src/envs/swe/kind.js";
+import { sweKind } from "../../remote-runner/src/envs/kinds/swe/kind.js";
 import { DockerSandboxProvider } from "../../remote-runner/src/sandbox/docker-provider.js";
 import { referenceScripts, runScripted, SWE_MINI_DIR, sweMiniTasks, tempDir, TEST_LABELS } from "./support.js";
 

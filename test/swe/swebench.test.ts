@@ -5,12 +5,12 @@ import path from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTasks } from "../../remote-runner/src/envs/tasks.js";
-import { SweTaskError } from "../../remote-runner/src/envs/swe/errors.js";
-import { git } from "../../remote-runner/src/envs/swe/git-env.js";
-import { registerSweBenchImport } from "../../remote-runner/src/envs/swe/import-command.js";
-import { importSweBench } from "../../remote-runner/src/envs/swe/import-swebench.js";
-import { sweKind } from "../../remote-runner/src/envs/swe/kind.js";
-import { referenceTurns } from "../../remote-runner/src/envs/swe/reference.js";
+import { SweTaskError } from "../../remote-runner/src/envs/kinds/swe/errors.js";
+import { git } from "../../remote-runner/src/envs/kinds/swe/git-env.js";
+import { registerSweBenchImport } from "../../remote-runner/src/envs/kinds/swe/import-command.js";
+import { importSweBench } from "../../remote-runner/src/envs/kinds/swe/import-swebench.js";
+import { sweKind } from "../../remote-runner/src/envs/kinds/swe/kind.js";
+import { referenceTurns } from "../../remote-runner/src/envs/kinds/swe/reference.js";
 import { DockerSandboxProvider } from "../../remote-runner/src/sandbox/docker-provider.js";
 import { runScripted, tempDir, TEST_LABELS } from "./support.js";
 

@@ -2,7 +2,7 @@
 import type { Task } from "@agentrl/protocol";
 import type { AnyTool, SandboxHandle } from "@agentrl/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sweKind } from "../../remote-runner/src/envs/swe/kind.js";
+import { sweKind } from "../../remote-runner/src/envs/kinds/swe/kind.js";
 import { DockerSandboxProvider } from "../../remote-runner/src/sandbox/docker-provider.js";
 import type { Sandbox } from "../../remote-runner/src/sandbox/types.js";
 import { handleOf, SWE_MINI_DIR, sweMiniTasks, tempDir, TEST_LABELS } from "./support.js";

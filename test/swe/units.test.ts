@@ -4,12 +4,12 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SweTaskError } from "../../remote-runner/src/envs/swe/errors.js";
-import { sweInstanceOf } from "../../remote-runner/src/envs/swe/instance.js";
-import { isTestPath, parseHunks, patchFiles } from "../../remote-runner/src/envs/swe/patch.js";
-import { assertSupportedFramework, parsePytestReport } from "../../remote-runner/src/envs/swe/pytest-report.js";
-import { gatedAccumulate, stepRewards, sweReward } from "../../remote-runner/src/envs/swe/reward.js";
-import { truncateOutput } from "../../remote-runner/src/envs/swe/truncate.js";
+import { SweTaskError } from "../../remote-runner/src/envs/kinds/swe/errors.js";
+import { sweInstanceOf } from "../../remote-runner/src/envs/kinds/swe/instance.js";
+import { isTestPath, parseHunks, patchFiles } from "../../remote-runner/src/envs/kinds/swe/patch.js";
+import { assertSupportedFramework, parsePytestReport } from "../../remote-runner/src/envs/kinds/swe/pytest-report.js";
+import { gatedAccumulate, stepRewards, sweReward } from "../../remote-runner/src/envs/kinds/swe/reward.js";
+import { truncateOutput } from "../../remote-runner/src/envs/kinds/swe/truncate.js";
 import { SWE_MINI_DIR, tempDir } from "./support.js";
 
 const PYTEST_OUT = `============================= test session starts ==============================

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { InspectorInit, Run, ScoreComparison, Trajectory, TrajectorySummary } from "@agentrl/protocol";
+import type { InspectorInit, Run, RunEvent, ScoreComparison, Trajectory, TrajectorySummary } from "@agentrl/protocol";
 import { useBridge } from "../bridge/bridge-context";
 import { fmtNum } from "../util/format";
 import { ArtifactsView } from "./ArtifactsView";
+import { CompareView } from "./CompareView";
 import { Filters } from "./Filters";
 import { GroupView } from "./GroupView";
+import { LiveEpisodesView } from "./LiveEpisodesView";
 import { MetricsCharts } from "./MetricsCharts";
 import { RewardBreakdown } from "./RewardBreakdown";
 import { ScoreComparisonView } from "./ScoreComparisonView";
@@ -13,7 +15,23 @@ import { TrajectoryList } from "./TrajectoryList";
 import { TurnStepper } from "./TurnStepper";
 import type { ListFilters } from "./use-trajectory-pages";
 
-type Tab = "trajectory" | "group" | "metrics" | "scores";
+type Tab = "trajectory" | "group" | "metrics" | "live" | "compare" | "scores";
+
+const TAB_LABEL: Record<Tab, string> = { trajectory: "Turns", group: "Group", metrics: "Metrics", live: "Live episodes", compare: "Compare", scores: "Score changes" };
+
+interface StalledSet {
+  runId: string | null;
+  ids: ReadonlySet<string>;
+}
+
+/** The stalled episodes after one event: flagged by `episode.stalled`, cleared by progress or the end. */
+function stalledAfter(s: StalledSet, e: RunEvent): StalledSet {
+  const cur = s.runId === e.runId ? s : { runId: e.runId, ids: new Set<string>() };
+  if (e.type === "episode.stalled") return { runId: e.runId, ids: new Set(cur.ids).add(e.data.trajectoryId) };
+  const id = e.type === "trajectory.phase" || e.type === "trajectory.started" ? e.data.trajectoryId : e.type === "trajectory.finished" ? e.data.id : null;
+  if (id === null || !cur.ids.has(id)) return cur === s ? s : cur;
+  return { runId: e.runId, ids: new Set([...cur.ids].filter((x) => x !== id)) };
+}
 
 /** While a run is live, its header (totals computed by the runner) is re-read at most this often. */
 export const RUN_REFRESH_MS = 2000;
@@ -34,6 +52,12 @@ export function App({ initial }: { initial?: InspectorInit }) {
   const [comparison, setComparison] = useState<ScoreComparison | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [runStale, setRunStale] = useState(0);
+  /** Episodes flagged stalled and not moved on since (of the run the events are about). */
+  const [stalled, setStalled] = useState<StalledSet>({ runId: null, ids: new Set() });
+  const stalledCount = stalled.runId === runId ? stalled.ids.size : 0;
+  // Runs started elsewhere (another view, the CLI) appear when the user reaches for the list.
+  const [runsStale, setRunsStale] = useState(0);
+  const refreshRuns = useCallback(() => setRunsStale((k) => k + 1), []);
   const runRefresh = useRef<ReturnType<typeof setTimeout> | null>(null);
   const wantTrajectory = useRef<string | null>(initial?.trajectoryId ?? null);
 
@@ -66,7 +90,9 @@ export function App({ initial }: { initial?: InspectorInit }) {
               runRefresh.current = null;
               setRunStale((k) => k + 1);
             }, RUN_REFRESH_MS);
-          } else if (e.type === "group.advantages") {
+          }
+          setStalled((s) => stalledAfter(s, e));
+          if (e.type === "group.advantages") {
             const byId = new Map(e.data.items.map((i) => [i.trajectoryId, i.advantage]));
             setTrajectory((t) => {
               const a = t ? byId.get(t.id) : undefined;
@@ -94,7 +120,7 @@ export function App({ initial }: { initial?: InspectorInit }) {
       .request("listRuns", {})
       .then((r) => setRuns([...r.items].sort((a, b) => b.createdAt - a.createdAt)))
       .catch((e: Error) => setError(e.message));
-  }, [bridge, reloadKey, runId, runStale]);
+  }, [bridge, reloadKey, runId, runStale, runsStale]);
 
   useEffect(() => {
     if (!runId) return;
@@ -163,7 +189,7 @@ export function App({ initial }: { initial?: InspectorInit }) {
   return (
     <div className="app">
       <header className="run-header">
-        <select className="run-picker" value={runId} onChange={(e) => (setRunId(e.target.value), setSelected(null), setTrajectory(null), setComparison(null))} aria-label="run">
+        <select className="run-picker" value={runId} onFocus={refreshRuns} onChange={(e) => (setRunId(e.target.value), setSelected(null), setTrajectory(null), setComparison(null))} aria-label="run">
           {!runs.some((r) => r.id === runId) && <option value={runId}>{runId}</option>}
           {runs.map((r) => (
             <option key={r.id} value={r.id}>
@@ -173,6 +199,11 @@ export function App({ initial }: { initial?: InspectorInit }) {
         </select>
         {run && <vscode-badge class={`run-status status-${run.status}`} data-testid="run-status">{run.status}</vscode-badge>}
         {live && <span className="live-dot" data-testid="live">● live</span>}
+        {stalledCount > 0 && (
+          <span className="flag stalled-badge" data-testid="stalled-badge" onClick={() => setTab("live")} title="Episodes with no progress past the run's stall threshold: open Live episodes to kill or requeue them">
+            ⚠ {stalledCount} stalled
+          </span>
+        )}
         {s && (
           <span className="run-stats muted">
             {s.trajectories} traj · mean reward {fmtNum(s.meanReward)} · {s.zeroVarianceGroups}/{s.groups} zero-variance groups · {s.errors} errors · {s.episodesPerS.toFixed(2)} ep/s
@@ -199,9 +230,9 @@ export function App({ initial }: { initial?: InspectorInit }) {
         </aside>
         <main className="right">
           <nav className="tabs" role="tablist">
-            {((isTrain ? ["metrics"] : ["trajectory", "group", "metrics", ...(comparison ? ["scores"] : [])]) as Tab[]).map((t) => (
-              <button key={t} role="tab" aria-selected={tab === t} className={`tab ${tab === t ? "active" : ""}`} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
-                {t === "trajectory" ? "Turns" : t === "group" ? "Group" : t === "metrics" ? "Metrics" : "Score changes"}
+            {((isTrain ? ["metrics"] : ["trajectory", "group", "metrics", "live", "compare", ...(comparison ? ["scores"] : [])]) as Tab[]).map((t) => (
+              <button key={t} role="tab" aria-selected={tab === t} className={`tab ${tab === t ? "active" : ""}`} onClick={() => (setTab(t), t === "compare" && refreshRuns())} data-testid={`tab-${t}`}>
+                {TAB_LABEL[t]}
               </button>
             ))}
           </nav>
@@ -221,6 +252,8 @@ export function App({ initial }: { initial?: InspectorInit }) {
               ))}
             {tab === "group" && (trajectory ? <GroupView runId={runId} groupId={trajectory.groupId} onOpen={(t) => (setSelected(t), setTab("trajectory"))} /> : <div className="muted">Select a trajectory to see its group.</div>)}
             {tab === "metrics" && <MetricsCharts runId={runId} reloadKey={reloadKey} summary={run?.summary} />}
+            {tab === "compare" && <CompareView runId={runId} runs={runs} />}
+            {tab === "live" && <LiveEpisodesView runId={runId} />}
             {tab === "scores" && comparison && <ScoreComparisonView c={comparison} onOpen={openById} />}
           </div>
         </main>

@@ -88,7 +88,7 @@ function SummaryTiles({ s }: { s: RunSummary }) {
     ...Object.entries(s.componentMeans).map(([k, v]): [string, string] => [k, v.toFixed(3)]),
     ["turns / episode", s.meanTurns.toFixed(2)],
     ["tool calls / episode", s.meanToolCalls.toFixed(2)],
-    ["errors (agent/infra/reward)", `${s.errors} · ${s.agentErrors}/${s.infraErrors}/${s.rewardErrors}`],
+    ["errors (agent/env/infra/reward)", `${s.errors} · ${s.agentErrors}/${s.envErrors ?? 0}/${s.infraErrors}/${s.rewardErrors}`],
     ["zero-variance groups", `${s.zeroVarianceGroups} / ${s.groups}`],
     ["episodes / s", s.episodesPerS.toFixed(2)],
     ["steps / s", s.stepsPerS.toFixed(2)],

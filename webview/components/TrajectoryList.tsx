@@ -14,7 +14,7 @@ interface Props {
   onSelect: (t: TrajectorySummary) => void;
 }
 
-const STOP_LABEL: Record<string, string> = { final_answer: "answered", tool_stop: "tool stop", max_turns: "max turns", episode_timeout: "timeout", policy_error: "policy err", infra_error: "infra err", cancelled: "cancelled" };
+const STOP_LABEL: Record<string, string> = { final_answer: "answered", tool_stop: "tool stop", max_turns: "max turns", episode_timeout: "timeout", policy_error: "policy err", env_error: "env err", infra_error: "infra err", cancelled: "cancelled" };
 
 function statusClass(t: TrajectorySummary): string {
   if (t.error || t.status !== "finished") return "bad";

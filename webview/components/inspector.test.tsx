@@ -243,6 +243,77 @@ describe("inspector", () => {
     expect(later.length).toBeLessThanOrEqual(2 * (Math.ceil(elapsedMs / RUN_REFRESH_MS) + 1));
   });
 
+  it("compares the run with another task by task: flipped tasks listed, a task's two trajectories diffed turn by turn", async () => {
+    const { host, bridge, data } = setup(8, { group: 2, turns: 2 });
+    const other = syntheticRun(8, { group: 2, turns: 3, runId: "run-b" });
+    data.otherRuns = [{ ...other.run, config: { ...other.run.config, name: "after training" } }];
+    const [t0, t1] = [data.summaries[0]!, data.summaries[2]!];
+    const o0 = other.summaries[0]!;
+    const own = data.trajectory;
+    data.trajectory = (id) => (id.startsWith("run-b:") ? other.trajectory(id) : own(id)); // the host serves either run's trajectories
+    data.comparisons = {
+      "run-b": {
+        a: data.run.id,
+        b: "run-b",
+        threshold: 0.5,
+        shared: 2,
+        gained: 1,
+        lost: 0,
+        meanA: 0.2,
+        meanB: 0.6,
+        tasks: [
+          { taskId: t0.taskId, a: { mean: 0.2, samples: 1, solved: false, trajectoryIds: [t0.id] }, b: { mean: 1, samples: 1, solved: true, trajectoryIds: [o0.id] }, delta: 0.8, flip: "gained" },
+          { taskId: t1.taskId, a: { mean: 0.2, samples: 1, solved: false, trajectoryIds: [t1.id] }, b: { mean: 0.2, samples: 1, solved: false, trajectoryIds: [t1.id] }, delta: 0, flip: null },
+        ],
+      },
+    };
+    act(() => mountInspector(root!, bridge, { runnerName: "mem", runId: data.run.id, trajectoryId: null, follow: false }));
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="tab-compare"]')).not.toBeNull());
+    act(() => container.querySelector<HTMLElement>('[data-testid="tab-compare"]')!.click());
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="compare-summary"]')?.textContent).toContain("2 shared tasks · mean reward 0.200 → 0.600 · 1 gained · 0 lost"));
+    expect(host.requests.find((r) => r.method === "compareRuns")?.params).toEqual({ a: data.run.id, b: "run-b", threshold: 0.5 });
+    // Flipped only by default; unticked, every task.
+    expect(q('[data-testid="compare-row"]').map((r) => r.getAttribute("data-flip"))).toEqual(["gained"]);
+    act(() => container.querySelector<HTMLElement>('[data-testid="flipped-only"]')!.click());
+    expect(q('[data-testid="compare-row"]')).toHaveLength(2);
+    act(() => q('[data-testid="compare-row"]')[0]!.click());
+    // Run A's trajectory has 2 turns, run B's 3: the last pair has one side only.
+    await vi.waitFor(() => expect(q('[data-testid="compare-turn"]')).toHaveLength(3));
+    const turns = q('[data-testid="compare-turn"]').map((t) => t.textContent ?? "");
+    expect(turns[0]).toContain("same");
+    expect(turns[1]).toMatch(/differs: said, calls, results/);
+    expect(turns[2]).toMatch(/differs: missing/);
+    expect(q('[data-testid="compare-b"]')[1]?.textContent).toContain("calculate");
+  });
+
+  it("lists in-flight episodes from the runner and the run's events, flags stalls on the run, and kills one through the host", async () => {
+    const { host, bridge, data } = setup(0, { group: 2 });
+    data.run.status = "running";
+    const ep = (i: number, stalled: boolean) => ({ trajectoryId: `${data.run.id}:0:${i}`, taskId: "task-00000", sampleIndex: i, attempt: 0, turn: 0, phase: "tool" as const, detail: "wait", sinceMs: stalled ? 9000 : 1000, stalled });
+    data.live = { runId: data.run.id, stallAfterMs: 5000, episodes: [ep(0, true), ep(1, false)], policy: { state: "ok", lastAnswerAgoMs: 800, lastError: null, waiting: 0, longestWaitMs: 0 } };
+    act(() => mountInspector(root!, bridge));
+    host.push({ kind: "init", init: { runnerName: "mem", runId: data.run.id, trajectoryId: null, follow: true } });
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="tab-live"]')).not.toBeNull());
+    // The second sample stalls: the run header says so, and its badge opens the panel.
+    host.emit("episode.stalled", { trajectoryId: ep(1, true).trajectoryId, taskId: "task-00000", sampleIndex: 1, turn: 0, phase: "tool", detail: "wait", sinceMs: 5000, thresholdMs: 5000 });
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="stalled-badge"]')?.textContent).toContain("1 stalled"));
+    data.live.episodes[1] = ep(1, true); // as the runner lists it now
+    act(() => container.querySelector<HTMLElement>('[data-testid="stalled-badge"]')!.click());
+    await vi.waitFor(() => expect(q('[data-testid="live-row"]')).toHaveLength(2));
+    expect(q('[data-testid="live-row"]').map((r) => r.getAttribute("data-stalled"))).toEqual(["yes", "yes"]);
+    expect(container.querySelector('[data-testid="policy-health"]')?.textContent).toContain("policy: ok · last answer 0.8 s ago");
+    // The episode that was listed stalled by the runner moves on: no longer stalled.
+    host.emit("trajectory.phase", { trajectoryId: ep(0, true).trajectoryId, turn: 1, phase: "policy" });
+    await vi.waitFor(() => expect(q('[data-testid="live-row"]').map((r) => r.getAttribute("data-stalled"))).toEqual(["yes", "no"]));
+    expect(q('[data-testid="live-row"]')[1]?.textContent).toMatch(/task-00000.*2policy/);
+    // Kill the stalled one from the panel: the host is asked; its finished event removes the row.
+    act(() => q('[data-testid="live-row"]')[0]!.querySelector<HTMLElement>('[data-testid="kill-episode"]')!.click());
+    await vi.waitFor(() => expect(host.requests.find((r) => r.method === "killEpisode")?.params).toEqual({ runId: data.run.id, trajectoryId: ep(1, true).trajectoryId, requeue: false }));
+    host.emit("trajectory.finished", { ...syntheticRun(2, { group: 2, runId: data.run.id }).summaries[1]!, status: "infra_error", stopReason: "infra_error", error: "infra: killed from outside" });
+    await vi.waitFor(() => expect(q('[data-testid="live-row"]')).toHaveLength(1));
+    expect(container.querySelector('[data-testid="stalled-badge"]')).toBeNull();
+  });
+
   it("routes responses by id and turns host errors into rejections", async () => {
     const { bridge } = setup(3);
     const [a, b] = await Promise.all([bridge.request("trajectoryPage", { runId: "run-bench", query: { limit: 1 } }), bridge.request("trajectoryPage", { runId: "run-bench", query: { offset: 2, limit: 1 } })]);

@@ -1,6 +1,6 @@
 // An in-memory stand-in for the extension host + runner, used by the webview component tests and the
 // render bench: it answers the same typed protocol from generated data, so what is measured is the webview.
-import type { HostToWebview, MetricPoint, Run, RunEvent, RunEventDataOf, RunEventType, Trajectory, TrajectorySummary, WebviewMethod, WebviewParams, WebviewResult, WebviewToHost } from "@agentrl/protocol";
+import type { HostToWebview, LiveEpisodes, MetricPoint, Run, RunComparison, RunEvent, RunEventDataOf, RunEventType, Trajectory, TrajectorySummary, WebviewMethod, WebviewParams, WebviewResult, WebviewToHost } from "@agentrl/protocol";
 import type { Transport } from "../bridge/host-bridge";
 
 export interface MemoryData {
@@ -9,6 +9,11 @@ export interface MemoryData {
   trajectory(id: string): Trajectory;
   metrics: MetricPoint[];
   blobs?: Record<string, string>;
+  /** Other runs of the runner (listed beside `run`), and what comparing `run` with one of them gives. */
+  otherRuns?: Run[];
+  comparisons?: Record<string, RunComparison>;
+  /** The run's in-flight episodes, as the runner would list them. */
+  live?: LiveEpisodes;
 }
 
 const COMPONENTS = { correct: 0.7, tool_efficiency: 0.2, format: 0.1 };
@@ -158,7 +163,7 @@ export function memoryHost(data: MemoryData): MemoryHost {
   let listener: ((m: HostToWebview) => void) | null = null;
   const requests: MemoryHost["requests"] = [];
   const handlers: { [M in WebviewMethod]: (p: WebviewParams<M>) => WebviewResult<M> } = {
-    listRuns: () => ({ items: [data.run] }),
+    listRuns: () => ({ items: [data.run, ...(data.otherRuns ?? [])] }),
     run: () => data.run,
     trajectoryPage: ({ query }) => {
       let xs = data.summaries;
@@ -176,6 +181,18 @@ export function memoryHost(data: MemoryData): MemoryHost {
     },
     trajectory: ({ id }) => data.trajectory(id),
     metrics: () => ({ items: data.metrics }),
+    liveEpisodes: ({ runId }) => data.live ?? { runId, stallAfterMs: 0, episodes: [], policy: { state: "idle", lastAnswerAgoMs: null, lastError: null, waiting: 0, longestWaitMs: 0 } },
+    killEpisode: ({ runId, trajectoryId }) => {
+      const live = data.live;
+      if (!live?.episodes.some((e) => e.trajectoryId === trajectoryId)) throw new Error(`Episode "${trajectoryId}" is not in flight in run ${runId}`);
+      live.episodes = live.episodes.filter((e) => e.trajectoryId !== trajectoryId);
+      return live;
+    },
+    compareRuns: ({ b }) => {
+      const c = data.comparisons?.[b];
+      if (!c) throw new Error(`no comparison with ${b}`);
+      return c;
+    },
     events: () => ({ items: [] }),
     blob: ({ sha256 }) => {
       const url = data.blobs?.[sha256];

@@ -20,6 +20,10 @@ function eventText(e: RunEvent): string {
       return `metrics step ${e.data.step} ${Object.entries(e.data.values).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(" ")}`;
     case "group.advantages":
       return `advantages of ${e.data.groupId}: ${e.data.items.map((i) => (i.advantage === null ? "n/a" : i.advantage.toFixed(3))).join(" ")}`;
+    case "trajectory.phase":
+      return `${e.data.trajectoryId} turn ${e.data.turn} waits on ${e.data.phase}${e.data.detail ? ` (${e.data.detail})` : ""}`;
+    case "episode.stalled":
+      return `STALLED ${e.data.trajectoryId} (task ${e.data.taskId}, sample ${e.data.sampleIndex}): ${Math.round(e.data.sinceMs / 1000)} s waiting on ${e.data.phase}${e.data.detail ? ` (${e.data.detail})` : ""} at turn ${e.data.turn}`;
     case "log":
       return `${e.data.level}: ${e.data.message}`;
   }

@@ -1,12 +1,14 @@
 import path from "node:path";
-import type { CreateRunRequest, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig } from "@agentrl/protocol";
+import type { CreateRunRequest, LiveEpisodes, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig } from "@agentrl/protocol";
+import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { EnvLoadError } from "../envs/errors.js";
-import { createPolicy } from "../policy/create.js";
+import { createPolicy, type OracleSource } from "../policy/create.js";
 import type { Policy } from "../policy/types.js";
 import { rescoreRun } from "../rewards/rescore.js";
 import { resolveEnvImage } from "../rollout/image.js";
 import { resumeRun, selectTasks, startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
+import { LiveEpisodeRegistry } from "../rollout/live-episodes.js";
 import { SandboxPool } from "../sandbox/pool.js";
 import { newTrainRunId, resumeTraining, startTraining, trainingConfig, trainingDir, type TrainingDeps, type TrainingHandle } from "../training/training-run.js";
 import type { SandboxProvider } from "../sandbox/types.js";
@@ -63,6 +65,8 @@ export class RunManager {
   private readonly training = new Map<string, TrainingHandle>();
   private readonly pools = new Map<string, SandboxPool>();
   private readonly tracked = new Map<string, Promise<void>>();
+  /** In-flight episodes of every run here (a training run's step runs included). */
+  private readonly live = new LiveEpisodeRegistry();
   private closing = false;
 
   constructor(private readonly deps: RunManagerDeps) {}
@@ -72,17 +76,18 @@ export class RunManager {
     if (!dir) throw new ApiError(404, "environment_not_found", `No uploaded environment ${req.env}. Fix: upload the bundle with POST /v1/environments first and use the sha256 it returns.`, "body.env");
     if (req.kind === "train") return this.createTraining(req, dir);
     if (req.train) throw new ApiError(400, "invalid_field", 'body.train is only for a training run. Fix: set "kind": "train", or leave train out for a rollout run.', "body.train");
-    if (!req.policy) throw new ApiError(400, "invalid_field", "body.policy is required for a rollout run. Fix: send the policy (an OpenAI-compatible URL, scripted:FILE or noop), or set \"kind\": \"train\" to train on the runner's trainer.", "body.policy");
+    if (!req.policy) throw new ApiError(400, "invalid_field", "body.policy is required for a rollout run. Fix: send the policy (an OpenAI-compatible URL, scripted:FILE, oracle or noop), or set \"kind\": \"train\" to train on the runner's trainer.", "body.policy");
     const config: RunConfig = { envDir: dir, policy: req.policy, group: req.group, concurrency: req.concurrency, kind: "rollout" };
     if (req.tasks !== undefined) config.tasks = req.tasks;
     if (req.taskIds !== undefined) config.taskIds = req.taskIds;
     if (req.maxTurns !== undefined) config.maxTurns = req.maxTurns;
     if (req.rewardComposition !== undefined) config.rewardComposition = req.rewardComposition;
     if (req.maxInfraRetries !== undefined) config.maxInfraRetries = req.maxInfraRetries;
+    if (req.stallAfterS !== undefined) config.stallAfterS = req.stallAfterS;
     if (req.name !== undefined) config.name = req.name;
     // Load and check before answering, so a broken env or policy is a 400 now, not a failed run later.
     const env = await loadForRequest(dir);
-    const policy = this.policyFor(config.policy, dir);
+    const policy = this.policyFor(config.policy, dir, oracleFor(env));
     try {
       selectTasks(env, config);
     } catch (err) {
@@ -113,6 +118,7 @@ export class RunManager {
     if (req.maxTurns !== undefined) config.maxTurns = req.maxTurns;
     if (req.rewardComposition !== undefined) config.rewardComposition = req.rewardComposition;
     if (req.maxInfraRetries !== undefined) config.maxInfraRetries = req.maxInfraRetries;
+    if (req.stallAfterS !== undefined) config.stallAfterS = req.stallAfterS;
     const image = await resolveEnvImage(env, this.deps.log);
     const pool = this.newPool();
     const runId = newTrainRunId();
@@ -122,13 +128,28 @@ export class RunManager {
   }
 
   private trainingDeps(pool: SandboxPool, env: LoadedEnvironment, image: string, runId: string): TrainingDeps {
-    return { sandboxes: pool, limiter: this.deps.limiter, env, image, outDir: trainingDir(this.deps.home, runId), log: this.deps.log };
+    return { sandboxes: pool, limiter: this.deps.limiter, env, image, outDir: trainingDir(this.deps.home, runId), log: this.deps.log, live: this.live };
   }
 
   private trackTraining(handle: TrainingHandle, pool: SandboxPool): void {
     this.training.set(handle.runId, handle);
     this.track(handle, pool);
     void handle.done.catch(() => {}).finally(() => this.training.delete(handle.runId));
+  }
+
+  /** The run's in-flight episodes and its policy's health; empty when the run is not running here. */
+  liveEpisodes(id: string): LiveEpisodes {
+    if (!this.deps.store.getRun(id)) throw new ApiError(404, "run_not_found", `No run ${JSON.stringify(id)}. Fix: list runs with GET /v1/runs.`);
+    return this.live.get(id)?.view() ?? { runId: id, stallAfterMs: 0, episodes: [], policy: { state: "idle", lastAnswerAgoMs: null, lastError: null, waiting: 0, longestWaitMs: 0 } };
+  }
+
+  /** Stops one in-flight episode: ended as an infrastructure failure, or run again with `requeue`. */
+  killEpisode(id: string, trajectoryId: string, requeue: boolean): LiveEpisodes {
+    const live = this.live.get(id);
+    if (!live?.kill(trajectoryId, requeue)) {
+      throw new ApiError(404, "episode_not_running", `Episode ${JSON.stringify(trajectoryId)} is not in flight in run ${id} (it ended, or the run is not running here). Fix: list in-flight episodes with GET /v1/runs/${id}/episodes.`);
+    }
+    return live.view();
   }
 
   pause(id: string): Run {
@@ -205,8 +226,9 @@ export class RunManager {
         if (run.config.kind === "train") {
           handle = this.resumeTrainingRun(run, pool);
         } else {
-          const policy = this.policyFor(run.config.policy, run.config.envDir);
-          handle = resumeRun(this.deps.store, run.id, { ...this.runDeps(pool), policy });
+          // The oracle needs the loaded environment's kind: the engine builds it when it loads the env.
+          const policy = run.config.policy.spec.trim() === "oracle" ? undefined : this.policyFor(run.config.policy, run.config.envDir);
+          handle = resumeRun(this.deps.store, run.id, { ...this.runDeps(pool), ...(policy ? { policy } : {}) });
           this.track(handle, pool);
         }
         if (run.status === "paused") handle.pause();
@@ -266,17 +288,17 @@ export class RunManager {
   }
 
   private runDeps(pool: SandboxPool): Omit<RunDeps, "env" | "policy"> {
-    return { sandboxes: pool, limiter: this.deps.limiter, log: this.deps.log };
+    return { sandboxes: pool, limiter: this.deps.limiter, log: this.deps.log, live: this.live };
   }
 
   /** A remote caller's scripted policy file must come from its own uploaded bundle, not the runner's disk. */
-  private policyFor(config: PolicyConfig, envDir: string): Policy {
+  private policyFor(config: PolicyConfig, envDir: string, oracle?: OracleSource): Policy {
     const spec = config.spec.trim();
     // scripted:FILE and lazy:KIND:FILE read a file: it must be one of the bundle's own.
     const file = spec.startsWith("scripted:") ? spec.slice("scripted:".length) : spec.startsWith("lazy:") ? spec.split(":").slice(2).join(":") : "";
     if (file && !path.resolve(envDir, file).startsWith(envDir + path.sep)) throw new ApiError(400, "invalid_field", "policy.spec FILE must name a file inside the uploaded environment bundle.", "body.policy.spec");
     try {
-      return createPolicy(config, envDir);
+      return createPolicy(config, envDir, oracle);
     } catch (err) {
       throw new ApiError(400, "invalid_field", (err as Error).message, "body.policy.spec");
     }

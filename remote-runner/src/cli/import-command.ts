@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { importBfcl, type BfclAnswer, type BfclEntry } from "../envs/bfcl.js";
-import { registerSweBenchImport } from "../envs/swe/import-command.js";
+import { registerSweBenchImport } from "../envs/kinds/swe/import-command.js";
 
 /** Reads JSON Lines (BFCL ships its .json files as one object per line); errors name the file and line. */
 function readJsonLines<T>(file: string): T[] {

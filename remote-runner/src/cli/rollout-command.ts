@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import type { RunConfig, RunSummary } from "@agentrl/protocol";
+import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment } from "../envs/load.js";
 import { createPolicy } from "../policy/create.js";
 import { runLocally } from "../rollout/local.js";
@@ -20,7 +21,7 @@ export function summaryTable(runId: string, s: RunSummary): string {
   const rows: (string | number)[][] = [
     ["run", runId],
     ["trajectories", `${s.trajectories} / ${s.episodes}`],
-    ["errors", `${s.errors} (agent/policy ${s.agentErrors}, infra ${s.infraErrors}, reward ${s.rewardErrors}; infra retries ${s.infraRetries})`],
+    ["errors", `${s.errors} (agent/policy ${s.agentErrors}, environment ${s.envErrors ?? 0}, infra ${s.infraErrors}, reward ${s.rewardErrors}; infra retries ${s.infraRetries})`],
     ["mean reward", fmt(s.meanReward)],
     ...Object.entries(s.componentMeans).map(([k, v]) => [`  ${k}`, fmt(v)]),
     ["zero-variance groups", `${s.zeroVarianceGroups} / ${s.groups}`],
@@ -38,7 +39,7 @@ export function registerRolloutCommand(program: Command): void {
     .command("rollout")
     .description("run episodes of an environment (tasks × group) in Docker sandboxes and store the scored trajectories")
     .argument("<env-dir>", "environment folder (env.ts + tasks.jsonl)")
-    .requiredOption("--policy <spec>", "policy: an OpenAI-compatible URL, scripted:FILE, or noop")
+    .requiredOption("--policy <spec>", "policy: an OpenAI-compatible URL, scripted:FILE, oracle (each task's reference solution from its kind), or noop")
     .option("--tasks <n>", "use the first N tasks (default: every task once)", intArg("--tasks"))
     .option("--group <g>", "samples per task (GRPO group size)", intArg("--group"), 1)
     .option("--concurrency <c>", "episodes in flight", intArg("--concurrency"), 4)
@@ -60,7 +61,7 @@ export function registerRolloutCommand(program: Command): void {
       if (flags.maxTurns !== undefined) config.maxTurns = flags.maxTurns;
       if (flags.name) config.name = flags.name;
       // Build the policy before anything starts so a bad --policy fails at once.
-      const policy = createPolicy(config.policy, process.cwd());
+      const policy = createPolicy(config.policy, process.cwd(), oracleFor(env));
       const total = (flags.tasks ?? env.tasks.length) * flags.group;
       const store = openStore();
       const bar = new SingleBar(

@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { build, type Message as EsbuildMessage, type Plugin } from "esbuild";
 import { cacheDir } from "../config/paths.js";
 import { EnvLoadError, type EnvIssue } from "./errors.js";
+import { folderEnvSource } from "./kinds/registry.js";
 
 const ENTRY_NAMES = ["env.ts", "env.mts", "env.js", "env.mjs"];
 
@@ -58,14 +59,17 @@ export interface CompiledEnv {
  * to this runner's workspace SDK. Syntax and import errors come back as EnvLoadError with file:line.
  */
 export async function compileEnv(dir: string): Promise<CompiledEnv> {
-  const entry = findEnvEntry(dir);
-  if (!entry) {
-    throw new EnvLoadError(dir, [{ file: "env.ts", message: `no env.ts in ${dir}`, fix: "create env.ts with `export default defineEnvironment({...})` from @agentrl/sdk" }]);
+  const found = findEnvEntry(dir);
+  // A folder of tasks as users bring them (Harbor task folders) runs without an env.ts of its own.
+  const generated = found ? null : folderEnvSource(dir);
+  if (!found && !generated) {
+    throw new EnvLoadError(dir, [{ file: "env.ts", message: `no env.ts in ${dir}`, fix: "create env.ts with `export default defineEnvironment({...})` from @agentrl/sdk (or point at a folder of Harbor tasks)" }]);
   }
+  const entry = found ?? path.join(dir, "env.ts (generated)");
   let code: string;
   try {
     const res = await build({
-      entryPoints: [entry],
+      ...(generated ? { stdin: { contents: generated, resolveDir: dir, sourcefile: "env.ts (generated)", loader: "ts" as const } } : { entryPoints: [entry] }),
       bundle: true,
       write: false,
       format: "esm",

@@ -10,7 +10,7 @@ import { EnvLoadError } from "./errors.js";
 import { gitProvenance } from "./provenance.js";
 import { loadTasks } from "./tasks.js";
 import { validateEnvironmentModule } from "./validate.js";
-import { osworldTaskIssues } from "./gui/osworld-task.js";
+import { findKind, unknownKindIssue } from "./kinds/registry.js";
 
 export const ENV_DEFAULTS = { maxTurns: 10, stepTimeoutMs: 60_000, episodeTimeoutMs: 600_000, rewardTimeoutMs: 30_000 } as const;
 
@@ -61,19 +61,25 @@ export async function loadEnvironment(dirIn: string, opts: { git?: boolean } = {
   const compiled = await compileEnv(dir);
   const mod = await importBundle(dir, compiled);
   const entryName = path.basename(compiled.entry);
-  const { env, issues } = validateEnvironmentModule(mod, entryName);
+  const validated = validateEnvironmentModule(mod, entryName);
+  const kindIssue = validated.env ? unknownKindIssue(validated.env, entryName) : null;
+  const { env, issues } = kindIssue ? { env: null, issues: [...validated.issues, kindIssue] } : validated;
   if (!env) {
     // Report the tasks file's problems in the same breath, so one fix-and-retry cycle catches everything.
     const raw = mod.default as { tasks?: unknown } | undefined;
     const name = typeof raw?.tasks === "string" ? raw.tasks : "tasks.jsonl";
     throw new EnvLoadError(dir, [...issues, ...loadTasks(path.resolve(dir, name), { displayName: name }).issues]);
   }
-  const tasksName = env.tasks ?? "tasks.jsonl";
+  const kind = findKind(env);
+  const kindTasks = kind?.loadTasks?.({ dir, def: env });
+  const tasksName = kindTasks?.source ?? env.tasks ?? "tasks.jsonl";
   const tasksFile = path.resolve(dir, tasksName);
   const knownTools = [...(env.builtinTools ?? []), ...((env.tools ?? []) as AnyTool[]).map((t) => t.name)];
-  const loaded = loadTasks(tasksFile, { displayName: tasksName, knownTools });
-  // A gui env's tasks are OSWorld tasks: check their setup steps, getters and metrics before any desktop starts.
-  if ((env.kind ?? "tool") === "gui") loaded.issues.push(...osworldTaskIssues(loaded.tasks, loaded.lines, tasksName));
+  // A kind may read its tasks itself (a folder of Harbor tasks); else the env's JSONL file.
+  const loaded = kindTasks ?? loadTasks(tasksFile, { displayName: tasksName, knownTools });
+  // The kind checks its tasks before any sandbox starts (gui: OSWorld setup steps, getters and metrics).
+  const taskIssues = kind?.taskIssues;
+  if (taskIssues) loaded.issues.push(...taskIssues(loaded.tasks, loaded.lines, tasksName));
   if (loaded.issues.length) throw new EnvLoadError(dir, loaded.issues);
   const bundle = await bundleEnv(dir);
   const info = environmentInfo(env);

@@ -3,13 +3,30 @@ import type { PolicyConfig } from "@agentrl/protocol";
 import { LAZY_POLICIES, LazyPolicy, type LazyKind } from "./lazy.js";
 import { NoopPolicy } from "./noop.js";
 import { OpenAIPolicy } from "./openai.js";
-import { ScriptedPolicy } from "./scripted.js";
+import { ScriptedPolicy, type ScriptedTurn } from "./scripted.js";
 import type { Policy } from "./types.js";
 
-/** Builds the policy a run names: `noop`, `scripted:FILE` (relative to `baseDir`), `lazy:KIND[:FILE]` (see lazy.ts), or an http(s) URL. */
-export function createPolicy(config: PolicyConfig, baseDir = process.cwd()): Policy {
+/** Where `oracle` finds each task's reference solution (the environment's kind). */
+export interface OracleSource {
+  reference(taskId: string): ScriptedTurn[] | null;
+}
+
+/**
+ * Builds the policy a run names: `noop`, `scripted:FILE` (relative to `baseDir`), `oracle` (each
+ * task's reference solution as its environment kind gives it, e.g. a Harbor task's solution/solve.sh),
+ * `lazy:KIND[:FILE]` (see lazy.ts), or an http(s) URL.
+ */
+export function createPolicy(config: PolicyConfig, baseDir = process.cwd(), oracle?: OracleSource): Policy {
   const spec = config.spec.trim();
   if (spec === "noop") return new NoopPolicy();
+  if (spec === "oracle") {
+    if (!oracle) throw new Error("--policy oracle needs an environment whose kind gives reference solutions. Fix: use scripted:FILE with a reference script");
+    return new ScriptedPolicy("oracle", {
+      name: "oracle",
+      turnsFor: (id) => oracle.reference(id) ?? undefined,
+      missing: (id) => `task "${id}" has no reference solution for --policy oracle (a Harbor task needs solution/solve.sh). Fix: add one, or leave the task out with --tasks`,
+    });
+  }
   if (spec.startsWith("scripted:")) {
     const file = spec.slice("scripted:".length);
     if (!file) throw new Error('scripted policy needs a file: --policy scripted:PATH. Fix: name the JSONL file of scripted turns');
@@ -35,5 +52,5 @@ export function createPolicy(config: PolicyConfig, baseDir = process.cwd()): Pol
       returnTokenIds: config.returnTokenIds,
     });
   }
-  throw new Error(`unknown policy "${spec}". Fix: use noop, scripted:FILE, lazy:KIND, or the http(s) URL of an OpenAI-compatible server`);
+  throw new Error(`unknown policy "${spec}". Fix: use noop, oracle, scripted:FILE, lazy:KIND, or the http(s) URL of an OpenAI-compatible server`);
 }

@@ -41,16 +41,24 @@ export function loadScript(file: string): Map<string, ScriptedTurn[]> {
 /** Replays scripted turns: turn k of the episode gets the script's turn k for that task; after the last, an empty answer. */
 export class ScriptedPolicy implements Policy {
   readonly name: string;
-  private readonly script: Map<string, ScriptedTurn[]>;
+  private readonly turnsFor: (taskId: string) => ScriptedTurn[] | undefined;
 
-  constructor(readonly file: string) {
-    this.name = `scripted:${file}`;
-    this.script = loadScript(file);
+  /** Replays `file`; or, given `source`, the turns it gives per task (the oracle: each task's reference solution). */
+  constructor(
+    readonly file: string,
+    private readonly source?: { name: string; turnsFor(taskId: string): ScriptedTurn[] | undefined; missing(taskId: string): string },
+  ) {
+    this.name = source?.name ?? `scripted:${file}`;
+    if (source) this.turnsFor = (id) => source.turnsFor(id);
+    else {
+      const script = loadScript(file);
+      this.turnsFor = (id) => script.get(id) ?? script.get("*");
+    }
   }
 
   async chat(req: PolicyRequest): Promise<PolicyResponse> {
-    const turns = this.script.get(req.taskId) ?? this.script.get("*");
-    if (!turns) throw new PolicyError("script", `the script ${this.file} has no entry for task "${req.taskId}" (and no "*" entry)`);
+    const turns = this.turnsFor(req.taskId);
+    if (!turns) throw new PolicyError("script", this.source ? this.source.missing(req.taskId) : `the script ${this.file} has no entry for task "${req.taskId}" (and no "*" entry)`);
     const turn = turns[req.turn];
     const started = performance.now();
     if (!turn) return { content: "", toolCalls: [], toolCallSource: "native", info: { model: "scripted", finishReason: "stop", latencyMs: 0 } };

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import type { RunConfig, RunSummary, Task, Trajectory } from "@agentrl/protocol";
+import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { createPolicy } from "../policy/create.js";
 import type { Policy } from "../policy/types.js";
@@ -13,6 +14,7 @@ import { EpisodeCancelled, runEpisode, type EpisodeRuntime, type SandboxSource }
 import { resolveEnvImage } from "./image.js";
 import { removeRunContainers } from "./run-containers.js";
 import { summarizeRun } from "./summary.js";
+import { LiveEpisodeRegistry } from "./live-episodes.js";
 import { PauseGate } from "../util/pause-gate.js";
 
 export interface RunDeps {
@@ -34,6 +36,8 @@ export interface RunDeps {
   /** Removes containers labelled with a run before it resumes (default: through the Docker engine). */
   removeRunContainers?: (runId: string) => Promise<number>;
   log?: (line: string) => void;
+  /** Where the run's in-flight episodes are kept for the API (the runner service passes one for all runs). */
+  live?: LiveEpisodeRegistry;
 }
 
 export interface RunHandle {
@@ -127,7 +131,7 @@ class RunController implements RunHandle {
     const episodes: Episode[] = [];
     for (const { task, index } of selected) for (let s = 0; s < config.group; s++) episodes.push({ task, taskIndex: index, sampleIndex: s });
     const todo = episodes.filter((e) => !skip.has(`${e.taskIndex}:${e.sampleIndex}`));
-    const policy = deps.policy ?? createPolicy(config.policy, process.cwd());
+    const policy = deps.policy ?? createPolicy(config.policy, process.cwd(), oracleFor(env));
     const image = deps.image ?? (await resolveEnvImage(env, log));
     const sandboxSpec: SandboxSpec = {
       image,
@@ -138,6 +142,8 @@ class RunController implements RunHandle {
       ...(env.def.sandbox?.workdir ? { workdir: env.def.sandbox.workdir } : {}),
     };
     const rewardPool = new RewardWorkerPool(env.compiled.bundlePath, deps.rewardWorkers ?? Math.max(1, Math.min(config.concurrency, 4)));
+    const registry = deps.live ?? new LiveEpisodeRegistry();
+    const live = registry.open(runId, store, config.stallAfterS);
     const rt: EpisodeRuntime = {
       env,
       policy,
@@ -148,6 +154,7 @@ class RunController implements RunHandle {
       maxTurns: config.maxTurns ?? env.info.maxTurns,
       maxInfraRetries: config.maxInfraRetries ?? 2,
       signal: this.abort.signal,
+      live,
     };
     // A run paused before it got here stays paused.
     const initial = this.gate.paused ? "paused" : "running";
@@ -218,6 +225,7 @@ class RunController implements RunHandle {
       store.appendEvent(runId, "run.status", { status: "failed", error: message });
       throw err;
     } finally {
+      registry.close(runId);
       await rewardPool.close();
     }
     const summary = summarizeRun(store, runId, { episodes: episodes.length, wallMs: performance.now() - started, episodesThisCall: finishedThisCall, turnsThisCall });

@@ -110,6 +110,11 @@ export class EpisodeSandbox implements SandboxHandle {
     return this.timed((sb) => sb.writeFile(path, content));
   }
 
+  /** Stops the container now (an episode killed from outside): a command running in it ends with an error. */
+  async kill(): Promise<void> {
+    if (this.created) await this.created.destroy();
+  }
+
   /** Gives the container back (destroyed by the pool); safe to call more than once. */
   async close(): Promise<void> {
     const p = this.sandbox;

@@ -5,10 +5,12 @@ import { PolicyError, type Policy } from "../policy/types.js";
 import { scoreEpisode } from "../rewards/score.js";
 import { turnRewards, type TurnScores } from "../rewards/turn-rewards.js";
 import type { RewardWorkerPool } from "../rewards/worker-pool.js";
-import { finishEpisodeWithKind, kindHooksFor } from "../envs/swe/engine-hooks.js";
+import { finishEpisodeWithKind } from "../envs/kinds/finish.js";
+import { kindHooksFor } from "../envs/kinds/registry.js";
 import { SandboxError, type Sandbox, type SandboxSpec } from "../sandbox/types.js";
 import type { Store } from "../store/store.js";
 import { EpisodeSandbox, InfraFailure } from "./episode-sandbox.js";
+import { EpisodeKilled, untilKilled, type LiveEpisodes } from "./live-episodes.js";
 import { Toolset } from "./toolset.js";
 
 /** Observation text kept inline; the rest goes to a blob (the model sees the head). */
@@ -30,6 +32,8 @@ export interface EpisodeRuntime {
   maxInfraRetries: number;
   /** Aborted when the run is cancelled. */
   signal: AbortSignal;
+  /** The run's in-flight episodes: what each waits on, stall flags, kill from outside. */
+  live?: LiveEpisodes;
 }
 
 export interface EpisodeSpec {
@@ -42,6 +46,9 @@ export interface EpisodeSpec {
 }
 
 export class EpisodeCancelled extends Error {}
+
+/** The environment could not set the task up before the first turn (its kind, its own setup, task files). */
+class EnvSetupError extends Error {}
 
 function openingMessages(env: LoadedEnvironment, task: Task): Message[] {
   const def = env.def;
@@ -96,10 +103,10 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
   const info = env.info;
   const startedAt = Date.now();
   const t0 = performance.now();
-  const deadline = AbortSignal.timeout(info.episodeTimeoutMs);
-  const signal = AbortSignal.any([rt.signal, deadline]);
-  // Environment kinds with their own machinery (swe) add tools, pick the task's image and score at the end.
+  // The environment's kind (envs/kinds/) may add tools, pick the task's image and time limit, set up and score at the end.
   const kind = kindHooksFor(env);
+  const deadline = AbortSignal.timeout(kind.episodeTimeoutMs?.(spec.task) ?? info.episodeTimeoutMs);
+  const signal = AbortSignal.any([rt.signal, deadline]);
   const resolveImage = imageResolver(store);
   let sandboxSpec = rt.sandboxSpec;
   const sandbox = new EpisodeSandbox(
@@ -108,6 +115,8 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     info.stepTimeoutMs,
   );
   store.appendEvent(spec.runId, "trajectory.started", { trajectoryId: spec.trajectoryId, taskId: spec.task.id, groupId: spec.groupId, sampleIndex: spec.sampleIndex, attempt: attemptNo });
+  const killed = rt.live?.start({ trajectoryId: spec.trajectoryId, taskId: spec.task.id, sampleIndex: spec.sampleIndex, attempt: attemptNo });
+  rt.live?.onKill(spec.trajectoryId, () => sandbox.kill());
   const turns: Turn[] = [];
   let prompt: Message[] = [];
   let stopReason: Trajectory["stopReason"] = "max_turns";
@@ -147,18 +156,18 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     let toolset: Toolset;
     try {
       const state = env.def.initState ? env.def.initState(spec.task) : {};
-      if (kind) sandboxSpec = await kind.sandboxSpec(spec.task, rt.sandboxSpec);
-      toolset = new Toolset(env.def, spec.task, state, kind?.tools ?? []);
+      if (kind.sandboxSpec) sandboxSpec = await kind.sandboxSpec(spec.task, rt.sandboxSpec);
+      toolset = new Toolset(env.def, spec.task, state, kind.tools);
       toolsetSpecs = toolset.specs;
       prompt = openingMessages(env, spec.task);
       if (spec.task.files) for (const [p, content] of Object.entries(spec.task.files)) await sandbox.writeFile(p, content);
-      const opening = kind?.setup ? await kind.setup({ task: spec.task, sandbox }) : undefined;
+      const opening = kind.setup ? await kind.setup({ task: spec.task, sandbox }) : undefined;
       if (opening) prompt = withOpeningObservation(prompt, opening.text, opening.images?.map((img) => store.putBlob(Buffer.from(img.data), img.mime)));
       if (env.def.setup) await env.def.setup({ task: spec.task, state, sandbox });
     } catch (err) {
       if (err instanceof InfraFailure) throw err;
       if (err instanceof SandboxError) throw new InfraFailure(err.message, { cause: err });
-      throw Object.assign(new Error(`environment setup failed: ${(err as Error)?.message ?? String(err)}`), { envSetup: true });
+      throw new EnvSetupError(`environment setup failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     for (let turnNo = 0; turnNo < rt.maxTurns; turnNo++) {
       if (rt.signal.aborted) throw new EpisodeCancelled("run cancelled");
@@ -169,15 +178,18 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       const turnStart = Date.now();
       const tt0 = performance.now();
       let response;
+      rt.live?.phase(spec.trajectoryId, turnNo, "policy");
       try {
         response = await rt.policy.chat({ messages: trajectoryMessages({ prompt, turns }), tools: toolset.specs, taskId: spec.task.id, sampleIndex: spec.sampleIndex, turn: turnNo, signal, resolveImage, prefixTokenIds: episodeTokens(turns) });
       } catch (err) {
         if (rt.signal.aborted) throw new EpisodeCancelled("run cancelled");
+        if (killed?.aborted) throw killed.reason;
         if (deadline.aborted) {
           stopReason = "episode_timeout";
           break;
         }
         const pe = err instanceof PolicyError ? err : new PolicyError("protocol", (err as Error)?.message ?? String(err));
+        rt.live?.policyFailed(pe.message);
         stopReason = "policy_error";
         status = "agent_error";
         error = { kind: "policy", message: `policy ${pe.kind} error: ${pe.message}` };
@@ -189,7 +201,9 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       let done = false;
       for (const raw of response.toolCalls) {
         if (deadline.aborted) break;
-        const ex = await toolset.execute(raw, { sandbox, stepTimeoutMs: info.stepTimeoutMs, turn: turnNo, signal });
+        rt.live?.phase(spec.trajectoryId, turnNo, "tool", raw.name);
+        // A tool that ignores its signal is not waited for once the episode is killed.
+        const ex = await untilKilled(toolset.execute(raw, { sandbox, stepTimeoutMs: info.stepTimeoutMs, turn: turnNo, signal }), killed);
         calls.push(ex.call);
         const images = ex.images?.map((img) => store.putBlob(Buffer.from(img.data), img.mime));
         observations.push(images?.length ? { ...inlineObservation(store, ex.observation), images } : inlineObservation(store, ex.observation));
@@ -232,6 +246,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     let artifacts: Trajectory["artifacts"];
     if (status === "finished") {
       const turnScores: TurnScores = {};
+      rt.live?.phase(spec.trajectoryId, turns.length, "reward");
       reward = await scoreEpisode({
         rewards: env.def.rewards,
         input: {
@@ -249,8 +264,8 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
         turnScores,
       });
       if (sandbox.infraError) throw sandbox.infraError;
-      if (kind) {
-        const finished = await finishEpisodeWithKind(kind, { task: spec.task, turns, sandbox, labels: rt.sandboxSpec.labels, putBlob: (data, mime) => store.putBlob(data, mime) }, reward);
+      if (kind.finish) {
+        const finished = await finishEpisodeWithKind(kind, { task: spec.task, turns, sandbox, labels: rt.sandboxSpec.labels, putBlob: (data, mime) => store.putBlob(data, mime) }, reward, info.kind);
         reward = finished.reward;
         artifacts = finished.artifacts;
       }
@@ -260,21 +275,25 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     }
     return { trajectory: toTrajectory({ status, stopReason, reward, error, artifacts }) };
   } catch (err) {
+    // Killed from outside: whatever the kill broke on the way (the sandbox) is not the episode's failure.
+    if (killed?.aborted) throw killed.reason;
     if (err instanceof InfraFailure || err instanceof EpisodeCancelled) throw err;
     // A sandbox failure outside the episode's own container (a kind scoring in a fresh one) is infrastructure too.
     if (err instanceof SandboxError) throw new InfraFailure(err.message, { cause: err });
-    if ((err as { envSetup?: boolean }).envSetup) {
+    if (err instanceof EnvSetupError) {
+      // The task could not be set up (a setup step, an image): the environment's fault, counted apart.
       return {
         trajectory: toTrajectory({
-          status: "agent_error",
-          stopReason: "policy_error",
+          status: "env_error",
+          stopReason: "env_error",
           reward: { total: null, components: {}, weights: {}, errors: [], durationMs: 0 },
-          error: { kind: "agent", message: (err as Error).message },
+          error: { kind: "environment", message: err.message },
         }),
       };
     }
     throw err;
   } finally {
+    rt.live?.end(spec.trajectoryId);
     await sandbox.close();
   }
 }
@@ -291,10 +310,12 @@ export async function runEpisode(spec: EpisodeSpec, rt: EpisodeRuntime): Promise
     try {
       return (await attempt(spec, rt, attemptNo, infraErrors)).trajectory;
     } catch (err) {
-      if (!(err instanceof InfraFailure)) throw err;
+      if (!(err instanceof InfraFailure) && !(err instanceof EpisodeKilled)) throw err;
       infraErrors.push(err.message);
       rt.store.appendEvent(spec.runId, "log", { level: "warn", message: `trajectory ${spec.trajectoryId}: infrastructure failure (attempt ${attemptNo + 1}): ${err.message}` });
-      const permanent = err.cause instanceof SandboxError && err.cause.code === "image_missing";
+      // A kill ends the episode; a requeue runs it again whatever the retries so far.
+      if (err instanceof EpisodeKilled && err.requeue && !rt.signal.aborted) continue;
+      const permanent = err instanceof EpisodeKilled || (err.cause instanceof SandboxError && err.cause.code === "image_missing");
       if (permanent || attemptNo >= rt.maxInfraRetries || rt.signal.aborted) {
         if (rt.signal.aborted) throw new EpisodeCancelled("run cancelled");
         return {

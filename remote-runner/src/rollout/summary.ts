@@ -31,6 +31,7 @@ export function summarizeRun(store: Store, runId: string, opts: { episodes: numb
     trajectories: rows.length,
     errors: rows.filter((r) => r.error !== null).length,
     agentErrors: rows.filter((r) => r.status === "agent_error").length,
+    envErrors: rows.filter((r) => r.status === "env_error").length,
     infraErrors: rows.filter((r) => r.status === "infra_error").length,
     rewardErrors: rows.filter((r) => r.rewardErrors > 0).length,
     infraRetries: rows.reduce((s, r) => s + r.infraRetries, 0),

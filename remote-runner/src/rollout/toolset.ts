@@ -145,7 +145,7 @@ export class Toolset {
       observation: { toolCallId: raw.id, tool: raw.name, content, durationMs: performance.now() - t0, ...extra },
       done: false,
     });
-    if (parseProblem) return obs(`Error: ${parseProblem}. Call a tool with a JSON object of arguments, e.g. {"name": "${this.specs[0]?.name ?? "tool"}", "arguments": {...}}.`, { error: "invalid_json" });
+    if (parseProblem) return obs(`Error: ${parseProblem}. Call a tool with a JSON object of arguments, e.g. {"name": "${this.specs[0]?.name ?? "tool_name"}", "arguments": {...}}.`, { error: "invalid_json" });
     const entry = this.entries.get(raw.name);
     if (!entry) {
       const known = [...this.entries.keys()];

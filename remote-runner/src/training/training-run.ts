@@ -15,6 +15,8 @@ export interface TrainingDeps {
   sandboxes: RunDeps["sandboxes"];
   /** The runner's fair limiter; `dropWaiters` frees a cancelled step's queued episodes. */
   limiter?: RunDeps["limiter"] & { dropWaiters?(runId: string, reason?: string): number };
+  /** Where each step's rollout run keeps its in-flight episodes (the runner service's registry). */
+  live?: RunDeps["live"];
   env: LoadedEnvironment;
   image: string;
   /** The trainer's folder: its log and the checkpoints. */
@@ -292,7 +294,7 @@ class TrainingRun {
         name: `${runId} step ${step}`,
         policy: { ...config.policy, spec: trainer.url, model: trainer.model, timeoutMs: 600_000 },
       },
-      { sandboxes: deps.sandboxes, limiter: deps.limiter, env: deps.env, image: deps.image, log },
+      { sandboxes: deps.sandboxes, limiter: deps.limiter, env: deps.env, image: deps.image, log, live: deps.live },
     );
     this.current = handle;
     if (this.gate.paused) handle.pause();

@@ -1,4 +1,4 @@
-import { CreateRunRequest, RescoreReport, RescoreRequest, Run, RunList } from "@agentrl/protocol";
+import { CreateRunRequest, KillEpisodeRequest, LiveEpisodes, RescoreReport, RescoreRequest, Run, RunList } from "@agentrl/protocol";
 import type { Store } from "../../store/store.js";
 import { ApiError } from "../errors.js";
 import type { RunManager } from "../run-manager.js";
@@ -16,6 +16,27 @@ export function runRoutes(store: Store, runs: RunManager): Route[] {
     handler: ({ params }) => runs[verb](params.id as string),
   });
   return [
+    {
+      method: "GET",
+      path: "/v1/runs/{id}/episodes",
+      summary: "The run's in-flight episodes (task, sample, turn, what each waits on, time since progress, stall flag) and its policy's health",
+      tag: "runs",
+      auth: true,
+      response: LiveEpisodes,
+      errors: [404],
+      handler: ({ params }) => runs.liveEpisodes(params.id as string),
+    },
+    {
+      method: "POST",
+      path: "/v1/runs/{id}/episodes/{trajectoryId}/kill",
+      summary: "Stop one in-flight episode (a stalled one): ended as an infrastructure failure, or run again from the start with requeue",
+      tag: "runs",
+      auth: true,
+      body: KillEpisodeRequest,
+      response: LiveEpisodes,
+      errors: [404],
+      handler: ({ params, body }) => runs.killEpisode(params.id as string, params.trajectoryId as string, (body as KillEpisodeRequest).requeue ?? false),
+    },
     {
       method: "GET",
       path: "/v1/runs",

@@ -1,4 +1,5 @@
-import { EventPage, EventPageQuery, MetricSeries, TrajectoryPage, TrajectoryPageQuery, TrajectoryResponse } from "@agentrl/protocol";
+import { EventPage, EventPageQuery, MetricSeries, RunComparison, RunComparisonQuery, TrajectoryPage, TrajectoryPageQuery, TrajectoryResponse } from "@agentrl/protocol";
+import { compareRuns } from "../../compare/compare-runs.js";
 import type { Store } from "../../store/store.js";
 import { ApiError } from "../errors.js";
 import { RawBody, type Route } from "../router.js";
@@ -24,6 +25,23 @@ export function trajectoryRoutes(store: Store): Route[] {
         runOr404(store, id);
         const q = query as TrajectoryPageQuery;
         return store.queryTrajectories({ ...q, runId: id, limit: q.limit ?? 100 });
+      },
+    },
+    {
+      method: "GET",
+      path: "/v1/runs/{id}/compare/{other}",
+      summary: "Two runs (or two training steps) on the same tasks: mean reward per task side by side and the tasks that flipped",
+      tag: "trajectories",
+      auth: true,
+      query: RunComparisonQuery,
+      response: RunComparison,
+      errors: [404],
+      handler: ({ params, query }): RunComparison => {
+        const a = params.id as string;
+        const b = params.other as string;
+        runOr404(store, a);
+        runOr404(store, b);
+        return compareRuns({ id: a, rows: store.runRows(a) }, { id: b, rows: store.runRows(b) }, (query as RunComparisonQuery).threshold ?? 0.5);
       },
     },
     {
