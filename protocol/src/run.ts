@@ -12,11 +12,15 @@ export const RunStatus = Type.Union([
 ]);
 export type RunStatus = Static<typeof RunStatus>;
 
+/** What a stored or returned secret (a policy `apiKey`) reads as: the value itself is never kept. */
+export const REDACTED_SECRET = "[redacted]";
+
 /** How a run reaches its policy: an OpenAI-compatible URL, a scripted file, or the do-nothing policy. */
 export const PolicyConfig = Type.Object({
   /** `noop`, `scripted:FILE`, `lazy:KIND[:FILE]` (empty, echo, wrong-value, every-tool, give-up), or an http(s) base URL of an OpenAI-compatible server. */
   spec: Type.String(),
   model: Type.Optional(Type.String()),
+  /** Sent as the bearer token; kept only in memory while the run is live (stored and returned as REDACTED_SECRET). */
   apiKey: Type.Optional(Type.String()),
   stream: Type.Optional(Type.Boolean()),
   /** native: OpenAI `tools`; hermes: tools described in the system prompt, calls parsed from `<tool_call>` text; auto: native, plus text parsing when no native calls come back. */

@@ -53,7 +53,15 @@ export const TrainerOptions = Type.Object(
     eps_low: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
     eps_high: Type.Optional(Type.Number({ minimum: 0, description: "upper clip epsilon (clip-higher)" })),
     kl_beta: Type.Optional(Type.Number({ minimum: 0, description: "k3 KL penalty against the base model; 0 = none" })),
-    loss_agg: Type.Optional(Type.Union([Type.Literal("token"), Type.Literal("sequence")])),
+    clip_ratio_c: Type.Optional(Type.Number({ minimum: 0, description: "dual clip: for negative advantages the loss is at most clip_ratio_c × |A|; <= 1 turns it off (default 3)" })),
+    loss_agg: Type.Optional(
+      Type.Union([Type.Literal("auto"), Type.Literal("token"), Type.Literal("sequence"), Type.Literal("constant")], {
+        description: "token (DAPO), sequence (GRPO paper), constant (Dr.GRPO: norm_tokens × sequences); auto = constant for drgrpo, else token",
+      }),
+    ),
+    norm_tokens: Type.Optional(Type.Integer({ minimum: 0, description: "tokens per sequence of the constant normalizer; 0 = the trainer's max tokens" })),
+    temperature: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "the sampling temperature: the trainer's logprobs are of softmax(logits / T), as the sampler's" })),
+    tis_cap: Type.Optional(Type.Number({ minimum: 0, description: "old_logprobs recompute: cap of the truncated importance weight p_trainer / p_sampler (e.g. 2, as verl); 0 = none (default)" })),
     drop_zero_variance: Type.Optional(Type.Boolean()),
     micro_batch: Type.Optional(Type.Integer({ minimum: 1 })),
     max_grad_norm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
@@ -84,6 +92,11 @@ export const TrainParams = Type.Object(
     loraRank: Type.Optional(Type.Integer({ minimum: 0, maximum: 1024, description: "0 = full fine-tuning" })),
     checkpointEvery: Type.Optional(Type.Integer({ minimum: 1, description: "steps between checkpoints a crashed run resumes from (default 1)" })),
     trainer: Type.Optional(TrainerOptions),
+    failedReward: Type.Optional(
+      Type.Union([Type.Number(), Type.Null()], {
+        description: "reward an episode gets when the policy itself failed it (context overflow, unusable output): it is trained as that reward (default 0); null leaves such episodes out. Infrastructure failures are always left out (and counted).",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { BlobRef } from "./blob.js";
 import { Message, ToolCall } from "./message.js";
+import { Estimator } from "./train.js";
 
 /** What the policy server said about one generation (token contract: vLLM-compatible `return_token_ids`). */
 export const PolicyInfo = Type.Object({
@@ -73,6 +74,8 @@ export const RewardError = Type.Object({
   reward: Type.String(),
   kind: Type.Union([Type.Literal("threw"), Type.Literal("timeout"), Type.Literal("invalid_result")]),
   message: Type.String(),
+  /** Where the reward threw, in the env's sources (mapped through the bundle's source map). */
+  location: Type.Optional(Type.Object({ file: Type.String(), line: Type.Integer({ minimum: 1 }), column: Type.Integer({ minimum: 1 }) })),
 });
 export type RewardError = Static<typeof RewardError>;
 
@@ -121,9 +124,27 @@ export const Provenance = Type.Object({
 });
 export type Provenance = Static<typeof Provenance>;
 
+export const AdvantageSource = Type.Object({
+  estimator: Estimator,
+  /** runner: computed when the group finished (rollouts, rescore); trainer: the value the policy update used. */
+  by: Type.Union([Type.Literal("runner"), Type.Literal("trainer")]),
+});
+export type AdvantageSource = Static<typeof AdvantageSource>;
+
+/** How a UI names where advantages came from: "grpo (trainer)", "gdpo (runner)", "none stored". */
+export function advantageLabel(src: AdvantageSource | null | undefined): string {
+  return src ? `${src.estimator} (${src.by === "trainer" ? "trainer, as trained" : "runner"})` : "none stored";
+}
+
 export const TrajectoryError = Type.Object({
   kind: Type.Union([Type.Literal("agent"), Type.Literal("policy"), Type.Literal("environment"), Type.Literal("infra"), Type.Literal("reward")]),
   message: Type.String(),
+  /**
+   * The policy's own output caused it (the server refused the prompt the policy grew, e.g. context
+   * overflow, or answered with something unusable), not the service being down or slow: training
+   * counts such an episode as a failure of the policy (`failedReward`) instead of leaving it out.
+   */
+  policyCaused: Type.Optional(Type.Boolean()),
 });
 export type TrajectoryError = Static<typeof TrajectoryError>;
 
@@ -146,6 +167,8 @@ export const Trajectory = Type.Object(
     /** Group-normalized advantage, filled in once every sample of the group is finished. */
     advantage: Type.Union([Type.Number(), Type.Null()]),
     componentAdvantages: Type.Optional(Type.Record(Type.String(), Type.Number())),
+    /** Which estimator gave `advantage`, and whether it is the runner's view or what the trainer trained with. */
+    advantageSource: Type.Optional(AdvantageSource),
     error: Type.Optional(TrajectoryError),
     /** Files the episode produced, kept as blobs (an SWE patch, a test report, screenshots). */
     artifacts: Type.Optional(Type.Record(Type.String(), BlobRef)),

@@ -19,10 +19,15 @@ export interface HarborOptions {
 }
 /** Options of `kind: "gui"` environments (all optional). */
 export interface GuiOptions {
-    /** Folder of the env copied into the desktop user's home before each task's setup steps (default "files"). */
+    /** Folder of the env copied into the desktop user's home (/home/user) before each task's setup steps (default "files"). */
     files?: string;
     /** Put the accessibility tree in every observation (default true). */
     accessibilityTree?: boolean;
     /** Run a window manager (default true). */
     windowManager?: boolean;
+    /**
+     * The files OSWorld `download` setup steps fetch, from the env folder (sandboxes have no
+     * network): URL → path relative to the env folder. A URL not listed fails the step, naming it.
+     */
+    downloads?: Record<string, string>;
 }

@@ -1,10 +1,8 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import zlib from "node:zlib";
-import tar from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./fixture.js";
+import { startTestServer, tarGz, type TarEntry as Entry, type TestServer } from "./fixture.js";
 
 let s: TestServer;
 beforeAll(async () => {
@@ -13,21 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await s.close();
 });
-
-type Entry = Parameters<ReturnType<typeof tar.pack>["entry"]>[0] & { body?: string | Buffer };
-
-async function tarGz(entries: Entry[]): Promise<Buffer> {
-  const p = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve) => p.on("end", resolve));
-  p.on("data", (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  for (const { body, ...h } of entries) p.entry(h, body ?? "");
-  p.finalize();
-  await done;
-  return zlib.gzipSync(Buffer.concat(chunks));
-}
 
 async function upload(body: Buffer): Promise<{ status: number; json: { error?: { code: string; message: string }; sha256?: string; files?: number; created?: boolean } }> {
   const res = await fetch(`${s.url}/v1/environments`, { method: "POST", headers: { Authorization: `Bearer ${s.token}`, "Content-Type": "application/gzip" }, body: new Uint8Array(body) });

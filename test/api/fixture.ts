@@ -2,6 +2,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
+import tar from "tar-stream";
 import { EnvironmentRegistry } from "../../remote-runner/src/api/environments.js";
 import { EventStream, type EventStreamOptions } from "../../remote-runner/src/api/event-stream.js";
 import { startHttpServer } from "../../remote-runner/src/api/http-server.js";
@@ -49,4 +51,20 @@ export async function startTestServer(opts: { stream?: Partial<EventStreamOption
       fs.rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+export type TarEntry = Parameters<ReturnType<typeof tar.pack>["entry"]>[0] & { body?: string | Buffer };
+
+/** A tar.gz of the given entries, in that order (bundle upload tests). */
+export async function tarGz(entries: TarEntry[]): Promise<Buffer> {
+  const p = tar.pack();
+  const chunks: Buffer[] = [];
+  const done = new Promise<void>((resolve) => p.on("end", resolve));
+  p.on("data", (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
+  for (const { body, ...h } of entries) p.entry(h, body ?? "");
+  p.finalize();
+  await done;
+  return zlib.gzipSync(Buffer.concat(chunks));
 }

@@ -80,7 +80,7 @@ describe("training runs through the runner API", () => {
     const base = trainRequest(sha, 1);
     expect((await createError(client, { ...base, train: undefined })).message).toMatch(/body\.train is required.*Fix/);
     expect((await createError(client, { ...base, policy: { spec: "noop" } })).message).toMatch(/body\.policy is not used by a training run/);
-    expect((await createError(client, { ...base, train: { ...base.train, trainer: { estimator: "ppo" } } })).message).toMatch(/body\.train\.trainer\.estimator/);
+    expect((await createError(client, { ...base, train: { ...base.train, trainer: { estimator: "ppo" } } })).message).toMatch(/body\.train\.trainer\.estimator must be one of \["grpo","rloo","drgrpo","gdpo"\]/);
     expect((await createError(client, { ...base, train: { ...base.train, trainer: { learning_rate: 1 } } })).message).toMatch(/body\.train\.trainer\.learning_rate is not a known field/);
     expect((await createError(client, { ...base, train: { ...base.train, steps: 0 } })).message).toMatch(/body\.train\.steps/);
     expect((await createError(client, { ...base, taskIds: ["add-0"] })).message).toMatch(/picks its tasks per step/);

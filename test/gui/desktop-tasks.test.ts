@@ -1,10 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureEnvImage } from "../../remote-runner/src/images/build.js";
+import { ensureGuiImage } from "../../remote-runner/src/envs/kinds/gui/image.js";
 import { actionTypeOfTool, type Computer13Action } from "../../remote-runner/src/envs/kinds/gui/computer13.js";
 import { renderA11y } from "../../remote-runner/src/envs/kinds/gui/desktop.js";
 import { OSWorldTaskError, validateOSWorldTask, type OSWorldTask } from "../../remote-runner/src/envs/kinds/gui/osworld-task.js";
+import { guiKind } from "../../remote-runner/src/envs/kinds/gui/kind.js";
 import { GuiSession, readFilesDir } from "../../remote-runner/src/envs/kinds/gui/session.js";
 import { SetupStepError } from "../../remote-runner/src/envs/kinds/gui/setup-steps.js";
 import type { DockerSandboxProvider } from "../../remote-runner/src/sandbox/docker-provider.js";
@@ -39,7 +40,7 @@ async function session(task: OSWorldTask): Promise<GuiSession> {
 
 beforeAll(async () => {
   ({ provider } = await sandboxEnv());
-  image = await ensureEnvImage(path.join(__dirname, "../../remote-runner/images/gui"));
+  image = await ensureGuiImage();
 });
 
 afterAll(async () => {
@@ -156,6 +157,53 @@ describe("GUI desktop and OSWorld tasks", () => {
     expect(ev.metrics).toEqual({ "0:check_include_exclude": 1, "1:exact_match": 1 });
     expect(ev.score).toBe(1);
   });
+
+  it("OSWorld's VM conventions: /home/user (and the old /home/agent), python, string and list commands, until, download from a local map", async () => {
+    const published = {
+      id: "0b8a8c0e-4f5d-4d0e-9a51-3c2f3b8f7e11",
+      snapshot: "os",
+      instruction: "The setup leaves a report on the Desktop.",
+      source: "authored in OSWorld's format for this test",
+      config: [
+        { type: "download", parameters: { files: [{ url: "https://example.com/data/sales.csv", path: "/home/user/Downloads/sales.csv" }] } },
+        { type: "execute", parameters: { command: "python -c \"import os; open('/home/user/Desktop/home.txt','w').write(os.environ['HOME'])\"", shell: true } },
+        { type: "execute", parameters: { command: ["python", "-c", "import shutil; shutil.copy('/home/agent/Downloads/sales.csv', '/home/user/Documents/copy.csv')"] } },
+        { type: "command", parameters: { command: "test -f /home/user/Documents/copy.csv && echo ready", shell: true, until: { returncode: 0, stdout: "ready" } } },
+        { type: "execute", parameters: { command: "python -c \"import pyautogui; pyautogui.moveTo(321, 234)\"", shell: true } },
+      ],
+      evaluator: {
+        func: ["exact_match", "exact_match", "check_include_exclude"],
+        conj: "and",
+        result: [
+          { type: "vm_file", path: "/home/user/Desktop/home.txt" },
+          { type: "vm_command_line", command: "cat /home/agent/Documents/copy.csv", shell: true },
+          { type: "vm_command_line", command: "python -c \"import pyautogui; p = pyautogui.position(); print(p.x, p.y, pyautogui.size())\"", shell: true },
+        ],
+        expected: [
+          { type: "rule", rules: { expected: "/home/user" } },
+          { type: "rule", rules: { expected: "region,amount\nnorth,3\n" } },
+          { type: "rule", rules: { include: ["321 234 Size(width=1024, height=768)"], exclude: [] } },
+        ],
+      },
+    };
+    const task = validateOSWorldTask(JSON.parse(JSON.stringify(published)));
+    // The sandbox exactly as the gui kind asks for it (image, home, workdir, limits).
+    const spec = await guiKind({ dir: example }).sandboxSpec(task, { image: "unused" });
+    const sb = await provider.create(spec);
+    boxes.push(sb);
+    const downloads = new Map([["https://example.com/data/sales.csv", Buffer.from("region,amount\nnorth,3\n")]]);
+    const s = await GuiSession.open(sb, task, { files, downloads });
+    const ev = await s.evaluate();
+    expect(ev.score, JSON.stringify(ev)).toBe(1);
+
+    const missing = validateOSWorldTask({ ...published, id: "missing-url", config: [{ type: "download", parameters: { files: [{ url: "https://example.com/not-mapped.xlsx", path: "/home/user/x.xlsx" }] } }] });
+    const err = await GuiSession.open(await provider.create({ image, limits: { memoryBytes: 1024 * 2 ** 20 } }).then((b) => (boxes.push(b), b)), missing, { files, downloads }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SetupStepError);
+    expect((err as Error).message).toMatch(/task "missing-url": config\[0\] \(download\) failed: no local file for https:\/\/example\.com\/not-mapped\.xlsx .*Fix: add/);
+    const never = validateOSWorldTask({ ...published, id: "never-ready", config: [{ type: "execute", parameters: { command: "echo no", shell: true, until: { stdout: "yes" } } }] });
+    const err2 = await GuiSession.open(await provider.create({ image, limits: { memoryBytes: 1024 * 2 ** 20 } }).then((b) => (boxes.push(b), b)), never, { files }).catch((e: unknown) => e);
+    expect((err2 as Error).message).toMatch(/task "never-ready": config\[0\] \(execute\) failed: did not reach \{"stdout":"yes"\} after 20 tries/);
+  }, 240_000);
 
   it("scores an infeasible task only when the agent says FAIL", async () => {
     const task = tasks.get("form-infeasible") as OSWorldTask;

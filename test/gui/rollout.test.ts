@@ -55,6 +55,36 @@ describe("gui-form rollouts", () => {
     expect(s.mean_reward).toBe(0);
   });
 
+  it("a setup step that fails is an environment error naming the task and the step, and the run goes on", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-gui-setup-"));
+    fs.copyFileSync(path.join(EXAMPLE, "env.ts"), path.join(dir, "env.ts"));
+    fs.cpSync(path.join(EXAMPLE, "files"), path.join(dir, "files"), { recursive: true });
+    const good = fs.readFileSync(path.join(EXAMPLE, "tasks.jsonl"), "utf8").split("\n")[0] as string;
+    const id = "3d6c1f0e-9b7a-4a52-8f0e-5b1c2d3e4f50";
+    const failing = { id, instruction: "Nothing to do.", config: [{ type: "execute", parameters: { command: "python -c \"import sys; sys.exit(7)\"", shell: true } }], evaluator: { func: "infeasible" } };
+    fs.writeFileSync(path.join(dir, "tasks.jsonl"), `${good}\n${JSON.stringify(failing)}\n`);
+    try {
+      const r = await agentrl(["rollout", dir, "--policy", "noop", "--json"]);
+      expect(r.code, r.stderr.slice(-2000)).toBe(0);
+      const s = summary(r.stdout);
+      expect([s.trajectories, s.errors]).toEqual([2, 1]);
+      const store = openStore(HOME);
+      try {
+        const rows = store.queryTrajectories({ runId: s.run_id, offset: 0, limit: 10 }).items.map((i) => store.getTrajectory(i.id));
+        const t = rows.find((x) => x?.taskId === id);
+        expect(t?.status).toBe("env_error");
+        expect(t?.error?.kind).toBe("environment");
+        expect(t?.error?.message).toMatch(new RegExp(`task "${id}": config\\[0\\] \\(execute\\) failed: exited 7`));
+        expect(store.getRun(s.run_id)?.summary?.envErrors).toBe(1);
+        expect(rows.find((x) => x?.taskId !== id)?.status).toBe("finished");
+      } finally {
+        store.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a task in OSWorld's form with an unsupported metric is refused before any desktop starts, naming the supported ones", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-gui-bad-"));
     fs.copyFileSync(path.join(EXAMPLE, "env.ts"), path.join(dir, "env.ts"));

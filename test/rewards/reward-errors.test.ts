@@ -3,6 +3,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rescoreRun } from "../../remote-runner/src/rewards/rescore.js";
+import { toTrainRecord } from "../../remote-runner/src/store/export.js";
 import { loadEnvironment } from "../../remote-runner/src/envs/load.js";
 import { resolveEnvImage } from "../../remote-runner/src/rollout/image.js";
 import { harness, rollout, tempDir, writeFiles, type Harness } from "../rollout/support.js";
@@ -68,6 +69,29 @@ describe("reward failures", () => {
   });
 });
 
+describe("rewards that return numbers no trainer should see", () => {
+  it("NaN, ±Infinity and 1e308 (plain, as a component, or printed by a command) are reward errors; the trajectory gets no total and no training record", async () => {
+    const bad: Record<string, string> = { nan: "NaN", inf: "Infinity", neginf: "-Infinity", huge: "1e308" };
+    const rewards = Object.entries(bad).map(([name, v]) => `defineReward({ name: "${name}", weight: 0.1, score: (ctx) => ctx.task.id === "t1" ? ${v} : 1 })`);
+    rewards.push(`defineReward({ name: "parts", weight: 0.1, score: (ctx) => ({ components: { x: ctx.task.id === "t1" ? NaN : 1 } }) })`);
+    rewards.push(`defineReward({ name: "printed", weight: 0.1, parse: "number", command: (task) => ["sh", "-c", task.id === "t1" ? "echo 1e308" : "echo 1"] })`);
+    const dir = envDir(rewards.join(",\n"));
+    const r = await rollout(h, dir, { policy: { spec: `scripted:${path.join(dir, "script.jsonl")}` } });
+    const t1 = r.trajectories.find((t) => t.taskId === "t1");
+    const t2 = r.trajectories.find((t) => t.taskId === "t2");
+    expect(t1?.reward.total).toBeNull();
+    const byName = Object.fromEntries((t1?.reward.errors ?? []).map((e) => [e.reward, e]));
+    expect(Object.keys(byName).sort()).toEqual(["huge", "inf", "nan", "neginf", "parts", "printed"]);
+    for (const [name, v] of Object.entries(bad)) expect(byName[name]).toMatchObject({ kind: "invalid_result", message: expect.stringContaining(`returned ${v === "1e308" ? "1e+308" : v}; a reward must return a finite number within ±1e+9`) });
+    expect(byName.parts?.message).toMatch(/component "x" is NaN, not a finite number within/);
+    expect(byName.printed).toMatchObject({ kind: "invalid_result", message: expect.stringContaining("returned 1e+308") });
+    expect(Object.values(t1?.reward.components ?? {}).every((v) => Number.isFinite(v) && Math.abs(v) <= 1e9)).toBe(true);
+    // The trajectory never reaches the trainer; its neighbour with sane values does.
+    expect(t1 && toTrainRecord(t1)).toEqual({ skip: "no reward total (reward error)" });
+    expect(t2?.reward.total).toBeCloseTo(0.6, 9);
+  });
+});
+
 describe("rewards that use the sandbox", () => {
   it("command rewards and function rewards reading files see the episode's container", async () => {
     const dir = envDir(
@@ -103,8 +127,12 @@ describe("rewards that use the sandbox", () => {
     ]);
     expect(report.meanBefore).toBe(0);
     expect(report.meanAfter).toBe(1.5);
+    // The advantages say which estimator gave them: the rollout's (the env's weighted sum: grpo, by the runner).
+    expect(report.advantagesBefore).toEqual({ estimator: "grpo", by: "runner" });
+    expect(report.estimator).toBe("grpo");
     const stored = h.store.getTrajectory(r.trajectories[0]?.id ?? "");
     expect(stored?.reward.total).toBe(2);
+    expect(stored?.advantageSource).toEqual({ estimator: "grpo", by: "runner" });
     expect(h.store.queryTrajectories({ runId: r.runId, minReward: 1.5 }).total).toBe(2);
   });
 });

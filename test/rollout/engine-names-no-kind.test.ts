@@ -20,11 +20,13 @@ function engineSources(): { file: string; text: string }[] {
 /** Where a kind's name shows up: quoted, as a path segment, as a word, or as an identifier part (sweKind, SWE_TOOLS). */
 function mentions(text: string, name: string): string[] {
   const quoted = new RegExp(`["'\`]${name}["'\`]`);
-  // "tool" is also the ordinary word for a function the model calls, so only its quoted form counts.
+  // "tool" is also the ordinary word for a function the model calls (and a live phase), so it counts
+  // only quoted on a line that speaks of a kind.
   const patterns = name === "tool" ? [quoted] : [quoted, new RegExp(`\\b${name}\\b`, "i"), new RegExp(`\\b${name}(?=[A-Z_])`, "i"), new RegExp(`/${name}/`, "i")];
   const lines = text.split("\n");
   const hits = new Set<string>();
   lines.forEach((line, i) => {
+    if (name === "tool" && !/kind/i.test(line)) return;
     if (patterns.some((re) => re.test(line))) hits.add(`${i + 1}: ${line.trim()}`);
   });
   return [...hits];
@@ -48,7 +50,8 @@ describe("the rollout engine names no environment kind", () => {
     expect(mentions('if (env.info.kind === "swe") return;', "swe")).toHaveLength(1);
     expect(mentions('import { guiKind } from "../envs/kinds/gui/kind.js";', "gui")).toHaveLength(1);
     expect(mentions("const x = SWE_TOOLS;", "swe")).toHaveLength(1);
-    expect(mentions('const k = "tool";', "tool")).toHaveLength(1);
+    expect(mentions('const isTool = env.info.kind === "tool";', "tool")).toHaveLength(1);
+    expect(mentions('live.phase(id, turn, "tool", name);', "tool")).toHaveLength(0);
     expect(mentions("runs each tool call", "tool")).toHaveLength(0);
   });
 });

@@ -2,47 +2,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RunConfig, Trajectory } from "@agentrl/protocol";
+import type { RunConfig } from "@agentrl/protocol";
 import { openStore } from "../../remote-runner/src/store/store.js";
 import { toExportRow } from "../../remote-runner/src/store/export.js";
 import { tempDir } from "../rollout/support.js";
+import { makeTrajectory } from "./trajectory-fixture.js";
 
 const CONFIG: RunConfig = { envDir: "/envs/x", policy: { spec: "noop" }, group: 2, concurrency: 1 };
-
-export function makeTrajectory(runId: string, i: number, over: Partial<Trajectory> = {}): Trajectory {
-  return {
-    id: `${runId}:${i}:0`,
-    runId,
-    taskId: `task-${i}`,
-    taskIndex: i,
-    groupId: `${runId}:${i}`,
-    sampleIndex: 0,
-    status: "finished",
-    stopReason: "final_answer",
-    task: { id: `task-${i}`, prompt: "p" },
-    prompt: [{ role: "user", content: `question ${i}` }],
-    tools: [],
-    turns: [
-      {
-        index: 0,
-        startedAt: 1,
-        durationMs: 2,
-        assistant: { role: "assistant", content: i === 3 ? "the answer is 100% <answer>3</answer>" : `answer ${i}`, toolCalls: [{ id: "c", name: "calc", arguments: { x: i }, rawArguments: `{"x":${i}}` }] },
-        policy: { latencyMs: 1 },
-        observations: [{ toolCallId: "c", tool: "calc", content: String(i), durationMs: 1 }],
-      },
-    ],
-    reward: { total: i / 10, components: { correct: i / 10 }, weights: { correct: 1 }, errors: [], durationMs: 1 },
-    advantage: null,
-    infraRetries: 0,
-    infraErrors: [],
-    provenance: { envName: "x", envHash: "h", codeHash: "c", protocolVersion: "1.0" },
-    startedAt: 1,
-    finishedAt: 2 + i,
-    timings: { totalMs: 5, policyMs: 1, sandboxMs: 1, toolMs: 1, rewardMs: 1, sandboxAcquireMs: 0 },
-    ...over,
-  };
-}
 
 describe("store", () => {
   it("keeps runs with status, summary and error; unknown runs are reported", () => {
@@ -81,11 +47,11 @@ describe("store", () => {
     expect(page.items[0]).toMatchObject({ turns: 1, toolCalls: 1, reward: 0.8, components: { correct: 0.8 } });
     const heard: unknown[] = [];
     const off = store.onEvent((e) => heard.push(e));
-    store.setGroupAdvantages("r", "r:5", [{ id: "r:5:0", advantage: 1.5, componentAdvantages: { correct: 1.5 } }]);
+    store.setGroupAdvantages("r", "r:5", [{ id: "r:5:0", advantage: 1.5, componentAdvantages: { correct: 1.5 } }], { estimator: "rloo", by: "trainer" });
     off();
     // Viewers hear the group's advantages in the same commit, so they never refetch the list for them.
     expect(heard).toMatchObject([{ runId: "r", type: "group.advantages", data: { groupId: "r:5", items: [{ trajectoryId: "r:5:0", advantage: 1.5 }] } }]);
-    expect(store.getTrajectory("r:5:0")).toMatchObject({ advantage: 1.5, componentAdvantages: { correct: 1.5 } });
+    expect(store.getTrajectory("r:5:0")).toMatchObject({ advantage: 1.5, componentAdvantages: { correct: 1.5 }, advantageSource: { estimator: "rloo", by: "trainer" } });
     expect(store.queryTrajectories({ runId: "r", taskId: "task-5" }).items[0]?.advantage).toBe(1.5);
     store.close();
   });

@@ -36,6 +36,8 @@ describe("agentrl train", () => {
       [["--algo", "ppo"], /estimator must be one of \["grpo","rloo","drgrpo","gdpo"\]\. Fix: --algo takes/],
       [["--trainer-options", '{"lrr": 1}'], /trainer options\.lrr is not a known field/],
       [["--trainer-options", "{micro"], /--trainer-options is not valid JSON/],
+      [["--failed-reward", "zero"], /--failed-reward zero is not a number\. Fix: pass a number such as 0, or 'skip'/],
+      [["--loss-agg", "mean"], /loss_agg must be one of \["auto","token","sequence","constant"\]/],
     ] as const) {
       const err = await train([...args, "--steps", "1"]).then(
         () => null,

@@ -5,6 +5,7 @@ import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import tar from "tar-stream";
+import { within } from "../envs/confine.js";
 import { ApiError } from "./errors.js";
 
 export interface BundleLimits {
@@ -186,6 +187,7 @@ export async function storeBundle(body: Readable, envsDir: string, limits: Bundl
     if (fed.status === "rejected") throw fed.reason;
     if (consumed.status === "rejected") throw consumed.reason;
     if (files === 0) throw reject("Bundle holds no files. Fix: bundle the environment folder (env.ts, rewards, tasks).");
+    confineLinks(scratch, symlinks);
   } catch (err) {
     // Stop both halves so neither keeps reading after the first failure.
     extract.destroy();
@@ -207,6 +209,27 @@ export async function storeBundle(body: Readable, envsDir: string, limits: Bundl
     created = false;
   }
   return { sha256, dir, bytes: compressed, files, created };
+}
+
+/**
+ * Every link of the unpacked bundle, resolved as the system resolves it (realpath), must land
+ * inside the bundle. The per-entry check above cannot see links that later entries create (a
+ * chain through `x -> .` links escapes whatever the order); this one runs once all are there.
+ * The error names the link only, never what it points at or contains.
+ */
+function confineLinks(root: string, links: Set<string>): void {
+  const realRoot = fs.realpathSync.native(root);
+  for (const rel of links) {
+    let real: string;
+    try {
+      real = fs.realpathSync.native(path.join(root, rel));
+    } catch {
+      throw reject(`Symlink ${JSON.stringify(rel)} leads nowhere inside the bundle (dangling, or a loop). Fix: copy the file into the environment folder instead of linking to it.`);
+    }
+    if (!within(realRoot, real)) {
+      throw reject(`Symlink ${JSON.stringify(rel)} resolves outside the bundle once its links are followed. Fix: copy the file into the environment folder instead of linking to it.`);
+    }
+  }
 }
 
 function safeRelativeLink(linkname: string, entryName: string): string {

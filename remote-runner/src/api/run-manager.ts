@@ -1,11 +1,12 @@
 import path from "node:path";
-import type { CreateRunRequest, LiveEpisodes, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig } from "@agentrl/protocol";
+import type { CreateRunRequest, LiveEpisodes, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig, TryRewardReport, TryRewardRequest } from "@agentrl/protocol";
 import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { EnvLoadError } from "../envs/errors.js";
 import { createPolicy, type OracleSource } from "../policy/create.js";
 import type { Policy } from "../policy/types.js";
 import { rescoreRun } from "../rewards/rescore.js";
+import { tryReward } from "../rewards/try-reward.js";
 import { resolveEnvImage } from "../rollout/image.js";
 import { resumeRun, selectTasks, startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
 import { LiveEpisodeRegistry } from "../rollout/live-episodes.js";
@@ -28,13 +29,20 @@ export interface RunManagerDeps {
   provider: SandboxProvider;
   /** Warm sandboxes kept per active run (they sit outside the limit, which counts sandboxes in use). */
   warmPerRun?: number;
+  /** Hosts the runner's own policy API key may be sent to (`agentrl serve --policy-allow`); default none. */
+  policyAllow?: readonly string[];
   log: (line: string) => void;
 }
 
 export interface RecoveryReport {
   resumed: { runId: string; kept: number; previousStatus: string }[];
   failed: { runId: string; error: string }[];
+  /** Unfinished runs not resumed (`--no-resume`). */
+  left: string[];
 }
+
+/** A run active while the runner went down this many times is failed instead of resumed. */
+export const MAX_CRASHES = 2;
 
 /** Message of the log event written once a run has ended and its warm sandboxes are gone. */
 export const SANDBOXES_RELEASED = "run ended; its sandboxes are released";
@@ -190,6 +198,26 @@ export class RunManager {
     }
   }
 
+  /** Tries one reward of an uploaded bundle on an ended run's trajectories (nothing stored). */
+  async tryReward(id: string, req: TryRewardRequest): Promise<TryRewardReport> {
+    const run = this.deps.store.getRun(id);
+    if (!run) throw new ApiError(404, "run_not_found", `No run ${JSON.stringify(id)}. Fix: list runs with GET /v1/runs.`);
+    if (this.active.has(id)) throw new ApiError(409, "run_active", `Run ${id} is ${run.status}; try rewards on it once it has ended.`);
+    const dir = this.deps.envs.folderOf(req.env);
+    if (!dir) throw new ApiError(404, "environment_not_found", `No uploaded environment ${req.env}. Fix: upload the bundle with POST /v1/environments first.`, "body.env");
+    const env = await loadForRequest(dir);
+    const image = await resolveEnvImage(env, this.deps.log);
+    const pool = new SandboxPool(this.deps.provider, { warm: 0 });
+    try {
+      return await tryReward(this.deps.store, id, req, { env, sandboxes: pool, image });
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError(400, "invalid_field", (err as Error).message, "body.reward");
+    } finally {
+      await pool.close();
+    }
+  }
+
   isActive(id: string): boolean {
     return this.active.has(id);
   }
@@ -202,10 +230,12 @@ export class RunManager {
   /**
    * After a crash: every run left queued, running or paused is marked with a log event and
    * resumed; the engine removes the run's leftover containers and re-runs only the episodes
-   * without a finished trajectory. A run that was paused comes back paused.
+   * without a finished trajectory. A run that was paused comes back paused. A run that was active
+   * while the runner went down MAX_CRASHES times is failed instead (else an env that kills the
+   * process would take the runner down at every start); `resume: false` leaves them all as they are.
    */
-  recover(): RecoveryReport {
-    const report: RecoveryReport = { resumed: [], failed: [] };
+  recover(opts: { resume?: boolean } = {}): RecoveryReport {
+    const report: RecoveryReport = { resumed: [], failed: [], left: [] };
     for (const run of this.deps.store.listRuns().reverse()) {
       if (!UNFINISHED.has(run.status) || this.active.has(run.id)) continue;
       if (run.config.parentRunId) {
@@ -213,6 +243,19 @@ export class RunManager {
         const message = `stopped with training run ${run.config.parentRunId} (runner restart); the step is redone when it resumes`;
         this.deps.store.updateRunStatus(run.id, "cancelled", { error: message });
         this.deps.store.appendEvent(run.id, "run.status", { status: "cancelled", error: message });
+        continue;
+      }
+      if (opts.resume === false) {
+        this.deps.store.appendEvent(run.id, "log", { level: "warn", message: "not resumed: the runner started with --no-resume; it resumes at the next start without that flag" });
+        report.left.push(run.id);
+        continue;
+      }
+      const crashes = this.deps.store.countCrash(run.id);
+      if (crashes >= MAX_CRASHES) {
+        const message = `the runner went down ${crashes} times while this run was active (an env that exits or crashes the process, or kill -9), so it is not resumed again. Fix: check the environment's code (process.exit, native crashes) and start a new run`;
+        this.deps.store.updateRunStatus(run.id, "failed", { error: message });
+        this.deps.store.appendEvent(run.id, "run.status", { status: "failed", error: message });
+        report.failed.push({ runId: run.id, error: message });
         continue;
       }
       const kept = this.deps.store.queryTrajectories({ runId: run.id, limit: 1 }).total;
@@ -298,7 +341,7 @@ export class RunManager {
     const file = spec.startsWith("scripted:") ? spec.slice("scripted:".length) : spec.startsWith("lazy:") ? spec.split(":").slice(2).join(":") : "";
     if (file && !path.resolve(envDir, file).startsWith(envDir + path.sep)) throw new ApiError(400, "invalid_field", "policy.spec FILE must name a file inside the uploaded environment bundle.", "body.policy.spec");
     try {
-      return createPolicy(config, envDir, oracle);
+      return createPolicy(config, envDir, { oracle, ownKeyHosts: this.deps.policyAllow ?? [] });
     } catch (err) {
       throw new ApiError(400, "invalid_field", (err as Error).message, "body.policy.spec");
     }
@@ -326,6 +369,8 @@ export class RunManager {
   /** Closes the warm pools (server shutdown); runs still active resume at the next start. */
   async closePools(): Promise<void> {
     this.closing = true;
+    // A clean stop: these runs resume next time without counting a crash against them.
+    for (const id of this.active.keys()) this.deps.store.noteCleanStop(id);
     // Training runs stop their trainer and stay unfinished in the store: the next start resumes them.
     await Promise.all([...this.training.values()].map((t) => t.detach()));
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => {})));

@@ -22,6 +22,12 @@ export interface RunnerOptions {
   tls?: { certFile: string; keyFile: string };
   /** Global limit of sandboxes in use at once, across every run. */
   maxSandboxes?: number;
+  /** Hosts the runner's own policy API key (OPENAI_API_KEY) may be sent to; default none. */
+  policyAllow?: readonly string[];
+  /** Serve plain HTTP on a non-loopback address (the token then crosses the network in clear). */
+  insecure?: boolean;
+  /** Resume the runs a previous runner left unfinished (default true; `--no-resume` sets false). */
+  resume?: boolean;
   stream?: Partial<EventStreamOptions>;
   log?: (line: string) => void;
 }
@@ -51,6 +57,9 @@ export async function startRunner(opts: RunnerOptions = {}): Promise<Runner> {
   const log = opts.log ?? (() => {});
   const home = opts.home ?? homeDir();
   const host = opts.host ?? "127.0.0.1";
+  if (!isLoopback(host) && !opts.tls && !opts.insecure) {
+    throw new Error(`refusing to serve plain HTTP on ${host}: the bearer token (which lets its holder run code on this machine) would cross the network in clear text. Fix: pass --tls-cert and --tls-key, keep the default 127.0.0.1 and tunnel over SSH, or pass --insecure on a network you trust.`);
+  }
   const lock = acquirePidLock(home);
   try {
     const token = loadOrCreateToken(home);
@@ -60,13 +69,13 @@ export async function startRunner(opts: RunnerOptions = {}): Promise<Runner> {
     if (reaped) log(`removed ${reaped} sandbox container(s) left by a runner that is gone`);
     const limiter = new FairLimiter(opts.maxSandboxes ?? 8);
     const envs = new EnvironmentRegistry(path.join(home, "envs"));
-    const runs = new RunManager({ store, home, envs, limiter, provider, log });
+    const runs = new RunManager({ store, home, envs, limiter, provider, log, policyAllow: opts.policyAllow ?? [] });
     const stream = new EventStream(store, opts.stream);
     const routes: Route[] = [];
     routes.push(...systemRoutes(() => routes), ...environmentRoutes(envs), ...runRoutes(store, runs), ...trajectoryRoutes(store));
-    if (!isLoopback(host) && !opts.tls) log(`warning: listening on ${host} without TLS; the bearer token crosses the network in clear text. Fix: pass --tls-cert and --tls-key, or tunnel over SSH.`);
+    if (!isLoopback(host) && !opts.tls) log(`warning: listening on ${host} without TLS (--insecure); the bearer token crosses the network in clear text.`);
     const http = await startHttpServer({ host, port: opts.port ?? DEFAULT_PORT, token: token.token, routes, stream, ...(opts.tls ? { tls: opts.tls } : {}), log });
-    const recovery = runs.recover();
+    const recovery = runs.recover({ resume: opts.resume !== false });
     let closed = false;
     return {
       url: http.url,

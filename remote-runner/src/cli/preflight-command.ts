@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { loadEnvironment } from "../envs/load.js";
 import { preflight } from "../rollout/preflight.js";
+import { holdHomeLock } from "../api/pid-lock.js";
+import { homeDir } from "../config/paths.js";
 import { openStore } from "../store/store.js";
 import { fmt, intArg, numArg, table } from "./run-options.js";
 
@@ -17,6 +19,7 @@ export function registerPreflightCommand(program: Command): void {
     .option("--json", "print the report as one JSON object (last line)")
     .action(async (envDir: string, opts: { tasks?: number; threshold: number; adversaryThreshold: number; adversaryTasks: number; concurrency: number; json?: boolean }) => {
       const env = await loadEnvironment(envDir);
+      holdHomeLock(homeDir());
       const store = openStore();
       try {
         const report = await preflight(store, env, { tasks: opts.tasks, threshold: opts.threshold, adversaryThreshold: opts.adversaryThreshold, adversaryTasks: opts.adversaryTasks, concurrency: opts.concurrency, log: (l) => process.stderr.write(`${l}\n`) });

@@ -5,6 +5,7 @@ import { rescoreRun } from "../rewards/rescore.js";
 import { resolveEnvImage } from "../rollout/image.js";
 import { localSandboxes } from "../rollout/local.js";
 import { openStore } from "../store/store.js";
+import { advantageLabel } from "@agentrl/protocol";
 import { fmt, table } from "./run-options.js";
 
 export function registerRescoreCommand(program: Command): void {
@@ -30,6 +31,7 @@ export function registerRescoreCommand(program: Command): void {
           `\n${report.rescored} of ${report.trajectories} trajectories rescored with ${path.basename(env.dir)} (bundle ${env.envHash.slice(0, 12)}); ` +
             `${report.changed} changed; mean ${fmt(report.meanBefore)} → ${fmt(report.meanAfter)}${report.saved ? "; saved" : " (not saved; --save stores them)"}`,
         );
+        console.log(`advantages: before ${advantageLabel(report.advantagesBefore)}; after ${advantageLabel({ estimator: report.estimator, by: "runner" })}`);
         if (opts.json) console.log(JSON.stringify(report));
       } finally {
         await sandboxes.close();

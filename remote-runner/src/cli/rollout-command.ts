@@ -5,6 +5,8 @@ import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment } from "../envs/load.js";
 import { createPolicy } from "../policy/create.js";
 import { runLocally } from "../rollout/local.js";
+import { holdHomeLock } from "../api/pid-lock.js";
+import { homeDir } from "../config/paths.js";
 import { openStore } from "../store/store.js";
 import { fmt, intArg, numArg, policyConfigFrom, table, type PolicyFlags } from "./run-options.js";
 
@@ -61,8 +63,9 @@ export function registerRolloutCommand(program: Command): void {
       if (flags.maxTurns !== undefined) config.maxTurns = flags.maxTurns;
       if (flags.name) config.name = flags.name;
       // Build the policy before anything starts so a bad --policy fails at once.
-      const policy = createPolicy(config.policy, process.cwd(), oracleFor(env));
+      const policy = createPolicy(config.policy, process.cwd(), { oracle: oracleFor(env) });
       const total = (flags.tasks ?? env.tasks.length) * flags.group;
+      holdHomeLock(homeDir());
       const store = openStore();
       const bar = new SingleBar(
         { format: "rollout {bar} {value}/{total} | errors {errors} | mean reward {mean} | {eta_formatted} left", stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 },

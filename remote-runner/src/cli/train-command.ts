@@ -5,11 +5,11 @@ import { homeDir } from "../config/paths.js";
 import { loadEnvironment } from "../envs/load.js";
 import { resolveEnvImage } from "../rollout/image.js";
 import { localSandboxes } from "../rollout/local.js";
+import { holdHomeLock } from "../api/pid-lock.js";
 import { openStore } from "../store/store.js";
 import { newTrainRunId, startTraining, trainingConfig, trainingDir } from "../training/training-run.js";
+import { ESTIMATORS } from "../rewards/advantages.js";
 import { intArg, numArg } from "./run-options.js";
-
-const ESTIMATORS = ["grpo", "rloo", "drgrpo", "gdpo"];
 
 export function registerTrainCommand(program: Command): void {
   program
@@ -26,7 +26,8 @@ export function registerTrainCommand(program: Command): void {
     .option("--kl <beta>", "k3 KL penalty against the base model (0: none)", numArg("--kl"))
     .option("--eps-low <x>", "lower clip epsilon", numArg("--eps-low"))
     .option("--eps-high <x>", "upper clip epsilon (clip-higher)", numArg("--eps-high"))
-    .option("--loss-agg <how>", "token | sequence")
+    .option("--loss-agg <how>", "token (DAPO) | sequence (GRPO) | constant (Dr.GRPO) | auto (constant for drgrpo, else token)")
+    .option("--failed-reward <r>", "reward of an episode the policy itself failed (context overflow): a number, or 'skip' to leave such episodes out", "0")
     .option("--credit <how>", "turn-level credit: outcome | return_to_go | gigpo")
     .option("--keep-zero-variance", "train on groups whose samples all got the same reward (dropped by default)")
     .option("--lora-rank <n>", "LoRA rank; 0 = full fine-tuning", intArg("--lora-rank", 0))
@@ -56,7 +57,9 @@ export function registerTrainCommand(program: Command): void {
       const loraRank = (o.loraRank as number | undefined) ?? d.loraRank;
       if (loraRank !== undefined) params.loraRank = loraRank;
       if (o.checkpointEvery !== undefined) params.checkpointEvery = o.checkpointEvery as number;
+      params.failedReward = failedRewardArg(String(o.failedReward));
       const image = await resolveEnvImage(env, log);
+      holdHomeLock(homeDir());
       const store = openStore();
       const sandboxes = await localSandboxes({ warm: Math.min(concurrency, 4) });
       const config = trainingConfig(env, envDir, params, group, concurrency);
@@ -101,6 +104,13 @@ export function registerTrainCommand(program: Command): void {
         store.close();
       }
     });
+}
+
+function failedRewardArg(v: string): number | null {
+  if (v === "skip") return null;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n)) throw new Error(`--failed-reward ${v} is not a number. Fix: pass a number such as 0, or 'skip'`);
+  return n;
 }
 
 /** Trainer options: the environment's defaults, then --trainer-options JSON, then the flags; checked against the protocol's schema. */

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -12,6 +13,17 @@ export function cacheDir(): string {
 export function homeDir(): string {
   if (process.env.AGENTRL_HOME) return path.resolve(process.env.AGENTRL_HOME);
   return path.join(os.homedir(), ".agentrl");
+}
+
+/**
+ * Creates a folder only its owner can enter (0700), from its first creation on: the data folder
+ * holds the token, the store and uploaded code. One an older version left open is closed again.
+ */
+export function ensurePrivateDir(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.statSync(dir);
+  if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) fs.chmodSync(dir, 0o700);
+  return dir;
 }
 
 /** Files of the Docker engine that `agentrl doctor` starts when no daemon is reachable. */

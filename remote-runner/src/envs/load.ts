@@ -6,6 +6,7 @@ import type { AnyReward, AnyTool, EnvironmentDefinition } from "@agentrl/sdk";
 import { BUILTIN_TOOLS } from "../rollout/builtin-tools.js";
 import { bundleEnv } from "./bundle.js";
 import { compileEnv, importBundle, type CompiledEnv } from "./compile.js";
+import { insideEnv } from "./confine.js";
 import { EnvLoadError } from "./errors.js";
 import { gitProvenance } from "./provenance.js";
 import { loadTasks } from "./tasks.js";
@@ -68,12 +69,12 @@ export async function loadEnvironment(dirIn: string, opts: { git?: boolean } = {
     // Report the tasks file's problems in the same breath, so one fix-and-retry cycle catches everything.
     const raw = mod.default as { tasks?: unknown } | undefined;
     const name = typeof raw?.tasks === "string" ? raw.tasks : "tasks.jsonl";
-    throw new EnvLoadError(dir, [...issues, ...loadTasks(path.resolve(dir, name), { displayName: name }).issues]);
+    throw new EnvLoadError(dir, [...issues, ...loadTasks(insideEnv(dir, name, "tasks"), { displayName: name }).issues]);
   }
   const kind = findKind(env);
   const kindTasks = kind?.loadTasks?.({ dir, def: env });
   const tasksName = kindTasks?.source ?? env.tasks ?? "tasks.jsonl";
-  const tasksFile = path.resolve(dir, tasksName);
+  const tasksFile = insideEnv(dir, tasksName, "tasks");
   const knownTools = [...(env.builtinTools ?? []), ...((env.tools ?? []) as AnyTool[]).map((t) => t.name)];
   // A kind may read its tasks itself (a folder of Harbor tasks); else the env's JSONL file.
   const loaded = kindTasks ?? loadTasks(tasksFile, { displayName: tasksName, knownTools });

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { PolicyConfig } from "@agentrl/protocol";
+import { REDACTED_SECRET, type PolicyConfig } from "@agentrl/protocol";
 import { LAZY_POLICIES, LazyPolicy, type LazyKind } from "./lazy.js";
 import { NoopPolicy } from "./noop.js";
 import { OpenAIPolicy } from "./openai.js";
@@ -11,12 +11,36 @@ export interface OracleSource {
   reference(taskId: string): ScriptedTurn[] | null;
 }
 
+export interface CreatePolicyOptions {
+  /**
+   * Hosts the runner's own key (AGENTRL_POLICY_API_KEY / OPENAI_API_KEY) may be sent to. Absent:
+   * any (the operator named the URL on the command line). The server passes its `--policy-allow`
+   * list, so a caller cannot point the runner at a host of theirs and collect its key.
+   */
+  ownKeyHosts?: readonly string[];
+  /** Where `oracle` finds each task's reference solution (the environment's kind). */
+  oracle?: OracleSource;
+}
+
+/** The bearer key for a policy URL: the run's own, else the runner's where that host is allowed. */
+function policyKey(config: PolicyConfig, url: URL, opts: CreatePolicyOptions): { apiKey?: string; withheld?: string } {
+  if (config.apiKey && config.apiKey !== REDACTED_SECRET) return { apiKey: config.apiKey };
+  const own = process.env.AGENTRL_POLICY_API_KEY ?? process.env.OPENAI_API_KEY;
+  if (!own) return {};
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (!opts.ownKeyHosts || opts.ownKeyHosts.some((h) => h.toLowerCase() === host)) return { apiKey: own };
+  return {
+    withheld: `the runner's own API key is sent only to hosts named by \`agentrl serve --policy-allow\` (${opts.ownKeyHosts.join(", ") || "none"}), not to ${host}. Fix: start the runner with --policy-allow ${host}, or send policy.apiKey with the run`,
+  };
+}
+
 /**
  * Builds the policy a run names: `noop`, `scripted:FILE` (relative to `baseDir`), `oracle` (each
  * task's reference solution as its environment kind gives it, e.g. a Harbor task's solution/solve.sh),
  * `lazy:KIND[:FILE]` (see lazy.ts), or an http(s) URL.
  */
-export function createPolicy(config: PolicyConfig, baseDir = process.cwd(), oracle?: OracleSource): Policy {
+export function createPolicy(config: PolicyConfig, baseDir = process.cwd(), opts: CreatePolicyOptions = {}): Policy {
+  const oracle = opts.oracle;
   const spec = config.spec.trim();
   if (spec === "noop") return new NoopPolicy();
   if (spec === "oracle") {
@@ -39,10 +63,11 @@ export function createPolicy(config: PolicyConfig, baseDir = process.cwd(), orac
     return new LazyPolicy(kind as LazyKind, file ? path.resolve(baseDir, file) : undefined);
   }
   if (/^https?:\/\//.test(spec)) {
+    const key = policyKey(config, new URL(spec), opts);
     return new OpenAIPolicy({
       baseUrl: spec,
       model: config.model,
-      apiKey: config.apiKey ?? process.env.AGENTRL_POLICY_API_KEY ?? process.env.OPENAI_API_KEY,
+      ...key,
       stream: config.stream,
       toolFormat: config.toolFormat,
       temperature: config.temperature,

@@ -1,9 +1,24 @@
 import type { PolicyInfo, ToolSpec } from "@agentrl/protocol";
 import { parseHermesToolCalls, renderHermesTools } from "./hermes.js";
 import { toWireMessages, type WireMessage } from "./openai-messages.js";
-import { sseData } from "./sse.js";
+import { cappedChunks, cappedText, sseData } from "./sse.js";
 import { extendsIds } from "../util/token-ids.js";
 import { PolicyError, type Policy, type PolicyRequest, type PolicyResponse, type RawToolCall } from "./types.js";
+
+/**
+ * What one answer may hold. The policy is an adversary (or just broken): without caps one answer
+ * can take the runner's memory (a 450 MB answer took it past 3 GB).
+ */
+export interface PolicyLimits {
+  /** Bytes of one response body, streamed or not. */
+  maxResponseBytes: number;
+  /** Tool calls in one turn. */
+  maxToolCalls: number;
+  /** Entries of the token id and logprob arrays of one answer. */
+  maxTokens: number;
+}
+
+export const DEFAULT_POLICY_LIMITS: PolicyLimits = { maxResponseBytes: 32 << 20, maxToolCalls: 64, maxTokens: 1 << 17 };
 
 export interface OpenAIPolicyOptions {
   /** Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (a bare host gets /v1). */
@@ -22,6 +37,10 @@ export interface OpenAIPolicyOptions {
   backoffMs?: number;
   /** Ask for `prompt_token_ids`, `token_ids` and logprobs (vLLM-compatible servers, the built-in policy server). */
   returnTokenIds?: boolean;
+  /** Caps on one answer (defaults: DEFAULT_POLICY_LIMITS). */
+  limits?: Partial<PolicyLimits>;
+  /** Why the runner's own key was not sent (a host outside --policy-allow): added to 401/403 errors. */
+  withheld?: string;
 }
 
 interface WireToolCall {
@@ -58,6 +77,10 @@ function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 429 || status === 408;
 }
 
+function overLimit(what: string, n: number, max: number, fix: string): PolicyError {
+  return new PolicyError("limit", `the policy's answer has ${n} ${what}; the runner takes at most ${max}. Fix: ${fix}`);
+}
+
 /** Accumulates a streamed (or whole) response into one message. */
 class Accumulator {
   content = "";
@@ -68,6 +91,8 @@ class Accumulator {
   completionTokenIds: number[] | undefined;
   logprobs: number[] | undefined;
   usage: PolicyInfo["usage"];
+
+  constructor(private readonly limits: PolicyLimits) {}
 
   add(r: WireResponse, streamed: boolean): void {
     if (r.error) throw new PolicyError("protocol", `the server sent an error: ${r.error.message ?? JSON.stringify(r.error)}`);
@@ -85,10 +110,24 @@ class Accumulator {
       if (tc.function?.name) cur.name += tc.function.name;
       if (tc.function?.arguments) cur.args += tc.function.arguments;
       this.calls.set(idx, cur);
+      if (this.calls.size > this.limits.maxToolCalls) {
+        throw overLimit("tool calls in one turn", this.calls.size, this.limits.maxToolCalls, "ask the model for fewer calls per turn (or raise limits.maxToolCalls)");
+      }
     }
     if (c.finish_reason) this.finishReason = c.finish_reason;
-    if (c.token_ids) this.completionTokenIds = [...(this.completionTokenIds ?? []), ...c.token_ids];
-    if (c.logprobs?.content) this.logprobs = [...(this.logprobs ?? []), ...c.logprobs.content.map((x) => x.logprob)];
+    const ids = Array.isArray(c.token_ids) ? c.token_ids : [];
+    const lps = Array.isArray(c.logprobs?.content) ? c.logprobs.content : [];
+    // Checked before copying: a huge array must not be spread (or kept) at all.
+    const n = Math.max((this.completionTokenIds?.length ?? 0) + ids.length, (this.logprobs?.length ?? 0) + lps.length, this.promptTokenIds?.length ?? 0);
+    if (n > this.limits.maxTokens) throw overLimit("tokens", n, this.limits.maxTokens, "lower max_tokens (or raise limits.maxTokens)");
+    if (ids.length) {
+      const into = (this.completionTokenIds ??= []);
+      for (const t of ids) into.push(t);
+    }
+    if (lps.length) {
+      const into = (this.logprobs ??= []);
+      for (const x of lps) into.push(x.logprob);
+    }
   }
 }
 
@@ -102,9 +141,11 @@ export class OpenAIPolicy implements Policy {
   readonly baseUrl: string;
   private model: string | undefined;
   private readonly opts: OpenAIPolicyOptions;
+  private readonly limits: PolicyLimits;
 
   constructor(opts: OpenAIPolicyOptions) {
     this.opts = opts;
+    this.limits = { ...DEFAULT_POLICY_LIMITS, ...opts.limits };
     this.baseUrl = normalizeBaseUrl(opts.baseUrl);
     this.model = opts.model;
     this.name = this.baseUrl;
@@ -170,14 +211,17 @@ export class OpenAIPolicy implements Policy {
     req.signal.addEventListener("abort", onAbort, { once: true });
     try {
       const res = await fetch(`${this.baseUrl}/chat/completions`, { method: "POST", headers: this.headers(), body: JSON.stringify(this.body(req, model)), signal: ctl.signal });
+      const overCap: (bytes: number) => PolicyError = (bytes) =>
+        overLimit("bytes (or more)", bytes, this.limits.maxResponseBytes, "lower max_tokens, or check the server at " + this.baseUrl + " (or raise limits.maxResponseBytes)");
       if (!res.ok) {
-        const text = (await res.text().catch(() => "")).slice(0, 500);
-        throw new PolicyError("http", `${this.baseUrl}/chat/completions answered HTTP ${res.status}: ${text}`, res.status);
+        const text = (await cappedText(res.body, 64 << 10, overCap).catch(() => "")).slice(0, 500);
+        const hint = (res.status === 401 || res.status === 403) && this.opts.withheld ? ` (${this.opts.withheld})` : "";
+        throw new PolicyError("http", `${this.baseUrl}/chat/completions answered HTTP ${res.status}: ${text}${hint}`, res.status);
       }
-      const acc = new Accumulator();
+      const acc = new Accumulator(this.limits);
       if (this.opts.stream) {
         if (!res.body) throw new PolicyError("protocol", "streaming response without a body");
-        for await (const payload of sseData(res.body)) {
+        for await (const payload of sseData(cappedChunks(res.body, this.limits.maxResponseBytes, overCap))) {
           let chunk: WireResponse;
           try {
             chunk = JSON.parse(payload) as WireResponse;
@@ -187,7 +231,7 @@ export class OpenAIPolicy implements Policy {
           acc.add(chunk, true);
         }
       } else {
-        const text = await res.text();
+        const text = await cappedText(res.body, this.limits.maxResponseBytes, overCap);
         let parsed: WireResponse;
         try {
           parsed = JSON.parse(text) as WireResponse;

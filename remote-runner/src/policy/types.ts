@@ -37,7 +37,8 @@ export interface Policy {
   chat(req: PolicyRequest): Promise<PolicyResponse>;
 }
 
-export type PolicyErrorKind = "timeout" | "transport" | "http" | "protocol" | "script" | "aborted";
+/** `limit`: the answer passed one of the runner's caps (bytes, tool calls, tokens); the message names it. */
+export type PolicyErrorKind = "timeout" | "transport" | "http" | "protocol" | "script" | "aborted" | "limit";
 
 /** The policy could not produce a turn (after retries where they apply). Never an agent mistake. */
 export class PolicyError extends Error {

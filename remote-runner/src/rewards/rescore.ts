@@ -1,11 +1,12 @@
-import type { RewardResult, Trajectory } from "@agentrl/protocol";
+import type { AdvantageSource, Estimator, RewardResult, Trajectory } from "@agentrl/protocol";
+import type { AnyReward } from "@agentrl/sdk";
 import { countToolCalls, trajectoryMessages } from "@agentrl/protocol";
 import type { LoadedEnvironment } from "../envs/load.js";
 import { EpisodeSandbox } from "../rollout/episode-sandbox.js";
 import type { SandboxSource } from "../rollout/episode.js";
 import type { SandboxSpec } from "../sandbox/types.js";
 import type { Store } from "../store/store.js";
-import { groupAdvantages, type AdvantageResult } from "./advantages.js";
+import { batchAdvantages, estimatorFor, type AdvantageResult } from "./advantages.js";
 import { scoreEpisode } from "./score.js";
 import { RewardWorkerPool } from "./worker-pool.js";
 
@@ -32,7 +33,16 @@ export interface RescoreReport {
   meanBefore: number | null;
   meanAfter: number | null;
   saved: boolean;
+  /** The estimator of the "after" advantages (the one the stored advantages used, else the env's). */
+  estimator: Estimator;
+  /** Where the "before" advantages came from (estimator, runner or trainer); null when none were stored. */
+  advantagesBefore: AdvantageSource | null;
   rows: RescoreRow[];
+}
+
+/** The stored advantages' source, when every trajectory that has one agrees (else the first). */
+function storedSource(ts: Trajectory[]): AdvantageSource | null {
+  return ts.find((t) => t.advantageSource)?.advantageSource ?? null;
 }
 
 function mean(xs: (number | null)[]): number | null {
@@ -50,34 +60,36 @@ function finalAnswerOf(t: Trajectory): string {
   return [...t.turns].reverse().find((x) => x.assistant.content.trim() !== "")?.assistant.content ?? "";
 }
 
+/** What scoring stored trajectories needs: the env (its bundle), sandboxes of its image for rewards that touch one. */
+export interface StoredScoring {
+  env: LoadedEnvironment;
+  sandboxes: SandboxSource;
+  image: string;
+  concurrency?: number;
+  /** Label on the sandboxes (the run id). */
+  label: string;
+}
+
 /**
- * Re-runs the environment's (possibly changed) rewards over a stored run and recomputes group
- * advantages. Rewards that touch the sandbox get a fresh container of the env's image (the
- * episode's own container is gone), created only when a reward asks for it.
+ * Runs `rewards` over finished trajectories, `concurrency` at a time. Rewards that touch the
+ * sandbox get a fresh container of the env's image (the episode's own is gone), created only when
+ * a reward asks for it.
  */
-export async function rescoreRun(
-  store: Store,
-  runId: string,
-  opts: { env: LoadedEnvironment; sandboxes: SandboxSource; image: string; save?: boolean; concurrency?: number },
-): Promise<RescoreReport> {
-  const run = store.getRun(runId);
-  if (!run) throw new Error(`no run "${runId}" in the store (${store.home}). Fix: pass a run id that \`agentrl rollout\` printed`);
-  const trajectories = [...store.iterateTrajectories(runId)];
+export async function scoreStored(trajectories: Trajectory[], rewards: AnyReward[], opts: StoredScoring): Promise<Map<string, RewardResult>> {
   const pool = new RewardWorkerPool(opts.env.compiled.bundlePath, Math.max(1, Math.min(opts.concurrency ?? 4, 4)));
-  const spec: SandboxSpec = { image: opts.image, labels: { "agentrl.rescore": runId }, execTimeoutMs: opts.env.info.stepTimeoutMs };
-  const newRewards = new Map<string, RewardResult>();
+  const spec: SandboxSpec = { image: opts.image, labels: { "agentrl.rescore": opts.label }, execTimeoutMs: opts.env.info.stepTimeoutMs };
+  const results = new Map<string, RewardResult>();
   let next = 0;
   const worker = async (): Promise<void> => {
     for (;;) {
       const t = trajectories[next++];
       if (!t) return;
-      if (t.status !== "finished") continue;
       const sandbox = new EpisodeSandbox(() => opts.sandboxes.acquire(spec), (sb) => opts.sandboxes.release(sb), opts.env.info.stepTimeoutMs);
       try {
-        newRewards.set(
+        results.set(
           t.id,
           await scoreEpisode({
-            rewards: opts.env.def.rewards,
+            rewards,
             input: { task: t.task as Trajectory["task"] & { id: string }, prompt: t.prompt, turns: t.turns, messages: trajectoryMessages(t), finalAnswer: finalAnswerOf(t), toolCalls: countToolCalls(t), stopReason: t.stopReason },
             sandbox,
             pool,
@@ -94,22 +106,38 @@ export async function rescoreRun(
   } finally {
     await pool.close();
   }
-  // Advantages are relative to the group, so recompute every group with the new totals.
+  return results;
+}
+
+/**
+ * Re-runs the environment's (possibly changed) rewards over a stored run and recomputes group
+ * advantages. Rewards that touch the sandbox get a fresh container of the env's image (the
+ * episode's own container is gone), created only when a reward asks for it.
+ */
+export async function rescoreRun(
+  store: Store,
+  runId: string,
+  opts: { env: LoadedEnvironment; sandboxes: SandboxSource; image: string; save?: boolean; concurrency?: number },
+): Promise<RescoreReport> {
+  const run = store.getRun(runId);
+  if (!run) throw new Error(`no run "${runId}" in the store (${store.home}). Fix: pass a run id that \`agentrl rollout\` printed`);
+  const trajectories = [...store.iterateTrajectories(runId)];
+  const newRewards = await scoreStored(trajectories.filter((t) => t.status === "finished"), opts.env.def.rewards, { ...opts, label: runId });
+  // Advantages are relative to the group (and, for gdpo, the batch): recompute them all with the
+  // new totals, with the estimator the stored advantages used.
+  const before = storedSource(trajectories);
+  const estimator = before?.estimator ?? estimatorFor(opts.env.info.rewardComposition);
   const groups = new Map<string, Trajectory[]>();
   for (const t of trajectories) groups.set(t.groupId, [...(groups.get(t.groupId) ?? []), t]);
-  const advAfter = new Map<string, { advantage: number | null; componentAdvantages: Record<string, number> }>();
-  const byGroup = new Map<string, AdvantageResult[]>();
-  for (const [groupId, members] of groups) {
-    const res = groupAdvantages(
-      members.map((t) => {
-        const r = newRewards.get(t.id) ?? t.reward;
-        return { id: t.id, total: r.total, components: r.components, weights: r.weights };
-      }),
-      opts.env.info.rewardComposition,
-    );
-    for (const a of res) advAfter.set(a.id, a);
-    byGroup.set(groupId, res);
-  }
+  const members = [...groups.values()].map((ts) =>
+    ts.map((t) => {
+      const r = newRewards.get(t.id) ?? t.reward;
+      return { id: t.id, total: r.total, components: r.components, weights: r.weights };
+    }),
+  );
+  const all = batchAdvantages(members, estimator);
+  const advAfter = new Map<string, AdvantageResult>(all.flat().map((a) => [a.id, a]));
+  const byGroup = new Map<string, AdvantageResult[]>([...groups.keys()].map((g, i) => [g, all[i] ?? []]));
   const rows: RescoreRow[] = trajectories.map((t) => {
     const r = newRewards.get(t.id);
     const a = advAfter.get(t.id);
@@ -132,7 +160,7 @@ export async function rescoreRun(
       const r = newRewards.get(t.id);
       if (r) store.putTrajectory({ ...t, reward: r, provenance: { ...t.provenance } });
     }
-    for (const [groupId, res] of byGroup) store.setGroupAdvantages(runId, groupId, res);
+    for (const [groupId, res] of byGroup) store.setGroupAdvantages(runId, groupId, res, { estimator, by: "runner" });
     store.appendEvent(runId, "log", { level: "info", message: `rescored ${newRewards.size} trajectories with env ${opts.env.envHash.slice(0, 12)}` });
   }
   return {
@@ -144,6 +172,8 @@ export async function rescoreRun(
     meanBefore: mean(rows.map((r) => r.before)),
     meanAfter: mean(rows.map((r) => r.after)),
     saved: Boolean(opts.save),
+    estimator,
+    advantagesBefore: before,
     rows,
   };
 }

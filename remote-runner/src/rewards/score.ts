@@ -1,14 +1,17 @@
 import type { RewardError, RewardResult } from "@agentrl/protocol";
 import type { AnyReward, RewardContext, SandboxHandle } from "@agentrl/sdk";
 import type { TurnScores } from "./turn-rewards.js";
-import { RewardTimeoutError, type RewardWorkerPool } from "./worker-pool.js";
+import { MAX_ABS_REWARD } from "./advantages.js";
+import { locateInBundle } from "./source-location.js";
+import { RewardCodeError, RewardTimeoutError, type RewardWorkerPool } from "./worker-pool.js";
 
 /** Everything a reward sees except the sandbox and the judge (capabilities that stay in the main thread). */
 export type RewardInput = Omit<RewardContext, "sandbox" | "judge">;
 
+/** A usable reward value: a boolean, or a finite number within ±MAX_ABS_REWARD (NaN, ±Infinity and 1e308 are bugs in the reward). */
 function toNumber(v: unknown): number | null {
   if (typeof v === "boolean") return v ? 1 : 0;
-  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "number" && Number.isFinite(v) && Math.abs(v) <= MAX_ABS_REWARD) return v;
   return null;
 }
 
@@ -19,6 +22,13 @@ function turnValues(raw: unknown, turns: number): number[] | string {
   const bad = out.findIndex((v) => v === null);
   return bad >= 0 ? `turns[${bad}] is ${JSON.stringify(raw[bad])}, not a finite number` : (out as number[]);
 }
+
+/** How a bad value reads in an error (JSON.stringify would print NaN and Infinity as null). */
+function show(v: unknown): string {
+  return typeof v === "number" ? String(v) : (JSON.stringify(v)?.slice(0, 100) ?? String(v));
+}
+
+const RANGE = `a finite number within ±${MAX_ABS_REWARD.toExponential()}`;
 
 /** Adds one reward's value to the components; returns an error text when the value is not usable. */
 function addValue(name: string, weight: number, value: unknown, components: Record<string, number>, weights: Record<string, number>, turnScores?: { scores: TurnScores; turns: number }): string | null {
@@ -38,7 +48,7 @@ function addValue(name: string, weight: number, value: unknown, components: Reco
     const out: Record<string, number> = {};
     for (const [k, raw] of Object.entries(v.components ?? {})) {
       const c = toNumber(raw);
-      if (c === null) return `component "${k}" is ${JSON.stringify(raw)}, not a finite number`;
+      if (c === null) return `component "${k}" is ${show(raw)}, not ${RANGE}; fix the reward so it returns one`;
       out[k] = c;
     }
     for (const [k, c] of Object.entries(out)) {
@@ -48,7 +58,7 @@ function addValue(name: string, weight: number, value: unknown, components: Reco
     }
     return null;
   }
-  return `returned ${JSON.stringify(value)?.slice(0, 100) ?? String(value)}; a reward must return a finite number, a boolean, or { components: {...}, weights?: {...} }`;
+  return `returned ${show(value)}; a reward must return ${RANGE}, a boolean, or { components: {...}, weights?: {...} }`;
 }
 
 function commandOf(r: AnyReward, task: RewardInput["task"]): string | string[] {
@@ -93,7 +103,10 @@ export async function scoreEpisode(opts: {
         } else value = res.exitCode === 0 ? 1 : 0;
       }
     } catch (err) {
-      errors.push({ reward: r.name, kind: err instanceof RewardTimeoutError ? "timeout" : "threw", message: (err as Error)?.message ?? String(err) });
+      const error: RewardError = { reward: r.name, kind: err instanceof RewardTimeoutError ? "timeout" : "threw", message: (err as Error)?.message ?? String(err) };
+      const location = err instanceof RewardCodeError && err.bundleStack ? locateInBundle(err.bundleStack, opts.pool.bundlePath) : undefined;
+      if (location) error.location = location;
+      errors.push(error);
       if (weight > 0) weightedFailure = true;
       continue;
     }

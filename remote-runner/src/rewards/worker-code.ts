@@ -1,12 +1,14 @@
 /**
- * Source of the reward worker thread (run with `eval: true`, so it needs no file of its own in the
+ * Source of the reward worker process (run with `node -e`, so it needs no file of its own in the
  * bundled CLI). It imports the env bundle, runs one reward's `score` at a time, and forwards sandbox
- * calls to the main thread, which owns the container.
+ * and judge calls over its IPC channel to the runner, which owns the container and the keys.
  */
 export const REWARD_WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
 const { pathToFileURL } = require("node:url");
-const envPromise = import(pathToFileURL(workerData.bundlePath).href).then((m) => m.default);
+const parentPort = { postMessage: (m) => process.send(m), on: (ev, f) => process.on(ev, f) };
+// The runner going away closes the channel: nothing is left to score for.
+process.on("disconnect", () => process.exit(0));
+const envPromise = import(pathToFileURL(process.env.AGENTRL_REWARD_BUNDLE).href).then((m) => m.default);
 let nextCall = 0;
 const pending = new Map();
 function sandboxCall(jobId, method, args) {
@@ -42,9 +44,11 @@ parentPort.on("message", async (msg) => {
     parentPort.postMessage({ type: "result", jobId: msg.jobId, value });
   } catch (e) {
     let message;
+    let stack;
     try { message = e && e.message ? String(e.message) : String(e); } catch { message = "unprintable error"; }
-    try { parentPort.postMessage({ type: "result", jobId: msg.jobId, error: message }); }
-    catch { parentPort.postMessage({ type: "result", jobId: msg.jobId, error: "the reward returned a value that cannot be sent between threads" }); }
+    try { stack = e && typeof e.stack === "string" ? e.stack.slice(0, 8000) : undefined; } catch { stack = undefined; }
+    try { parentPort.postMessage({ type: "result", jobId: msg.jobId, error: message, stack }); }
+    catch { parentPort.postMessage({ type: "result", jobId: msg.jobId, error: "the reward returned a value that cannot be sent to the runner" }); }
   }
 });
 `;

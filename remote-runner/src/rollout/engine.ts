@@ -5,7 +5,7 @@ import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { createPolicy } from "../policy/create.js";
 import type { Policy } from "../policy/types.js";
-import { groupAdvantages, isZeroVariance } from "../rewards/advantages.js";
+import { batchAdvantages, estimatorFor, groupAdvantages, isZeroVariance, type GroupMember } from "../rewards/advantages.js";
 import { RewardWorkerPool } from "../rewards/worker-pool.js";
 import { LABEL_RUN } from "../sandbox/labels.js";
 import type { SandboxSpec } from "../sandbox/types.js";
@@ -131,7 +131,7 @@ class RunController implements RunHandle {
     const episodes: Episode[] = [];
     for (const { task, index } of selected) for (let s = 0; s < config.group; s++) episodes.push({ task, taskIndex: index, sampleIndex: s });
     const todo = episodes.filter((e) => !skip.has(`${e.taskIndex}:${e.sampleIndex}`));
-    const policy = deps.policy ?? createPolicy(config.policy, process.cwd(), oracleFor(env));
+    const policy = deps.policy ?? createPolicy(config.policy, process.cwd(), { oracle: oracleFor(env) });
     const image = deps.image ?? (await resolveEnvImage(env, log));
     const sandboxSpec: SandboxSpec = {
       image,
@@ -166,10 +166,13 @@ class RunController implements RunHandle {
     const groupSize = new Map<string, number>();
     for (const r of store.runRows(runId)) if (skip.has(`${r.taskIndex}:${r.sampleIndex}`)) groupSize.set(r.groupId, (groupSize.get(r.groupId) ?? 0) + 1);
     let groupsDone = [...groupSize.values()].filter((n) => n >= config.group).length;
-    const composition = config.rewardComposition ?? env.info.rewardComposition;
+    const estimator = estimatorFor(config.rewardComposition ?? env.info.rewardComposition);
+    const groupMembers = (groupId: string): GroupMember[] =>
+      store.queryTrajectories({ runId, groupId, limit: 10_000 }).items.map((s) => ({ id: s.id, total: s.reward, components: s.components, weights: store.getTrajectory(s.id)?.reward.weights ?? {} }));
     const finishGroup = (groupId: string): void => {
-      const members = store.queryTrajectories({ runId, groupId, limit: 10_000 }).items.map((s) => ({ id: s.id, total: s.reward, components: s.components, weights: store.getTrajectory(s.id)?.reward.weights ?? {} }));
-      store.setGroupAdvantages(runId, groupId, groupAdvantages(members, composition));
+      const members = groupMembers(groupId);
+      // GDPO's last step normalizes over the batch: the group's values until the run ends (below).
+      store.setGroupAdvantages(runId, groupId, groupAdvantages(members, estimator), { estimator, by: "runner" });
       groupsDone++;
       const rewards = members.map((m) => m.total).filter((x): x is number => x !== null);
       const mean = rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : 0;
@@ -227,6 +230,11 @@ class RunController implements RunHandle {
     } finally {
       registry.close(runId);
       await rewardPool.close();
+    }
+    if (estimator === "gdpo") {
+      const done = [...groupSize].filter(([, n]) => n >= config.group).map(([g]) => g);
+      const all = batchAdvantages(done.map(groupMembers), estimator);
+      done.forEach((g, i) => store.setGroupAdvantages(runId, g, all[i] ?? [], { estimator, by: "runner" }));
     }
     const summary = summarizeRun(store, runId, { episodes: episodes.length, wallMs: performance.now() - started, episodesThisCall: finishedThisCall, turnsThisCall });
     const status = this.abort.signal.aborted ? "cancelled" : "finished";

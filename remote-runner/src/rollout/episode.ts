@@ -192,7 +192,10 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
         rt.live?.policyFailed(pe.message);
         stopReason = "policy_error";
         status = "agent_error";
-        error = { kind: "policy", message: `policy ${pe.kind} error: ${pe.message}` };
+        // A request refused after the first turn is the conversation the policy grew (context
+        // overflow): the policy's failure. The first turn's prompt is the environment's.
+        const policyCaused = pe.kind === "http" && (pe.status === 400 || pe.status === 413) && turnNo > 0;
+        error = { kind: "policy", message: `policy ${pe.kind} error: ${pe.message}`, ...(policyCaused ? { policyCaused } : {}) };
         break;
       }
       policyMs += response.info.latencyMs;

@@ -61,8 +61,12 @@ export function toExportRow(t: Trajectory): ExportRow {
  * the policy turns marked (see trainSegments), per-turn rewards when the environment gives them, and
  * what each turn saw. A skip reason when it cannot be trained on (no reward, or turns without token ids).
  */
-export function toTrainRecord(t: Trajectory): { record: TrainTrajectory } | { skip: string } {
-  if (t.reward.total === null) return { skip: t.error ? `${t.error.kind} error` : "no reward total (reward error)" };
+export function toTrainRecord(t: Trajectory, failedReward: number | null = null): { record: TrainTrajectory } | { skip: string } {
+  // An episode the policy itself failed (error.policyCaused) trains as failedReward, so failing is
+  // penalized rather than silently dropped (survivorship bias); null leaves it out like the rest.
+  const failed = t.reward.total === null && t.error?.policyCaused === true && failedReward !== null;
+  const reward = failed ? failedReward : t.reward.total;
+  if (reward === null) return { skip: t.error ? `${t.error.kind} error` : "no reward total (reward error)" };
   const seq = trainSegments(t.turns);
   if ("skip" in seq) return seq;
   const record: TrainTrajectory = {
@@ -70,8 +74,8 @@ export function toTrainRecord(t: Trajectory): { record: TrainTrajectory } | { sk
     task_id: t.taskId,
     group_id: t.groupId,
     sample_index: t.sampleIndex,
-    reward: t.reward.total,
-    components: t.reward.components,
+    reward,
+    components: failed ? {} : t.reward.components,
     component_weights: t.reward.weights,
     segments: seq.segments,
     turn_states: turnStateKeys(t.prompt, t.turns),

@@ -51,6 +51,13 @@ CREATE TABLE IF NOT EXISTS metrics (
   "values" TEXT NOT NULL,
   PRIMARY KEY (run_id, step)
 );
+-- Per unfinished run: how many runners went down (not a clean stop) while it was active, and
+-- whether the last runner stopped cleanly. A run that took the runner down twice is not resumed.
+CREATE TABLE IF NOT EXISTS run_restarts (
+  run_id TEXT PRIMARY KEY,
+  crashes INTEGER NOT NULL DEFAULT 0,
+  clean_stop INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS blobs (
   sha256 TEXT PRIMARY KEY,
   size INTEGER NOT NULL,

@@ -1,9 +1,8 @@
-import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { BlobRef, MetricPoint, Run, RunConfig, RunEvent, RunEventDataOf, RunEventOf, RunEventType, RunStatus, RunSummary, Trajectory, TrajectorySummary } from "@agentrl/protocol";
-import { countToolCalls } from "@agentrl/protocol";
-import { homeDir } from "../config/paths.js";
+import type { AdvantageSource, BlobRef, MetricPoint, Run, RunConfig, RunEvent, RunEventDataOf, RunEventOf, RunEventType, RunStatus, RunSummary, Trajectory, TrajectorySummary } from "@agentrl/protocol";
+import { countToolCalls, REDACTED_SECRET } from "@agentrl/protocol";
+import { ensurePrivateDir, homeDir } from "../config/paths.js";
 import { BlobDir } from "./blobs.js";
 import { STORE_DDL, STORE_SCHEMA_VERSION } from "./schema.js";
 
@@ -94,13 +93,23 @@ function toSummary(r: TrajectoryRow): TrajectorySummary {
   };
 }
 
+/**
+ * A run's config as it may be kept and shown: a policy key is replaced by a marker (the live run
+ * keeps the real one in memory; a run resumed after a restart falls back to the runner's own key).
+ * Also applied on reading, for stores written before keys were left out.
+ */
+export function withoutSecrets(config: RunConfig): RunConfig {
+  if (config.policy.apiKey === undefined || config.policy.apiKey === REDACTED_SECRET) return config;
+  return { ...config, policy: { ...config.policy, apiKey: REDACTED_SECRET } };
+}
+
 function toRun(r: RunRow): Run {
   return {
     id: r.id,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     status: r.status as RunStatus,
-    config: JSON.parse(r.config) as RunConfig,
+    config: withoutSecrets(JSON.parse(r.config) as RunConfig),
     envName: r.env_name,
     envHash: r.env_hash,
     summary: r.summary ? (JSON.parse(r.summary) as RunSummary) : null,
@@ -157,7 +166,7 @@ export class Store {
 
   constructor(home: string) {
     this.home = home;
-    fs.mkdirSync(home, { recursive: true });
+    ensurePrivateDir(home);
     this.db = new Database(path.join(home, "store.db"));
     this.db.pragma("journal_mode = WAL");
     // WAL + NORMAL: durable across process crashes, one fsync per checkpoint instead of per commit.
@@ -181,7 +190,7 @@ export class Store {
       ),
       getTrajectory: this.db.prepare<[string], { data: string }>("SELECT data FROM trajectories WHERE id = ?"),
       setAdvantage: this.db.prepare(
-        "UPDATE trajectories SET advantage = @advantage, data = json_set(data, '$.advantage', @advantage, '$.componentAdvantages', json(@components)) WHERE id = @id",
+        "UPDATE trajectories SET advantage = @advantage, data = json_set(data, '$.advantage', @advantage, '$.componentAdvantages', json(@components), '$.advantageSource', json(@source)) WHERE id = @id",
       ),
       insertEvent: this.db.prepare("INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)"),
       eventsAfter: this.db.prepare<[number, number], EventRow>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?"),
@@ -194,8 +203,24 @@ export class Store {
     };
   }
 
+  /** The runner is stopping cleanly while this run is active: its next resume is no crash. */
+  noteCleanStop(runId: string): void {
+    this.db.prepare("INSERT INTO run_restarts (run_id, clean_stop) VALUES (?, 1) ON CONFLICT(run_id) DO UPDATE SET clean_stop = 1").run(runId);
+  }
+
+  /**
+   * Called once per start for each unfinished run: counts the runner deaths it was active in (a
+   * start after a clean stop counts none) and returns the total.
+   */
+  countCrash(runId: string): number {
+    this.db
+      .prepare("INSERT INTO run_restarts (run_id, crashes) VALUES (?, 1) ON CONFLICT(run_id) DO UPDATE SET crashes = crashes + (1 - clean_stop), clean_stop = 0")
+      .run(runId);
+    return this.db.prepare<[string], { crashes: number }>("SELECT crashes FROM run_restarts WHERE run_id = ?").get(runId)?.crashes ?? 0;
+  }
+
   createRun(run: NewRun): Run {
-    this.stmts.insertRun.run({ id: run.id, now: Date.now(), status: run.status ?? "queued", config: JSON.stringify(run.config), envName: run.envName, envHash: run.envHash });
+    this.stmts.insertRun.run({ id: run.id, now: Date.now(), status: run.status ?? "queued", config: JSON.stringify(withoutSecrets(run.config)), envName: run.envName, envHash: run.envHash });
     return this.getRun(run.id)!;
   }
 
@@ -261,9 +286,10 @@ export class Store {
   }
 
   /** Stores one group's advantages and tells live viewers in the same commit (a `group.advantages` event). */
-  setGroupAdvantages(runId: string, groupId: string, updates: { id: string; advantage: number | null; componentAdvantages: Record<string, number> }[]): void {
+  setGroupAdvantages(runId: string, groupId: string, updates: { id: string; advantage: number | null; componentAdvantages: Record<string, number> }[], source: AdvantageSource): void {
     this.transaction(() => {
-      for (const u of updates) this.stmts.setAdvantage.run({ id: u.id, advantage: u.advantage, components: JSON.stringify(u.componentAdvantages) });
+      const src = JSON.stringify(source);
+      for (const u of updates) this.stmts.setAdvantage.run({ id: u.id, advantage: u.advantage, components: JSON.stringify(u.componentAdvantages), source: src });
       this.appendEvent(runId, "group.advantages", { groupId, items: updates.map((u) => ({ trajectoryId: u.id, advantage: u.advantage })) });
     });
   }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import readline from "node:readline";
 import { trainerEnv, trainerPython } from "./python-env.js";
@@ -31,6 +32,8 @@ export class TrainerServer {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
+    /** The bearer token the trainer takes (fresh per start): the rollouts' policy sends it too. */
+    readonly token: string,
     readonly model: string,
     readonly startStep: number,
     private readonly logFile: string,
@@ -45,8 +48,10 @@ export class TrainerServer {
     if (o.maxTokens !== undefined) args.push("--max-tokens", String(o.maxTokens));
     if (o.options && Object.keys(o.options).length) args.push("--options", JSON.stringify(o.options));
     const log = fs.openSync(o.logFile, "a");
+    // The trainer serves only the holder of this token (it writes weights and files on request).
+    const token = crypto.randomBytes(32).toString("base64url");
     // stdin stays open and unused: the trainer exits when it closes, so it never outlives this process.
-    const child = spawn(trainerPython(), args, { stdio: ["pipe", "pipe", log], env: trainerEnv() });
+    const child = spawn(trainerPython(), args, { stdio: ["pipe", "pipe", log], env: { ...trainerEnv(), AGENTRL_TRAINER_TOKEN: token } });
     fs.closeSync(log);
     const ready = await new Promise<{ url: string; model: string; step: number }>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -65,13 +70,13 @@ export class TrainerServer {
         reject(new Error(`the trainer exited (code ${code}) before it was ready. Its log (${o.logFile}) ends with:\n${tail}`));
       });
     });
-    return new TrainerServer(child, ready.url, ready.model, ready.step, o.logFile);
+    return new TrainerServer(child, ready.url, token, ready.model, ready.step, o.logFile);
   }
 
   private async post<T>(route: string, body: unknown, timeoutMs = 3_600_000): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(`${this.url}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(`${this.url}${route}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       throw new Error(`the trainer did not answer ${route} (${(err as Error).message}); its log is ${this.logFile}`, { cause: err });
     }

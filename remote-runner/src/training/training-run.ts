@@ -1,13 +1,13 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { RunConfig, RunSummary, TrainParams, TrainTrajectory } from "@agentrl/protocol";
+import type { RunConfig, RunSummary, TrainParams, Trajectory } from "@agentrl/protocol";
 import type { LoadedEnvironment } from "../envs/load.js";
 import { startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
-import { toTrainRecord } from "../store/export.js";
 import type { Store } from "../store/store.js";
 import { PauseGate } from "../util/pause-gate.js";
 import { firstLastMeans, taskSchedule } from "./task-schedule.js";
+import { stepRecords, trainedAdvantages } from "./train-records.js";
 import { TrainerServer, type TrainStepResult } from "./trainer-process.js";
 
 export interface TrainingDeps {
@@ -232,7 +232,8 @@ class TrainingRun {
         resume: this.from?.dir,
         outputDir: deps.outDir,
         logFile: path.join(deps.outDir, "trainer.log"),
-        options: params.trainer ?? {},
+        // The trainer's logprobs are of softmax(logits / T), as the sampler reports them.
+        options: { ...(params.temperature ? { temperature: params.temperature } : {}), ...params.trainer },
         loraRank: params.loraRank,
         maxTokens: params.maxTokens ?? 96,
       });
@@ -292,7 +293,8 @@ class TrainingRun {
         parentRunId: runId,
         taskIds,
         name: `${runId} step ${step}`,
-        policy: { ...config.policy, spec: trainer.url, model: trainer.model, timeoutMs: 600_000 },
+        // The trainer's token goes with the live run only: the store keeps a redacted marker.
+        policy: { ...config.policy, spec: trainer.url, apiKey: trainer.token, model: trainer.model, timeoutMs: 600_000 },
       },
       { sandboxes: deps.sandboxes, limiter: deps.limiter, env: deps.env, image: deps.image, log, live: deps.live },
     );
@@ -306,14 +308,9 @@ class TrainingRun {
     }
     if (this.abort.signal.aborted) return null;
     const rolloutS = (performance.now() - t0) / 1000;
-    const records: TrainTrajectory[] = [];
-    let skipped = 0;
-    for (const row of store.runRows(handle.runId)) {
-      const t = store.getTrajectory(row.id);
-      const r = t ? toTrainRecord(t) : { skip: "missing" };
-      if ("record" in r) records.push(r.record);
-      else skipped++;
-    }
+    const trajectories = store.runRows(handle.runId).flatMap((row) => store.getTrajectory(row.id) ?? []);
+    const { records, failedTrained, skippedInfra, skippedOther } = stepRecords(trajectories, this.params.failedReward === undefined ? 0 : this.params.failedReward);
+    const skipped = skippedInfra + skippedOther;
     const rewardMean = summary.meanReward ?? 0;
     if (records.length === 0) {
       // Every episode failed before the policy answered (time limits on a loaded machine, a policy
@@ -330,13 +327,38 @@ class TrainingRun {
     // The trainer counts updates and refuses one out of order, so a skipped step takes no number there.
     const metrics = await trainer.trainStep(records, ++this.updates);
     const trainS = (performance.now() - t1) / 1000;
-    const values: Record<string, number> = { ...numericMetrics(metrics), reward: rewardMean, tool_calls: summary.meanToolCalls, rollout_s: rolloutS, train_s: trainS, skipped_trajectories: skipped, updated: 1 };
+    this.storeTrainedAdvantages(handle.runId, trajectories, metrics);
+    const { trajectory_advantages: _perTrajectory, ...scalars } = metrics;
+    const values: Record<string, number> = {
+      ...numericMetrics(scalars),
+      reward: rewardMean,
+      tool_calls: summary.meanToolCalls,
+      rollout_s: rolloutS,
+      train_s: trainS,
+      skipped_trajectories: skipped,
+      skipped_infra: skippedInfra,
+      failed_trained: failedTrained,
+      updated: 1,
+    };
     for (const [c, v] of Object.entries(summary.componentMeans)) values[`reward.${c}`] = v;
     delete values.step;
     store.appendMetrics(runId, step, values);
     store.appendEvent(runId, "run.metrics", { step, values, rolloutRunId: handle.runId });
     deps.onStep?.({ step, rolloutRunId: handle.runId, rewardMean, toolCalls: summary.meanToolCalls, trained: records.length, skipped, metrics, rolloutS, trainS });
     return { rewardMean, tokensPerS: typeof metrics.tokens_per_s === "number" ? metrics.tokens_per_s : undefined };
+  }
+
+  /** The store keeps, on each trained trajectory, the advantage the update used and the estimator's name. */
+  private storeTrainedAdvantages(rolloutRunId: string, trajectories: Trajectory[], metrics: TrainStepResult): void {
+    const trained = trainedAdvantages(metrics);
+    if (!trained) return;
+    const groups = new Map<string, { id: string; advantage: number; componentAdvantages: Record<string, number> }[]>();
+    for (const t of trajectories) {
+      const a = trained.byId.get(t.id);
+      if (a === undefined) continue;
+      groups.set(t.groupId, [...(groups.get(t.groupId) ?? []), { id: t.id, advantage: a, componentAdvantages: t.componentAdvantages ?? {} }]);
+    }
+    for (const [groupId, items] of groups) this.store.setGroupAdvantages(rolloutRunId, groupId, items, trained.source);
   }
 
   /** Replaces `checkpoint-last` so that a crash at any moment leaves one complete checkpoint. */

@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ipaddress
 import random
+import secrets
 import sys
 import threading
 from pathlib import Path
@@ -58,7 +60,7 @@ def _setup(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         v = getattr(args, f, None)
         if v is not None:
             overrides[f] = v
-    trainer = Trainer(policy, TrainOptions().with_overrides(overrides))
+    trainer = Trainer(policy, TrainOptions().with_overrides(overrides), getattr(args, "max_tokens", None))
     if args.resume:
         resume(trainer, args.resume)
         if overrides:
@@ -66,14 +68,35 @@ def _setup(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return policy, trainer
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import App, make_server
 
+    if not _loopback(args.host) and not args.insecure:
+        # The token and the training data would cross the network in clear text.
+        print(f"refusing to serve plain HTTP on {args.host}: the token and the weights' updates would cross the "
+              "network unencrypted. Fix: bind 127.0.0.1 and tunnel (ssh -L), or pass --insecure on a trusted network",
+              file=sys.stderr)
+        return 2
+    # The caller's token (the runner passes one per start); else a fresh one, printed once on the READY line.
+    token = os.environ.pop("AGENTRL_TRAINER_TOKEN", "") or ""
+    generated = not token
+    if generated:
+        token = secrets.token_urlsafe(32)
     policy, trainer = _setup(args)
     out = Path(args.output_dir or (Path.cwd() / "agentrl-trainer-out"))
     app = App(policy, None if args.no_train else trainer, out, args.served_model_name or policy.name,
-              args.max_batch_rows, args.max_tokens, args.sync_url)
-    srv = make_server(app, args.host, args.port)
+              args.max_batch_rows, args.max_tokens, args.sync_url, token=token,
+              max_body=args.max_body_mb << 20, sync_token=os.environ.pop("AGENTRL_SYNC_API_KEY", None))
+    srv = make_server(app, args.host, args.port, args.max_requests)
     port = srv.server_address[1]
     if args.exit_with_stdin:
         # The runner holds our stdin: when it dies (even by SIGKILL) the pipe closes and we go too,
@@ -84,8 +107,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         threading.Thread(target=_watch_parent, daemon=True).start()
     # One machine-readable line: callers wait for it instead of polling.
-    print("READY " + json.dumps({"port": port, "url": f"http://{args.host}:{port}", "model": app.served_name,
-                                 "step": trainer.step}), flush=True)
+    ready = {"port": port, "url": f"http://{args.host}:{port}", "model": app.served_name, "step": trainer.step}
+    if generated:
+        ready["token"] = token
+    print("READY " + json.dumps(ready), flush=True)
     try:
         srv.serve_forever()
     except KeyboardInterrupt:
@@ -131,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--no-train", action="store_true", help="generation only")
     s.add_argument("--exit-with-stdin", action="store_true", help="exit when stdin closes (the parent process is gone)")
     s.add_argument("--sync-url", default=None,
-                   help="after each step, save the adapter and POST /v1/load_lora_adapter to this policy server (vLLM)")
+                   help="after each step, save the adapter and POST /v1/load_lora_adapter to this policy server (vLLM);"
+                        " its API key from AGENTRL_SYNC_API_KEY")
+    s.add_argument("--max-body-mb", type=int, default=256, help="largest request body taken, in MiB")
+    s.add_argument("--max-requests", type=int, default=128, help="connections served at once; more get 503")
+    s.add_argument("--insecure", action="store_true", help="allow plain HTTP on a non-loopback address")
     t = sub.add_parser("train-step", help="one update from a JSONL batch (agentrl export RUN --format train)")
     _train_args(t)
     t.add_argument("--batch", required=True)

@@ -16,6 +16,11 @@ class Job:
         self.done = threading.Event()
         self.error: BaseException | None = None
 
+    def cancel(self) -> None:
+        """The client has gone: its rows stop at the next token (or never start)."""
+        for r in self.rows:
+            r.cancelled = True
+
 
 class Engine:
     def __init__(self, policy: Policy, max_batch_rows: int = 64) -> None:
@@ -25,6 +30,7 @@ class Engine:
         self.batches = 0  # how many batches ran (tests check batching through it)
         self.last_batch_rows = 0
         self.max_rows_seen = 0
+        self.aborted_rows = 0  # rows stopped because their client went away
         self._thread = threading.Thread(target=self._loop, name="agentrl-generate", daemon=True)
         self._thread.start()
 
@@ -45,8 +51,9 @@ class Engine:
                 jobs.append(j)
                 rows += len(j.rows)
             try:
+                live = [r for j in jobs for r in j.rows if not r.cancelled]
                 with self.policy.lock:
-                    generate(self.policy, [r for j in jobs for r in j.rows])
+                    generate(self.policy, live)
                 self.batches += 1
                 self.last_batch_rows = rows
                 self.max_rows_seen = max(self.max_rows_seen, rows)
@@ -54,4 +61,5 @@ class Engine:
                 for j in jobs:
                     j.error = e
             for j in jobs:
+                self.aborted_rows += sum(1 for r in j.rows if r.cancelled)
                 j.done.set()

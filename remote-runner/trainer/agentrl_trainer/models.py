@@ -4,7 +4,8 @@ the embedded default, or a hub id where reachable) and wraps it with a LoRA adap
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -35,15 +36,30 @@ class Policy:
     # Generation batches and training steps take turns on the weights.
     lock: threading.RLock
     merged: bool = False
+    # bf16 compute over float32 master weights (full fine-tuning on a GPU): forward passes run
+    # under autocast, so AdamW updates float32 weights and small updates do not round away.
+    compute_dtype: torch.dtype | None = None
+    # The base weights as they were before the last merge: restoring them bit for bit is what
+    # keeps the frozen base (also the KL reference) unchanged by any number of merge cycles;
+    # subtracting the adapter again in bf16 would not.
+    _pristine: list[tuple[torch.Tensor, torch.Tensor]] = field(default_factory=list)
+
+    def autocast(self) -> AbstractContextManager[Any]:
+        """The context every forward pass of the policy runs in (generation and training)."""
+        if self.compute_dtype is None:
+            return nullcontext()
+        return torch.autocast(self.device.type, dtype=self.compute_dtype)
 
     def for_generation(self) -> None:
         """Folds the LoRA weights into the base weights: peft's separate adapter matmuls
         halve CPU generation speed. Call with the lock held."""
         if self.is_lora and not self.merged:
+            mods = self._lora_modules()
+            self._pristine = [(w, w.detach().clone()) for w in (m.get_base_layer().weight for m in mods)]
             self.model.merge_adapter()
             # While merged, each LoRA wrapper only forwards to its base layer; calling the
             # base layer directly skips peft's per-module Python checks (3x faster decode on GPU).
-            for m in self._lora_modules():
+            for m in mods:
                 m.forward = m.base_layer.forward
             self.merged = True
 
@@ -53,7 +69,11 @@ class Policy:
         if self.merged:
             for m in self._lora_modules():
                 del m.forward  # back to the class's forward (adapter path)
-            self.model.unmerge_adapter()
+                m.merged_adapters = []  # peft's bookkeeping; the weights come back below
+            with torch.no_grad():
+                for w, saved in self._pristine:
+                    w.copy_(saved)
+            self._pristine = []
             self.merged = False
 
     def _lora_modules(self) -> list[Any]:
@@ -131,13 +151,20 @@ def load_policy(
 ) -> Policy:
     dev = pick_device(device)
     # CPU trains in float32; GPUs in bf16.
-    torch_dtype = getattr(torch, dtype) if dtype else (torch.bfloat16 if dev.type == "cuda" else torch.float32)
+    want = getattr(torch, dtype) if dtype else (torch.bfloat16 if dev.type == "cuda" else torch.float32)
+    # Full fine-tuning keeps float32 master weights (the optimizer updates them) and computes in
+    # the requested half precision under autocast. With LoRA the frozen base stays in half
+    # precision (peft keeps the adapter in float32) and the compute is autocast too.
+    half = want in (torch.bfloat16, torch.float16)
+    load_dtype = torch.float32 if (half and lora is None) else want
     path, kw = _resolve(model)
     tok = load_tokenizer(model)
-    base: PreTrainedModel = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **kw)
+    base: PreTrainedModel = AutoModelForCausalLM.from_pretrained(path, dtype=load_dtype, **kw)
     forget_gguf_quantization(base)
     cast(Any, base).to(dev)
-    return policy_from_model(base, tok, model, dev, lora)
+    pol = policy_from_model(base, tok, model, dev, lora)
+    pol.compute_dtype = want if half else None
+    return pol
 
 
 def policy_from_model(

@@ -17,23 +17,36 @@ class TrainOptions:
     weight_decay: float = 0.0
     eps_low: float = 0.2
     eps_high: float = 0.28  # clip-higher (DAPO)
+    clip_ratio_c: float = 3.0  # dual clip: for A < 0 the loss is at most clip_ratio_c * |A|; <= 1 = off
     kl_beta: float = 0.0  # k3 KL against the adapter-disabled model; 0 = no KL term
-    loss_agg: str = "token"  # token | sequence
+    # token (DAPO) | sequence (GRPO paper) | constant (Dr.GRPO) | auto: constant for drgrpo, else token
+    loss_agg: str = "auto"
+    norm_tokens: int = 0  # the constant normalizer's tokens per sequence; 0 = the server's max_tokens
+    temperature: float = 1.0  # the sampling temperature: logprobs are of softmax(logits / T) on both sides
     drop_zero_variance: bool = True
     micro_batch: int = 8  # rows (segments) per forward/backward; gradients accumulate
     max_grad_norm: float = 1.0
-    old_logprobs: str = "batch"  # batch: the sampled-token logprobs sent; recompute: current policy
-    drift_tolerance: float = 0.05
+    # batch: the sampled-token logprobs sent are the old policy (sampler = trainer);
+    # recompute: the trainer's own logprobs are the old policy, and the sampled ones only weight
+    # each token by truncated importance sampling, min(p_trainer / p_sampler, tis_cap)
+    old_logprobs: str = "batch"
+    tis_cap: float = 0.0  # recompute: cap of the TIS weight (e.g. 2, as verl); 0 = no importance correction
+    drift_tolerance: float = 0.05  # max |sampled - recomputed| logprob tolerated on the first step
     credit: str = "outcome"  # outcome | return_to_go | gigpo: how turns of a trajectory share credit
     gamma: float = 1.0  # discount over turns (return_to_go, gigpo)
     step_weight: float = 1.0  # gigpo: weight of the step advantage beside the episode advantage
-    shared_prefix: bool = True  # run a prompt shared by several rows once per micro-batch  # max |sampled - recomputed| logprob tolerated on the first step
+    shared_prefix: bool = True  # run a prompt shared by several rows once per micro-batch
+
+    def aggregation(self) -> str:
+        if self.loss_agg != "auto":
+            return self.loss_agg
+        return "constant" if self.estimator == "drgrpo" else "token"
 
     def validate(self) -> TrainOptions:
         if self.estimator not in ESTIMATORS:
             raise ValueError(f"options.estimator '{self.estimator}' is unknown; use one of {', '.join(ESTIMATORS)}")
-        if self.loss_agg not in AGGREGATIONS:
-            raise ValueError(f"options.loss_agg '{self.loss_agg}' is unknown; use 'token' or 'sequence'")
+        if self.loss_agg not in (*AGGREGATIONS, "auto"):
+            raise ValueError(f"options.loss_agg '{self.loss_agg}' is unknown; use one of {', '.join(AGGREGATIONS)} or auto")
         if self.old_logprobs not in ("batch", "recompute"):
             raise ValueError("options.old_logprobs must be 'batch' or 'recompute'")
         if not (self.lr > 0):
@@ -48,6 +61,10 @@ class TrainOptions:
             raise ValueError(f"options.gamma must be in [0, 1] (got {self.gamma})")
         if self.micro_batch < 1:
             raise ValueError("options.micro_batch must be >= 1")
+        if not (self.temperature > 0):
+            raise ValueError(f"options.temperature must be > 0 (got {self.temperature}); greedy sampling is not trainable")
+        if self.tis_cap < 0 or self.norm_tokens < 0:
+            raise ValueError("options.tis_cap and options.norm_tokens must be >= 0")
         return self
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> TrainOptions:

@@ -1,7 +1,8 @@
 """One batched sampling loop with a KV cache: per-row temperature, top_p, seed, token limit.
 
-Reported logprobs are of the raw model distribution (temperature 1, no top_p), the same
-quantity the trainer recomputes, so old/new logprob ratios are comparable."""
+Reported logprobs are of the distribution the token was drawn from before top_p,
+softmax(logits / T) (T = 1 for greedy rows), the same quantity the trainer recomputes with its
+`temperature` option (as TRL and verl do), so old/new logprob ratios are comparable."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class Row:
     logprobs: list[float] = field(default_factory=list)
     tops: list[list[tuple[int, float]]] = field(default_factory=list)
     finish_reason: str = "length"
+    # set from another thread when the client has gone: generation stops at the next token
+    cancelled: bool = False
 
 
 def _sample_all(
@@ -53,12 +56,23 @@ def _sample_all(
     return out
 
 
+def logprobs_at_temperature(logits: torch.Tensor, temperatures: list[float]) -> torch.Tensor:
+    """log softmax(logits / T) per row (float32); T <= 0 (greedy) reports T = 1."""
+    t = torch.tensor([x if x > 0 else 1.0 for x in temperatures], device=logits.device).unsqueeze(1)
+    return torch.log_softmax(logits.float() / t, dim=-1)
+
+
 @torch.inference_mode()
 def generate(policy: Policy, rows: list[Row]) -> None:
     """Samples all rows together (left-padded), stopping each at EOS or its token limit."""
     if not rows:
         return
     policy.for_generation()
+    with policy.autocast():
+        _generate(policy, rows)
+
+
+def _generate(policy: Policy, rows: list[Row]) -> None:
     model, dev = policy.model, policy.device
     pad = policy.tokenizer.pad_token_id
     pad = int(pad) if pad is not None else 0
@@ -91,7 +105,7 @@ def generate(policy: Policy, rows: list[Row]) -> None:
     last_pos = pos[:, -1]
     while not all(done):
         live = [i for i in range(len(rows)) if not done[i]]
-        logp_all = torch.log_softmax(logits.float(), dim=-1)
+        logp_all = logprobs_at_temperature(logits, [r.temperature for r in rows])
         chosen = _sample_all(logits, rows, live, gens)
         tok_list = chosen.tolist()
         lp_list = logp_all[live].gather(1, chosen.unsqueeze(1)).squeeze(1).tolist()
@@ -103,6 +117,9 @@ def generate(policy: Policy, rows: list[Row]) -> None:
             if r.top_logprobs > 0:
                 v, k = torch.topk(logp_all[i], r.top_logprobs)
                 top = [(int(a), float(b)) for a, b in zip(k.tolist(), v.tolist())]
+            if r.cancelled:
+                done[i], r.finish_reason = True, "abort"
+                continue
             r.tokens.append(tok)
             r.logprobs.append(lp)
             r.tops.append(top)

@@ -3,9 +3,12 @@ n samples) and models; training steps, checkpoints, export and live LoRA reload.
 
 from __future__ import annotations
 
+import hmac
 import json
 import queue
 import random
+import select
+import socket
 import threading
 import time
 import traceback
@@ -30,6 +33,14 @@ class ApiError(Exception):
         self.status, self.kind = status, kind
 
 
+class ClientGone(Exception):
+    """The client closed its connection while its answer was being generated."""
+
+
+DEFAULT_MAX_BODY = 256 << 20
+DEFAULT_MAX_REQUESTS = 128
+
+
 def _num(body: dict[str, Any], key: str, default: float, lo: float, hi: float) -> float:
     v = body.get(key)
     if v is None:
@@ -45,7 +56,10 @@ class App:
     def __init__(
         self, policy: Policy, trainer: Trainer | None, output_dir: Path, served_name: str,
         max_batch_rows: int = 64, max_tokens_default: int = 512, sync_url: str | None = None,
+        token: str = "", max_body: int = DEFAULT_MAX_BODY, sync_token: str | None = None,
     ) -> None:
+        if not token:
+            raise ValueError("the server needs a token (AGENTRL_TRAINER_TOKEN): it never serves without one")
         self.policy, self.trainer = policy, trainer
         self.engine = Engine(policy, max_batch_rows)
         self.output_dir = output_dir
@@ -54,6 +68,26 @@ class App:
         self.sync_url = sync_url.rstrip("/") if sync_url else None
         self.adapter_version = 0
         self.train_lock = threading.Lock()
+        # Who may call: the holder of this token (the runner that started us). Training writes
+        # weights and files, so a local user or a web page must not reach it.
+        self.token, self.max_body, self.sync_token = token, max_body, sync_token
+
+    def authorized(self, header: str | None) -> bool:
+        return hmac.compare_digest((header or "").encode(), f"Bearer {self.token}".encode())
+
+    def inside_output(self, d: Any, default: Path) -> Path:
+        """A folder the caller names for us to write into, confined to our output folder."""
+        if d is None:
+            return default
+        if not isinstance(d, str) or not d:
+            raise ApiError(400, "'dir' must be a non-empty string: a folder inside the server's output folder")
+        root = self.output_dir.resolve()
+        p = (root / d).resolve()
+        if p != root and root not in p.parents:
+            raise ApiError(403, f"'dir' {d!r} is outside the server's output folder {root}: this server writes only "
+                                "there. Fix: pass a path inside it (relative paths are taken from it), or start the "
+                                "server with --output-dir set to a folder above the one you want", "forbidden")
+        return p
 
     # -- chat ------------------------------------------------------------------------------
     def make_rows(self, body: dict[str, Any], on_token_for: Any = None) -> tuple[list[int], list[Row], list[str]]:
@@ -145,10 +179,16 @@ class App:
             ],
         }
 
-    def chat(self, body: dict[str, Any]) -> dict[str, Any]:
+    def chat(self, body: dict[str, Any], client_gone: Any = None) -> dict[str, Any]:
         prompt, rows, stop = self.make_rows(body)
         job = self.engine.submit(rows)
-        job.done.wait()
+        # Wake now and then to see whether the client is still there: nobody waits for an
+        # answer to a closed connection, so its rows stop and free the batch.
+        while not job.done.wait(0.25):
+            if client_gone is not None and client_gone():
+                job.cancel()
+                job.done.wait()
+                raise ClientGone()
         if job.error is not None:
             raise ApiError(500, f"generation failed: {job.error}", "server_error")
         tools = bool(body.get("tools")) and body.get("tool_choice") != "none"
@@ -210,21 +250,23 @@ class App:
         req = urllib.request.Request(
             f"{self.sync_url}/v1/load_lora_adapter",
             data=json.dumps({"lora_name": self.served_name, "lora_path": str(path), "load_inplace": True}).encode(),
-            headers={"Content-Type": "application/json"}, method="POST",
+            headers={"Content-Type": "application/json",
+                     **({"Authorization": f"Bearer {self.sync_token}"} if self.sync_token else {})},
+            method="POST",
         )
         with urllib.request.urlopen(req, timeout=300) as resp:
             return {"url": self.sync_url, "status": resp.status, "adapter": str(path)}
 
     def checkpoint(self, body: dict[str, Any]) -> dict[str, Any]:
         tr = self.need_trainer()
-        d = body.get("dir") or str(self.output_dir / "checkpoints" / f"step-{tr.step}")
+        d = self.inside_output(body.get("dir"), self.output_dir / "checkpoints" / f"step-{tr.step}")
         with self.train_lock:
             path = save_checkpoint(tr, d)
         return {"dir": str(path), "step": tr.step}
 
     def export(self, body: dict[str, Any]) -> dict[str, Any]:
         tr = self.need_trainer()
-        d = body.get("dir") or str(self.output_dir / "export")
+        d = self.inside_output(body.get("dir"), self.output_dir / "export")
         with self.train_lock:
             path = export_merged(tr, d)
         return {"dir": str(path), "step": tr.step}
@@ -250,6 +292,8 @@ def save_adapter_only(tr: Trainer, d: Path) -> Path:
 class Handler(BaseHTTPRequestHandler):
     app: App
     protocol_version = "HTTP/1.1"
+    # Seconds a socket may stay silent: a stuck or slow client frees its thread and slot.
+    timeout = 120
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet access log
         pass
@@ -265,8 +309,42 @@ class Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str, kind: str) -> None:
         self._send(status, {"error": {"message": message, "type": kind, "code": status}})
 
+    def _check_caller(self) -> None:
+        """Only the runner that holds the token; never a web page (browsers add Origin to
+        cross-origin requests and cannot add Authorization without a preflight we never answer)."""
+        if self.headers.get("Origin") is not None:
+            raise ApiError(403, f"requests from web pages are refused (Origin: {self.headers.get('Origin')}). Fix: call "
+                                "this server from a program, not a browser", "forbidden")
+        if not self.app.authorized(self.headers.get("Authorization")):
+            raise ApiError(401, "missing or wrong token. Fix: send 'Authorization: Bearer TOKEN' with the token in "
+                                "AGENTRL_TRAINER_TOKEN when the server started (or the one its READY line printed)",
+                           "unauthorized")
+
+    def _client_gone(self) -> bool:
+        """The peer closed the connection (readable with nothing to read)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
     def _body(self) -> dict[str, Any]:
-        n = int(self.headers.get("Content-Length") or 0)
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise ApiError(415, f"the body must be JSON sent with 'Content-Type: application/json' (got {ctype or 'none'!r})",
+                           "unsupported_media_type")
+        if self.headers.get("Transfer-Encoding"):
+            raise ApiError(411, "chunked bodies are not taken. Fix: send the body with a Content-Length", "length_required")
+        try:
+            n = int(self.headers.get("Content-Length") or 0)
+        except ValueError as e:
+            raise ApiError(400, f"Content-Length is not a number ({self.headers.get('Content-Length')!r})") from e
+        if n < 0 or n > self.app.max_body:
+            raise ApiError(413, f"the body is {n} bytes; this server takes at most {self.app.max_body} bytes. Fix: send "
+                                "fewer trajectories per step, or start the server with a larger --max-body-mb",
+                           "payload_too_large")
         raw = self.rfile.read(n) if n else b""
         try:
             body = json.loads(raw or b"{}")
@@ -280,8 +358,10 @@ class Handler(BaseHTTPRequestHandler):
         app = self.app
         try:
             if self.path in ("/health", "/v1/health"):
-                self._send(200, {"ok": True})
-            elif self.path == "/v1/models":
+                self._send(200, {"ok": True, "aborted_rows": app.engine.aborted_rows})
+                return
+            self._check_caller()
+            if self.path == "/v1/models":
                 self._send(200, {"object": "list", "data": [
                     {"id": app.served_name, "object": "model", "created": 0, "owned_by": "agentrl",
                      "max_model_len": int(getattr(app.policy.model.config, "max_position_embeddings", 0))}]})
@@ -297,12 +377,17 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         app = self.app
         try:
-            body = self._body()
+            try:
+                self._check_caller()
+                body = self._body()
+            except ApiError:
+                self.close_connection = True  # the unread body must not be taken for the next request
+                raise
             if self.path == "/v1/chat/completions":
                 if body.get("stream"):
                     self._stream(body)
                 else:
-                    self._send(200, app.chat(body))
+                    self._send(200, app.chat(body, self._client_gone))
             elif self.path == "/v1/train/step":
                 self._send(200, app.train_step(body))
             elif self.path == "/v1/checkpoints":
@@ -315,6 +400,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._error(404, f"no route POST {self.path}", "not_found")
         except ApiError as e:
             self._error(e.status, str(e), e.kind)
+        except ClientGone:
+            self.close_connection = True
         except Exception as e:  # never kill the server on one bad request
             traceback.print_exc()
             self._error(500, f"{type(e).__name__}: {e}", "server_error")
@@ -343,8 +430,12 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
         def send(obj: Any) -> None:
-            self.wfile.write(b"data: " + json.dumps(obj).encode() + b"\n\n")
-            self.wfile.flush()
+            try:
+                self.wfile.write(b"data: " + json.dumps(obj).encode() + b"\n\n")
+                self.wfile.flush()
+            except OSError as e:  # the client has gone (or stopped reading): stop its rows
+                job.cancel()
+                raise ClientGone() from e
 
         def chunk(i: int, delta: dict[str, Any], **extra: Any) -> dict[str, Any]:
             c = {"index": i, "delta": delta, "finish_reason": None, **extra}
@@ -375,8 +466,43 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-def make_server(app: App, host: str, port: int) -> ThreadingHTTPServer:
+class BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, at most `max_requests` at once: past that a connection gets
+    503 at once instead of another thread (a flood of connections cannot exhaust the process)."""
+
+    daemon_threads = True
+
+    def __init__(self, addr: tuple[str, int], handler: type[Handler], max_requests: int) -> None:
+        super().__init__(addr, handler)
+        self.max_requests = max_requests
+        self._slots = threading.BoundedSemaphore(max_requests)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            msg = json.dumps({"error": {"message": f"the server is serving {self.max_requests} connections already; retry "
+                                                  "later or start it with a larger --max-requests", "type": "overloaded",
+                                        "code": 503}}).encode()
+            try:
+                request.settimeout(1)
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                                b"Connection: close\r\nContent-Length: " + str(len(msg)).encode() + b"\r\n\r\n" + msg)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+def make_server(app: App, host: str, port: int, max_requests: int = DEFAULT_MAX_REQUESTS) -> BoundedServer:
     handler = type("BoundHandler", (Handler,), {"app": app})
-    srv = ThreadingHTTPServer((host, port), handler)
-    srv.daemon_threads = True
-    return srv
+    return BoundedServer((host, port), handler, max_requests)

@@ -9,10 +9,10 @@ from typing import Any
 
 import torch
 
-from .advantages import group_advantages, is_zero_variance
+from .advantages import Sample, batch_advantages
 from .batch import Trajectory, group_by, parse_batch
 from .credit import turn_advantages
-from .losses import clipped_policy_loss, entropy_from_logits, k3_kl, token_weights
+from .losses import clipped_policy_loss, entropy_from_logits, k3_kl, tis_weights, token_weights
 from .models import Policy
 from .options import TrainOptions
 
@@ -53,9 +53,11 @@ def _stats(xs: list[float]) -> tuple[float, float]:
 
 
 class Trainer:
-    def __init__(self, policy: Policy, options: TrainOptions | None = None) -> None:
+    def __init__(self, policy: Policy, options: TrainOptions | None = None, max_tokens: int | None = None) -> None:
         self.policy = policy
         self.options = (options or TrainOptions()).validate()
+        # the generation budget per sequence: the default of the constant (Dr.GRPO) normalizer
+        self.max_tokens = max_tokens
         if not policy.is_lora:
             for p in policy.model.parameters():
                 p.requires_grad_(True)
@@ -69,27 +71,10 @@ class Trainer:
     # -- helpers ---------------------------------------------------------------------------
     def _advantages(self, trajs: list[Trajectory], opts: TrainOptions) -> tuple[list[float], list[bool], int, int]:
         """Advantage per trajectory, whether it is trained, zero-variance and total groups."""
-        adv = [0.0] * len(trajs)
-        keep = [True] * len(trajs)
-        groups = group_by(trajs)
-        zero = 0
-        for idx in groups.values():
-            rewards = [trajs[i].reward for i in idx]
-            comps = [trajs[i].components for i in idx]
-            if opts.estimator == "gdpo":
-                zv = all(is_zero_variance([c.get(k, 0.0) for c in comps]) for k in {k for c in comps for k in c})
-            else:
-                zv = is_zero_variance(rewards)
-            if zv:
-                zero += 1
-                if opts.drop_zero_variance:
-                    for i in idx:
-                        keep[i] = False
-                continue
-            weights = trajs[idx[0]].component_weights or None
-            for i, a in zip(idx, group_advantages(rewards, opts.estimator, comps, weights)):
-                adv[i] = a
-        return adv, keep, zero, len(groups)
+        samples = [Sample(t.group_id, t.reward, t.components, t.component_weights, t.trajectory_id) for t in trajs]
+        res = batch_advantages(samples, opts.estimator)
+        keep = [not (z and opts.drop_zero_variance) for z in res.zero_variance]
+        return res.advantages, keep, res.zero_variance_groups, res.groups
 
     def _turn_advantages(self, trajs: list[Trajectory], adv: list[float], keep: list[bool],
                          opts: TrainOptions) -> list[list[float]]:
@@ -108,24 +93,44 @@ class Trainer:
                 keep[i] = keep[i] or varied
         return out
 
-    def _logprobs(self, rows: list[_Row], shared_prefix: bool) -> tuple[list[torch.Tensor], list[torch.Tensor], int]:
-        """Log-probs of each row's completion tokens (with grad), their entropies (no grad),
-        and the number of token positions the model ran."""
-        if shared_prefix and len({tuple(r.ids[: r.start]) for r in rows}) < len(rows):
-            return self._logprobs_shared(rows)
+    def _norm_tokens(self, opts: TrainOptions) -> int:
+        n = opts.norm_tokens or self.max_tokens or 0
+        if n < 1:
+            raise ValueError(
+                "the constant loss normalizer (Dr.GRPO) needs the generation budget per sequence: "
+                "set options.norm_tokens (or start the trainer with --max-tokens)"
+            )
+        return n
+
+    def _logprobs(
+        self, rows: list[_Row], shared_prefix: bool, temperature: float
+    ) -> tuple[list[torch.Tensor], list[torch.Tensor], int]:
+        """Log-probs of each row's completion tokens under softmax(logits / temperature), the
+        distribution the sampler drew from (with grad), their entropies (no grad), and the
+        number of token positions the model ran."""
+        with self.policy.autocast():
+            if shared_prefix and len({tuple(r.ids[: r.start]) for r in rows}) < len(rows):
+                return self._logprobs_shared(rows, temperature)
+            return self._logprobs_padded(rows, temperature)
+
+    def _logprobs_padded(
+        self, rows: list[_Row], temperature: float
+    ) -> tuple[list[torch.Tensor], list[torch.Tensor], int]:
         ids, mask = self._pad(rows)
         logits = self.policy.model(input_ids=ids, attention_mask=mask).logits
         lps, ents = [], []
         for b, r in enumerate(rows):
             n = len(r.ids) - r.start
-            lg = logits[b, r.start - 1 : r.start - 1 + n].float()
+            lg = logits[b, r.start - 1 : r.start - 1 + n].float() / temperature
             tgt = ids[b, r.start : r.start + n]
             lps.append(torch.log_softmax(lg, dim=-1).gather(-1, tgt.unsqueeze(-1)).squeeze(-1))
             with torch.no_grad():
                 ents.append(entropy_from_logits(lg.detach()))
         return lps, ents, int(mask.sum())
 
-    def _logprobs_shared(self, rows: list[_Row]) -> tuple[list[torch.Tensor], list[torch.Tensor], int]:
+    def _logprobs_shared(
+        self, rows: list[_Row], temperature: float
+    ) -> tuple[list[torch.Tensor], list[torch.Tensor], int]:
         """Same result, but each distinct prompt runs once: its KV cache (still part of the
         autograd graph) is copied to the rows that continue it. A GRPO group shares its
         prompt, so on short answers this cuts the work by about the group size."""
@@ -164,7 +169,7 @@ class Trainer:
         for b, r in enumerate(rows):
             n = len(r.ids) - r.start
             # token 0 is predicted by the prompt's last position, token j by completion position j-1
-            lg = torch.cat([first_logits[b : b + 1], logits[b, : n - 1]], dim=0).float()
+            lg = torch.cat([first_logits[b : b + 1], logits[b, : n - 1]], dim=0).float() / temperature
             tgt = c_ids[b, :n]
             lps.append(torch.log_softmax(lg, dim=-1).gather(-1, tgt.unsqueeze(-1)).squeeze(-1))
             with torch.no_grad():
@@ -182,6 +187,78 @@ class Trainer:
         return ids.to(self.policy.device), mask.to(self.policy.device)
 
     # -- the update ------------------------------------------------------------------------
+    def _update(self, rows: list[_Row], opts: TrainOptions) -> tuple[dict[str, float], list[float], int, float]:
+        """Forward/backward over micro-batches (gradients accumulate), then one optimizer step."""
+        for g in self.optimizer.param_groups:
+            g["lr"] = opts.lr
+        totals = {k: 0.0 for k in ("loss", "pg", "kl", "ent", "clip", "ratio", "tis", "n")}
+        drift: list[float] = []
+        tokens_seen = 0
+        grad_norm = 0.0
+        with self.policy.lock:
+            self.policy.for_training()
+            model = self.policy.model
+            model.train()
+            try:
+                self.optimizer.zero_grad(set_to_none=True)
+                for k in range(0, len(rows), opts.micro_batch):
+                    mb = rows[k : k + opts.micro_batch]
+                    lps, ents, ran = self._logprobs(mb, opts.shared_prefix, opts.temperature)
+                    tokens_seen += ran
+                    refs: list[torch.Tensor] | None = None
+                    if opts.kl_beta > 0:
+                        with torch.no_grad(), model.disable_adapter():
+                            refs, _, _ = self._logprobs(mb, opts.shared_prefix, opts.temperature)
+                    loss = torch.zeros((), device=self.policy.device)
+                    for j, (r, lp_all) in enumerate(zip(mb, lps)):
+                        # only the policy's own tokens count; tool results in between are context
+                        m = torch.tensor(r.mask, dtype=torch.bool, device=lp_all.device)
+                        ref = refs[j][m] if refs is not None else None
+                        loss = loss + self._row_loss(r, lp_all[m], m, ref, opts, totals, drift)
+                        totals["ent"] += float(ents[j][m].sum())
+                    loss.backward()
+                    totals["loss"] += float(loss.detach())
+                if rows:
+                    params = [p for g in self.optimizer.param_groups for p in g["params"]]
+                    grad_norm = float(torch.nn.utils.clip_grad_norm_(params, opts.max_grad_norm))
+                    self.optimizer.step()
+                    self.optimizer.zero_grad(set_to_none=True)
+            finally:
+                model.eval()
+        return totals, drift, tokens_seen, grad_norm
+
+    def _row_loss(
+        self, r: _Row, lp: torch.Tensor, m: torch.Tensor, ref: torch.Tensor | None, opts: TrainOptions,
+        totals: dict[str, float], drift: list[float],
+    ) -> torch.Tensor:
+        """The weighted loss of one row's policy tokens (lp: their logprobs, m: their mask over
+        the completion); adds its statistics to totals."""
+        new = lp.detach()
+        sampled = None if r.old is None else torch.tensor(r.old, dtype=torch.float32, device=lp.device)[m]
+        if sampled is not None:
+            drift.extend((new - sampled).abs().tolist())
+        # batch: the sampler's logprobs are the old policy (the sampler is this trainer).
+        # recompute: the trainer's own logprobs are; the sampler's only give the TIS weight.
+        old = sampled if (sampled is not None and opts.old_logprobs == "batch") else new
+        a = torch.tensor(r.adv, dtype=torch.float32, device=lp.device)[m]
+        pg, clipped = clipped_policy_loss(lp, old, a, opts.eps_low, opts.eps_high, opts.clip_ratio_c)
+        if opts.old_logprobs == "recompute" and sampled is not None and opts.tis_cap > 0:
+            w = tis_weights(new, sampled, opts.tis_cap)
+            pg = pg * w
+            totals["tis"] += float(w.sum())
+        else:
+            totals["tis"] += float(lp.numel())
+        per_tok = pg
+        if ref is not None:
+            kl = k3_kl(lp, ref)
+            per_tok = pg + opts.kl_beta * kl
+            totals["kl"] += float(kl.detach().sum())
+        totals["pg"] += float(r.weight * pg.detach().sum())
+        totals["clip"] += float(clipped.float().sum())
+        totals["ratio"] += float(torch.exp(torch.clamp(new - old, -20.0, 20.0)).sum())
+        totals["n"] += lp.numel()
+        return r.weight * per_tok.sum()
+
     def train_step(self, raw: Any, overrides: dict[str, Any] | None = None, step: int | None = None) -> dict[str, Any]:
         if step is not None and step != self.step + 1:
             raise StepConflict(
@@ -199,63 +276,15 @@ class Trainer:
         adv, keep, zero_groups, n_groups = self._advantages(trajs, opts)
         turn_adv = self._turn_advantages(trajs, adv, keep, opts)
         trained = [i for i in range(len(trajs)) if keep[i]]
-        weights = token_weights([trajs[i].completion_tokens for i in trained], opts.loss_agg)
+        agg = opts.aggregation()
+        norm = self._norm_tokens(opts) if agg == "constant" else 0
+        # Dr.GRPO's constant counts every sequence of the batch, as TRL's dr_grpo loss does
+        weights = token_weights([trajs[i].completion_tokens for i in trained], agg, norm, len(trajs))
         rows: list[_Row] = []
         for i, w in zip(trained, weights):
             rows.extend(_segment_rows(trajs[i], turn_adv[i], w))
         rows.sort(key=lambda r: r.ids[: r.start])  # rows sharing a prompt land in one micro-batch
-        for g in self.optimizer.param_groups:
-            g["lr"] = opts.lr
-        totals = {"loss": 0.0, "pg": 0.0, "kl": 0.0, "ent": 0.0, "clip": 0.0, "ratio": 0.0, "n": 0}
-        drift: list[float] = []
-        tokens_seen = 0
-        grad_norm = 0.0
-        with self.policy.lock:
-            self.policy.for_training()
-            model = self.policy.model
-            model.train()
-            try:
-                self.optimizer.zero_grad(set_to_none=True)
-                for k in range(0, len(rows), opts.micro_batch):
-                    mb = rows[k : k + opts.micro_batch]
-                    lps, ents, ran = self._logprobs(mb, opts.shared_prefix)
-                    tokens_seen += ran
-                    refs: list[torch.Tensor] | None = None
-                    if opts.kl_beta > 0:
-                        with torch.no_grad(), model.disable_adapter():
-                            refs, _, _ = self._logprobs(mb, opts.shared_prefix)
-                    loss = torch.zeros((), device=self.policy.device)
-                    for j, (r, lp_all) in enumerate(zip(mb, lps)):
-                        # only the policy's own tokens count; tool results in between are context
-                        m = torch.tensor(r.mask, dtype=torch.bool, device=lp_all.device)
-                        lp = lp_all[m]
-                        new = lp.detach()
-                        if r.old is not None:
-                            old_t = torch.tensor(r.old, dtype=torch.float32, device=lp.device)[m]
-                            drift.extend((new - old_t).abs().tolist())
-                        old = old_t if (r.old is not None and opts.old_logprobs == "batch") else new
-                        a = torch.tensor(r.adv, dtype=torch.float32, device=lp.device)[m]
-                        pg, clipped = clipped_policy_loss(lp, old, a, opts.eps_low, opts.eps_high)
-                        per_tok = pg
-                        if refs is not None:
-                            kl = k3_kl(lp, refs[j][m])
-                            per_tok = pg + opts.kl_beta * kl
-                            totals["kl"] += float(kl.detach().sum())
-                        loss = loss + r.weight * per_tok.sum()
-                        totals["pg"] += float(r.weight * pg.detach().sum())
-                        totals["ent"] += float(ents[j][m].sum())
-                        totals["clip"] += float(clipped.float().sum())
-                        totals["ratio"] += float(torch.exp(new - old).sum())
-                        totals["n"] += lp.numel()
-                    loss.backward()
-                    totals["loss"] += float(loss.detach())
-                if rows:
-                    params = [p for g in self.optimizer.param_groups for p in g["params"]]
-                    grad_norm = float(torch.nn.utils.clip_grad_norm_(params, opts.max_grad_norm))
-                    self.optimizer.step()
-                    self.optimizer.zero_grad(set_to_none=True)
-            finally:
-                model.eval()
+        totals, drift, tokens_seen, grad_norm = self._update(rows, opts)
         elapsed = time.perf_counter() - t0
         self.step += 1
         n = max(int(totals["n"]), 1)
@@ -270,6 +299,7 @@ class Trainer:
             "entropy": totals["ent"] / n,
             "clip_fraction": totals["clip"] / n,
             "ratio_mean": totals["ratio"] / n,
+            "tis_weight_mean": totals["tis"] / n,
             "grad_norm": grad_norm,
             "lr": opts.lr,
             "reward_mean": r_mean,
@@ -278,6 +308,10 @@ class Trainer:
                 c: dict(zip(("mean", "std"), _stats([t.components.get(c, 0.0) for t in trajs]))) for c in comp_names
             },
             "advantage_abs_mean": sum(abs(a) for a in adv) / len(adv),
+            "estimator": opts.estimator,
+            "loss_agg": agg,
+            # the advantage each trained trajectory was trained with (the runner stores these)
+            "trajectory_advantages": {trajs[i].trajectory_id: adv[i] for i in trained},
             "groups": n_groups,
             "zero_variance_groups": zero_groups,
             "trajectories": len(trajs),

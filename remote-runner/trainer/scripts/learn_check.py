@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
+import secrets
 import subprocess
 import sys
 import threading
@@ -40,8 +42,13 @@ def score(text: str, answer: int) -> dict[str, float]:
     return {"correct": 1.0 if (m and int(m.group(1)) == answer) else 0.0, "format": 1.0 if m else 0.0}
 
 
+# The server's token: this script passes it when it starts the server (AGENTRL_TRAINER_TOKEN).
+TOKEN = secrets.token_urlsafe(32)
+
+
 def post(url: str, body: Any, timeout: float = 900) -> Any:
-    req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST")
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
+    req = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return json.loads(r.read())
 
@@ -53,7 +60,7 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
     if args.model:
         cmd += ["--model", args.model]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            cwd=Path(__file__).resolve().parents[1])
+                            cwd=Path(__file__).resolve().parents[1], env={**os.environ, "AGENTRL_TRAINER_TOKEN": TOKEN})
     assert proc.stdout is not None
     for line in proc.stdout:  # blocks until the server prints READY (or exits)
         if line.startswith("READY "):

@@ -1,6 +1,6 @@
 import pytest
 
-from agentrl_trainer.advantages import group_advantages, is_zero_variance
+from agentrl_trainer.advantages import gdpo_group_sums, group_advantages, is_zero_variance
 
 
 def approx(xs: list[float]) -> object:
@@ -22,10 +22,10 @@ def test_drgrpo_is_unnormalized() -> None:
     assert group_advantages([3.0, 1.0], "drgrpo") == approx([1.0, -1.0])
 
 
-def test_gdpo_normalizes_each_component_then_weights() -> None:
+def test_gdpo_group_stage_normalizes_each_component_then_weights() -> None:
     comps = [{"correct": 1, "format": 1}, {"correct": 0, "format": 1}, {"correct": 0, "format": 0}, {"correct": 0, "format": 0}]
     # correct -> [1.5,-.5,-.5,-.5]; format: mean .5, sample std sqrt(1/3) -> +-0.866025; weight 0.5
-    got = group_advantages([1, 0, 0, 0], "gdpo", comps, {"correct": 1.0, "format": 0.5})
+    got = gdpo_group_sums(comps, {"correct": 1.0, "format": 0.5})
     h = 0.5 * 0.8660254
     assert got == approx([1.5 + h, -0.5 + h, -0.5 - h, -0.5 - h])
 
@@ -33,7 +33,7 @@ def test_gdpo_normalizes_each_component_then_weights() -> None:
 def test_gdpo_differs_from_grpo_on_the_summed_reward() -> None:
     # Two samples with the same total but different components get different GDPO advantages.
     comps = [{"a": 1, "b": 0}, {"a": 0, "b": 1}, {"a": 0, "b": 0}]
-    got = group_advantages([1, 1, 0], "gdpo", comps, {"a": 1.0, "b": 1.0})
+    got = gdpo_group_sums(comps, {"a": 1.0, "b": 1.0})
     assert got[0] == pytest.approx(got[1]) and got[2] < got[0]
 
 
@@ -46,5 +46,5 @@ def test_zero_variance_group_gets_zero_advantage() -> None:
 def test_bad_estimator_is_named() -> None:
     with pytest.raises(ValueError, match="unknown advantage estimator 'ppo'"):
         group_advantages([1, 0], "ppo")
-    with pytest.raises(ValueError, match="gdpo needs"):
+    with pytest.raises(ValueError, match="use batch_advantages"):
         group_advantages([1, 0], "gdpo")

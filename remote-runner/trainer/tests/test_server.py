@@ -12,10 +12,19 @@ from typing import Any
 import pytest
 
 
+# The token of the server a URL belongs to (tests register it when they start a server).
+TOKENS: dict[str, str] = {}
+
+
+def started(srv: Any) -> Any:
+    TOKENS[srv.url] = srv.token
+    return srv
+
+
 def call(url: str, path: str, body: Any = None) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url + path, data=data, headers={"Content-Type": "application/json"},
-                                 method="GET" if body is None else "POST")
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKENS.get(url, '')}"}
+    req = urllib.request.Request(url + path, data=data, headers=headers, method="GET" if body is None else "POST")
     try:
         with urllib.request.urlopen(req, timeout=300) as r:
             return r.status, json.loads(r.read())
@@ -25,7 +34,8 @@ def call(url: str, path: str, body: Any = None) -> tuple[int, Any]:
 
 def sse(url: str, body: Any) -> list[Any]:
     req = urllib.request.Request(url + "/v1/chat/completions", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKENS[url]}"},
+                                 method="POST")
     events = []
     with urllib.request.urlopen(req, timeout=300) as r:
         assert r.headers["Content-Type"] == "text/event-stream"
@@ -40,7 +50,7 @@ MSGS = [{"role": "user", "content": "What is 2 + 2?"}]
 
 
 def test_chat_train_and_live_adapter(tiny_model_dir: Path, start_server: Any, tmp_path: Path) -> None:
-    srv = start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--lr", "0.05", "--output-dir", str(tmp_path))
+    srv = started(start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--lr", "0.05", "--output-dir", str(tmp_path)))
     url = srv.url
     status, models = call(url, "/v1/models")
     assert status == 200 and models["data"][0]["id"] == str(tiny_model_dir)
@@ -104,7 +114,7 @@ def test_chat_train_and_live_adapter(tiny_model_dir: Path, start_server: Any, tm
     # checkpoint, then a new server resumes at the same step with the same live model
     status, ck = call(url, "/v1/checkpoints", {})
     assert status == 200 and ck["step"] == 1 and Path(ck["dir"], "optimizer.pt").is_file()
-    srv2 = start_server("--resume", ck["dir"], "--model", str(tiny_model_dir), "--lora-rank", "4")
+    srv2 = started(start_server("--resume", ck["dir"], "--model", str(tiny_model_dir), "--lora-rank", "4"))
     _, state = call(srv2.url, "/v1/train/state")
     assert state["step"] == 1 and len(state["metrics_history"]) == 1
     _, resumed = call(srv2.url, "/v1/chat/completions", req)
@@ -112,7 +122,7 @@ def test_chat_train_and_live_adapter(tiny_model_dir: Path, start_server: Any, tm
 
 
 def test_bad_requests_get_clear_errors(tiny_model_dir: Path, start_server: Any, tmp_path: Path) -> None:
-    srv = start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--output-dir", str(tmp_path))
+    srv = started(start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--output-dir", str(tmp_path)))
     status, e = call(srv.url, "/v1/chat/completions", {"messages": []})
     assert status == 400 and "'messages' must be a non-empty list" in e["error"]["message"]
     status, e = call(srv.url, "/v1/chat/completions", {"messages": MSGS, "n": 0})
@@ -168,9 +178,10 @@ def test_concurrent_requests_share_a_batch(tiny_model_dir: Path) -> None:
 def test_separate_trainer_pushes_adapter_to_policy_server(tiny_model_dir: Path, start_server: Any, tmp_path: Path) -> None:
     # The GPU layout: a generation-only policy server (vLLM there, ours here) and a trainer
     # process that, after each step, saves the adapter and asks the server to load it.
-    gen = start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--no-train", "--output-dir", str(tmp_path / "g"))
-    trn = start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--lr", "0.05",
-                       "--output-dir", str(tmp_path / "t"), "--sync-url", gen.url)
+    gen = started(start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--no-train", "--output-dir", str(tmp_path / "g")))
+    trn = started(start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--lr", "0.05",
+                               "--output-dir", str(tmp_path / "t"), "--sync-url", gen.url,
+                               env={"AGENTRL_SYNC_API_KEY": gen.token}))
     req = {"messages": MSGS, "n": 2, "max_tokens": 6, "seed": 3, "logprobs": True}
     _, r = call(gen.url, "/v1/chat/completions", req)
     trajs = [{"group_id": "g", "reward": float(i), "segments": [{

@@ -1,4 +1,4 @@
-import { CreateRunRequest, KillEpisodeRequest, LiveEpisodes, RescoreReport, RescoreRequest, Run, RunList } from "@agentrl/protocol";
+import { CreateRunRequest, KillEpisodeRequest, LiveEpisodes, RescoreReport, RescoreRequest, Run, RunList, TryRewardReport, TryRewardRequest } from "@agentrl/protocol";
 import type { Store } from "../../store/store.js";
 import { ApiError } from "../errors.js";
 import type { RunManager } from "../run-manager.js";
@@ -85,6 +85,17 @@ export function runRoutes(store: Store, runs: RunManager): Route[] {
       response: RescoreReport,
       errors: [404, 409],
       handler: ({ params, body }) => runs.rescore(params.id as string, body as RescoreRequest),
+    },
+    {
+      method: "POST",
+      path: "/v1/runs/{id}/try-reward",
+      summary: "Try one reward of an uploaded bundle on an ended run's trajectories (or picked ones): value, components and errors (with source line) per trajectory; nothing is stored",
+      tag: "runs",
+      auth: true,
+      body: TryRewardRequest,
+      response: TryRewardReport,
+      errors: [400, 404, 409],
+      handler: ({ params, body }) => runs.tryReward(params.id as string, body as TryRewardRequest),
     },
   ];
 }

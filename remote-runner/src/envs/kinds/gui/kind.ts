@@ -1,24 +1,18 @@
-import path from "node:path";
-import { runnerFolder } from "../../../config/runner-files.js";
 import type { GuiOptions } from "@agentrl/sdk";
 import type { BlobRef } from "@agentrl/protocol";
 import { defineTool, type AnyTool, type SandboxHandle, type ToolOutput } from "@agentrl/sdk";
-import { ensureEnvImage } from "../../../images/build.js";
+import { ensureGuiImage } from "./image.js";
 import type { ProgressFn } from "../../../images/progress.js";
+import { insideEnv } from "../../confine.js";
 import type { EnvKind, KindSandbox, ScoringKindInstance } from "../types.js";
 import { ACTION_TYPES, computer13Tools, type Computer13Action } from "./computer13.js";
 import { renderA11y, type DesktopReply, type DesktopSandbox } from "./desktop.js";
 import type { Evaluation } from "./evaluator.js";
 import { osworldTaskIssues, validateOSWorldTask } from "./osworld-task.js";
-import { DEFAULT_SCREEN, GuiSession, readFilesDir } from "./session.js";
+import { DEFAULT_SCREEN, GUI_HOME, GuiSession, readDownloads, readFilesDir } from "./session.js";
 
 /** Options of a `kind: "gui"` environment: the SDK's type, the one definition. */
 export type GuiEnvOptions = GuiOptions;
-
-/** The desktop image recipe (remote-runner/images/gui), found from this module in source or bundled form. */
-export function guiImageDir(): string {
-  return runnerFolder("images/gui", "Dockerfile", "the GUI desktop image recipe");
-}
 
 function desktopSandbox(ep: KindSandbox): DesktopSandbox {
   return {
@@ -47,7 +41,8 @@ function describe(reply: DesktopReply, withTree: boolean): string {
 export function guiKind(env: { dir: string; options?: GuiEnvOptions; progress?: ProgressFn }): ScoringKindInstance<Evaluation> {
   const sessions = new WeakMap<SandboxHandle, GuiSession>();
   const withTree = env.options?.accessibilityTree !== false;
-  const files = readFilesDir(path.resolve(env.dir, env.options?.files ?? "files"));
+  const files = readFilesDir(insideEnv(env.dir, env.options?.files ?? "files", "options.files"));
+  const downloads = readDownloads(env.dir, env.options?.downloads);
   let image: Promise<string> | null = null;
   const session = (sandbox: SandboxHandle): GuiSession => {
     const s = sessions.get(sandbox);
@@ -72,12 +67,12 @@ export function guiKind(env: { dir: string; options?: GuiEnvOptions; progress?: 
     tools,
     async sandboxSpec(task, base) {
       validateOSWorldTask(task, "task");
-      image ??= ensureEnvImage(guiImageDir(), { progress: env.progress });
-      return { ...base, image: await image, workdir: "/home/agent", limits: { memoryBytes: 1024 * 2 ** 20, ...base.limits } };
+      image ??= ensureGuiImage({ progress: env.progress });
+      return { ...base, image: await image, workdir: GUI_HOME, env: { ...base.env, HOME: GUI_HOME }, limits: { memoryBytes: 1024 * 2 ** 20, ...base.limits } };
     },
     async setup({ task, sandbox }) {
       const osTask = validateOSWorldTask(task, "task");
-      const s = await GuiSession.open(desktopSandbox(sandbox), osTask, { files, windowManager: env.options?.windowManager });
+      const s = await GuiSession.open(desktopSandbox(sandbox), osTask, { files, downloads, windowManager: env.options?.windowManager });
       sessions.set(sandbox, s);
       const first = await s.observe();
       return {

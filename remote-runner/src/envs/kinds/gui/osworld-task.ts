@@ -35,7 +35,7 @@ export interface OSWorldTask {
   [key: string]: unknown;
 }
 
-export const SETUP_STEP_TYPES = ["execute", "command", "launch", "open", "sleep", "upload_file"] as const;
+export const SETUP_STEP_TYPES = ["execute", "command", "launch", "open", "sleep", "upload_file", "download"] as const;
 
 export class OSWorldTaskError extends Error {
   constructor(message: string) {
@@ -79,6 +79,10 @@ export function validateOSWorldTask(raw: unknown, where = "task"): OSWorldTask {
     if (!step || typeof step.type !== "string") throw new OSWorldTaskError(`${at}: config[${i}] needs a "type"`);
     if (!(SETUP_STEP_TYPES as readonly string[]).includes(step.type)) {
       throw new OSWorldTaskError(`${at}: config[${i}] has unsupported type "${step.type}"; supported: ${SETUP_STEP_TYPES.join(", ")}`);
+    }
+    const files = step.parameters?.files;
+    if (step.type === "download" && !(Array.isArray(files) && files.length > 0 && files.every((f) => typeof f?.url === "string" && typeof f?.path === "string"))) {
+      throw new OSWorldTaskError(`${at}: config[${i}] (download) needs parameters.files: a list of {url, path}`);
     }
   });
   const ev = t.evaluator as Evaluator | undefined;

@@ -6,8 +6,26 @@ import { Desktop, type DesktopReply, type DesktopSandbox } from "./desktop.js";
 import { evaluateOSWorld, type Evaluation } from "./evaluator.js";
 import type { OSWorldTask } from "./osworld-task.js";
 import { runSetupSteps } from "./setup-steps.js";
+import { insideEnv } from "../../confine.js";
 
 export const DEFAULT_SCREEN = { width: 1024, height: 768 };
+
+/** The desktop user's home, as OSWorld's VM has it (the image keeps /home/agent as a link to it). */
+export const GUI_HOME = "/home/user";
+
+/**
+ * The local files `download` setup steps read (sandboxes have no network): URL → file, relative to
+ * the env folder. A file that is not there is reported at load by the kind, naming the URL.
+ */
+export function readDownloads(envDir: string, map: Record<string, string> | undefined): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const [url, rel] of Object.entries(map ?? {})) {
+    const file = insideEnv(envDir, rel, "options.downloads");
+    if (!fs.existsSync(file)) throw new Error(`gui.downloads maps ${url} to ${rel}, which does not exist in ${envDir}. Fix: put the file there or correct the path`);
+    out.set(url, fs.readFileSync(file));
+  }
+  return out;
+}
 
 /** Every file under `dir` (relative paths), to put into the sandbox's home before setup. */
 export function readFilesDir(dir: string): Record<string, Buffer> {
@@ -38,11 +56,11 @@ export class GuiSession {
     readonly task: OSWorldTask,
   ) {}
 
-  static async open(sandbox: DesktopSandbox, task: OSWorldTask, opts: { files?: Record<string, Uint8Array>; windowManager?: boolean; stepTimeoutMs?: number } = {}): Promise<GuiSession> {
+  static async open(sandbox: DesktopSandbox, task: OSWorldTask, opts: { files?: Record<string, Uint8Array>; downloads?: Map<string, Uint8Array>; windowManager?: boolean; stepTimeoutMs?: number } = {}): Promise<GuiSession> {
     const desktop = new Desktop(sandbox, task.screen ?? DEFAULT_SCREEN, { windowManager: opts.windowManager, stepTimeoutMs: opts.stepTimeoutMs });
-    if (opts.files && Object.keys(opts.files).length) await sandbox.writeDir("/home/agent", opts.files);
+    if (opts.files && Object.keys(opts.files).length) await sandbox.writeDir(GUI_HOME, opts.files);
     await desktop.start();
-    await runSetupSteps(task.config, desktop, `task "${task.id}"`);
+    await runSetupSteps(task.config, desktop, `task "${task.id}"`, { downloads: opts.downloads });
     return new GuiSession(desktop, task);
   }
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { cacheDir } from "../../../config/paths.js";
+import { insideEnv } from "../../confine.js";
 import { SweTaskError } from "./errors.js";
 import { git } from "./git-env.js";
 import { buildSnapshotRepo, isSnapshotDir } from "./snapshot-repo.js";
@@ -18,7 +19,7 @@ export interface RepoOptions {
 /** Mirror folders searched for `owner/name`: the options, `AGENTRL_SWE_MIRRORS` (path list), then the cache's own. */
 export function mirrorRoots(opts: RepoOptions): string[] {
   const fromEnv = (process.env.AGENTRL_SWE_MIRRORS ?? "").split(path.delimiter).filter(Boolean);
-  return [...(opts.mirrors ?? []).map((m) => path.resolve(opts.baseDir, m)), ...fromEnv.map((m) => path.resolve(m)), path.join(cacheDir(), "swe", "mirrors")];
+  return [...(opts.mirrors ?? []).map((m) => insideEnv(opts.baseDir, m, "options.mirrors")), ...fromEnv.map((m) => path.resolve(m)), path.join(cacheDir(), "swe", "mirrors")];
 }
 
 function isGitRepo(dir: string): boolean {

@@ -1,0 +1,86 @@
+// Attack: reward code (bundle code the runner executes) reads the runner's secrets, its store or
+// token file, starts processes, or loops forever. Rewards run in a separate process that gets none
+// of it and is killed at its time limit.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SandboxHandle } from "@agentrl/sdk";
+import { loadEnvironment, type LoadedEnvironment } from "../../remote-runner/src/envs/load.js";
+import { RewardTimeoutError, RewardWorkerPool } from "../../remote-runner/src/rewards/worker-pool.js";
+import { tempDir, useTempHome, writeFiles } from "../rollout/support.js";
+
+const SECRETS = { AGENTRL_TOKEN: "tok-reward-must-not-see", OPENAI_API_KEY: "sk-reward-must-not-see", DOCKER_HOST: "unix:///reward-must-not-see.sock" };
+
+const sandbox: SandboxHandle = {
+  exec: () => Promise.reject(new Error("no sandbox in this test")),
+  readFile: () => Promise.reject(new Error("no sandbox in this test")),
+  writeFile: () => Promise.reject(new Error("no sandbox in this test")),
+};
+
+let env: LoadedEnvironment;
+let home: string;
+let pool: RewardWorkerPool;
+const saved: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+  home = useTempHome();
+  fs.writeFileSync(path.join(home, "token"), "the-runner-token-file\n", { mode: 0o600 });
+  for (const [k, v] of Object.entries(SECRETS)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  const dir = writeFiles(tempDir("reach"), {
+    "env.ts": `import { defineEnvironment, defineReward } from "@agentrl/sdk";
+import fs from "node:fs";
+import cp from "node:child_process";
+function attempt(f: () => unknown): string { try { return "got " + String(f()); } catch (e) { return "denied " + String((e as { code?: string }).code ?? e); } }
+export default defineEnvironment({
+  name: "reach",
+  rewards: [
+    defineReward({ name: "env", score: () => { throw new Error(JSON.stringify(process.env)); } }),
+    defineReward({ name: "token", score: () => { throw new Error(attempt(() => fs.readFileSync(${JSON.stringify(path.join(home, "token"))}, "utf8"))); } }),
+    defineReward({ name: "write", score: () => { throw new Error(attempt(() => fs.writeFileSync(${JSON.stringify(path.join(home, "planted"))}, "x"))); } }),
+    defineReward({ name: "spawn", score: () => { throw new Error(attempt(() => cp.execSync("id"))); } }),
+    defineReward({ name: "loop", score: () => { for (;;) {} } }),
+    defineReward({ name: "fine", score: () => 1 }),
+  ],
+});`,
+    "tasks.jsonl": '{"id":"t1","prompt":"x"}\n',
+  });
+  env = await loadEnvironment(dir, { git: false });
+  pool = new RewardWorkerPool(env.compiled.bundlePath, 2);
+}, 120_000);
+afterAll(async () => {
+  await pool.close();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+const run = (name: string, timeoutMs = 20_000): Promise<unknown> => pool.run(name, { task: { id: "t1" } }, sandbox, timeoutMs).then(
+  (v) => v,
+  (e: Error) => e,
+);
+
+describe("reward code", () => {
+  it("does not see the runner's secrets in its environment", async () => {
+    const seen = String((await run("env")) as Error);
+    for (const v of Object.values(SECRETS)) expect(seen).not.toContain(v);
+    expect(seen).not.toContain("AGENTRL_HOME");
+  });
+
+  it("cannot read the token file or the store, write files, or start processes", async () => {
+    expect(String(await run("token"))).toContain("denied ERR_ACCESS_DENIED");
+    expect(String(await run("write"))).toContain("denied ERR_ACCESS_DENIED");
+    expect(fs.existsSync(path.join(home, "planted"))).toBe(false);
+    expect(String(await run("spawn"))).toContain("denied ERR_ACCESS_DENIED");
+  });
+
+  it("that loops forever is a reward timeout; its process is killed and the next reward still scores", async () => {
+    const err = await run("loop", 1_000);
+    expect(err).toBeInstanceOf(RewardTimeoutError);
+    expect(String(err)).toContain('reward "loop" did not finish within 1000 ms');
+    expect(await run("fine")).toBe(1);
+  });
+});
