@@ -250,6 +250,9 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     if (status === "finished") {
       const turnScores: TurnScores = {};
       rt.live?.phase(spec.trajectoryId, turns.length, "reward");
+      // Scores the model cannot forge: its processes end before any reward or test runs (a kind
+      // that scores a live session, such as a desktop, keeps them: its scorer reads that session).
+      if (!kind.scoresLiveSession) await sandbox.sealForScoring();
       reward = await scoreEpisode({
         rewards: env.def.rewards,
         input: {
