@@ -1,8 +1,9 @@
 // A multi-turn tool environment the embedded small model learns on a CPU: each vault's code is a
 // secret only the sandbox holds, so the model must call the `lookup` tool (python3 in the
 // sandbox reads the task's codes file), read the result, then answer <answer>CODE</answer>. One
-// worked episode in the prompt shows the two turns. SmolLM2-135M-Instruct rarely gets the whole
-// pattern right at first; `agentrl train examples/tool-learning` (the defaults below) teaches it.
+// worked episode in the prompt shows the two turns, for SmolLM2-135M-Instruct to learn the pattern
+// with `agentrl train examples/tool-learning` (the defaults below). Not yet shown to learn: see the
+// CHANGELOG.
 import { defineEnvironment, defineReward, defineTool } from "@agentrl/sdk";
 
 const LOOKUP = [
