@@ -126,10 +126,13 @@ export type Turn = {
     promptTokenIds?: number[] | undefined;
     completionTokenIds?: number[] | undefined;
     completionLogprobs?: number[] | undefined;
+    completionTokens?: string[] | undefined;
+    trainerLogprobs?: number[] | undefined;
+    completionEntropies?: number[] | undefined;
     tokenExact?: boolean | undefined;
     usage?: {
-      promptTokens: number;
       completionTokens: number;
+      promptTokens: number;
     } | undefined;
     retries?: number | undefined;
     latencyMs: number;

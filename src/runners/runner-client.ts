@@ -15,6 +15,8 @@ import type {
   TrajectoryPageQuery,
   RunComparison,
   LiveEpisodes,
+  ForkRequest,
+  ForkStarted,
 } from "@agentrl/protocol";
 
 /** What the runner said when it refused a request; the message already names the fix. */
@@ -115,6 +117,9 @@ export class RunnerClient {
   }
   trajectory(id: string): Promise<Trajectory> {
     return this.request("GET", `/v1/trajectories/${encodeURIComponent(id)}`);
+  }
+  forkTrajectory(trajectoryId: string, req: ForkRequest): Promise<ForkStarted> {
+    return this.request("POST", `/v1/trajectories/${encodeURIComponent(trajectoryId)}/fork`, { body: req });
   }
   liveEpisodes(runId: string): Promise<LiveEpisodes> {
     return this.request("GET", `/v1/runs/${encodeURIComponent(runId)}/episodes`);

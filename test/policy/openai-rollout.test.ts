@@ -39,6 +39,8 @@ describe("rollouts against an OpenAI-compatible server", () => {
         const p = t.turns[0]?.policy;
         expect(p?.promptTokenIds?.length).toBeGreaterThan(10);
         expect(p?.completionLogprobs?.length).toBe(p?.completionTokenIds?.length);
+        // The token texts the server sent, aligned with the logprobs, for the token lens.
+        expect(p?.completionTokens).toEqual(p?.completionTokenIds?.map((id) => `<${id}>`));
         // This server re-renders the history from the messages: the second turn is recorded as not
         // token-exact and trains as a sequence of its own.
         expect(t.turns[1]?.policy.tokenExact).toBe(false);
