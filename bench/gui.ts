@@ -11,6 +11,7 @@ import { Desktop } from "../remote-runner/src/envs/kinds/gui/desktop.js";
 import { readFilesDir } from "../remote-runner/src/envs/kinds/gui/session.js";
 import { DockerSandboxProvider } from "../remote-runner/src/sandbox/docker-provider.js";
 import { SandboxPool } from "../remote-runner/src/sandbox/pool.js";
+import type { SandboxSpec } from "../remote-runner/src/sandbox/types.js";
 import { ratio, summarize, timeEach, type Summary } from "./stats.js";
 
 const run = promisify(execFile);
@@ -22,18 +23,57 @@ export interface GuiBenchResult {
   action_screenshot_ms: Summary;
   baseline_exec_action_screenshot_ms: Summary;
   ratios: { action_screenshot_vs_docker_exec: number };
+  /** With `variant: "apps"`: per application (Chromium, LibreOffice Calc), launch until its window shows, and one action + screenshot with it on screen. */
+  apps?: Record<string, { app_ready_ms: Summary; action_screenshot_ms: Summary }>;
+}
+
+/** The applications of the `apps` image measured one after the other, each in a fresh desktop. */
+const APPS: { name: string; command: string[]; window: string }[] = [
+  { name: "chromium", command: ["chromium", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage", "--user-data-dir=/tmp/chromium", "about:blank"], window: "Chromium" },
+  { name: "libreoffice-calc", command: ["libreoffice", "--calc", "--norestore", "--nologo"], window: "LibreOffice Calc" },
+];
+
+async function benchApps(provider: DockerSandboxProvider, spec: SandboxSpec, screen: { width: number; height: number }, n: number, log: (l: string) => void): Promise<NonNullable<GuiBenchResult["apps"]>> {
+  const out: NonNullable<GuiBenchResult["apps"]> = {};
+  for (const app of APPS) {
+    log(`${app.name}: launch until its window shows, then action + screenshot with it on screen`);
+    const ready: number[] = [];
+    let actions: number[] = [];
+    for (let i = 0; i < Math.min(n, 3); i++) {
+      const sb = await provider.create(spec);
+      try {
+        const desktop = new Desktop(sb, screen);
+        await desktop.start();
+        const t0 = performance.now();
+        const r = await desktop.launch(app.command, { waitWindow: app.window, timeoutS: 60 });
+        if (!r.ok) throw new Error(`${app.name} did not start: ${r.error}`);
+        ready.push(performance.now() - t0);
+        if (i === 0) {
+          actions = await timeEach(n * 2, async (k) => {
+            const res = await desktop.act({ action_type: "CLICK", x: 300 + (k % 3) * 40, y: 300 });
+            if (res.error || res.screenshot.length < 1000) throw new Error(`action failed: ${res.error}`);
+          });
+        }
+      } finally {
+        await sb.destroy();
+      }
+    }
+    out[app.name] = { app_ready_ms: summarize(ready), action_screenshot_ms: summarize(actions) };
+  }
+  return out;
 }
 
 const GRAB = "import io,sys\nfrom PIL import ImageGrab\nb=io.BytesIO()\nImageGrab.grab(xdisplay=':0').save(b,'PNG',compress_level=1)\nsys.stdout.buffer.write(b.getvalue())";
 
-export async function runGuiBench(opts: { samples?: number; root: string; log?: (l: string) => void }): Promise<GuiBenchResult> {
+export async function runGuiBench(opts: { samples?: number; root: string; log?: (l: string) => void; variant?: "desktop" | "apps" }): Promise<GuiBenchResult> {
   const log = opts.log ?? (() => {});
   const n = opts.samples ?? 10;
-  const image = await ensureGuiImage({ progress: log });
+  const image = await ensureGuiImage({ progress: log, variant: opts.variant });
   const provider = await DockerSandboxProvider.connect();
   const { endpoint } = await connectDocker();
   const files = readFilesDir(path.join(opts.root, "examples/gui-form/files"));
-  const spec = { image, limits: { memoryBytes: 1024 * 2 ** 20 }, labels: { "agentrl.bench": "gui" } };
+  // Browsers and office suites run many threads: the apps image gets more pids and memory.
+  const spec: SandboxSpec = { image, limits: opts.variant === "apps" ? { memoryBytes: 2048 * 2 ** 20, pids: 1024 } : { memoryBytes: 1024 * 2 ** 20 }, labels: { "agentrl.bench": "gui" } };
   const screen = { width: 1024, height: 768 };
 
   log("desktop ready, cold container (create + Xvfb + window manager + daemon)");
@@ -95,5 +135,6 @@ export async function runGuiBench(opts: { samples?: number; root: string; log?: 
     ratios: { action_screenshot_vs_docker_exec: 0 },
   };
   result.ratios.action_screenshot_vs_docker_exec = ratio(result.baseline_exec_action_screenshot_ms.p50, result.action_screenshot_ms.p50);
+  if (opts.variant === "apps") result.apps = await benchApps(provider, spec, screen, n, log);
   return result;
 }

@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import { AgentRlCodeLens } from "./authoring/codelens";
+import { TryRewardView, tryRewardOnStored } from "./authoring/try-reward";
 import { registerTaskDiagnostics } from "./authoring/task-diagnostics";
 import { connectRunner } from "./commands/connect-runner";
 import { exportTrajectories } from "./commands/export-trajectories";
@@ -54,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     });
 
   const watcher = vscode.workspace.createFileSystemWatcher("**/env.ts");
+  const tryView = new TryRewardView();
   context.subscriptions.push(
     output,
     registry,
@@ -74,6 +76,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     command("agentrl.connectRunner", () => connectRunner(svc)),
     command("agentrl.openInspector", (arg) => svc.openInspector(arg && typeof arg === "object" && "runId" in arg ? (arg as { runId: string }) : arg && typeof arg === "object" && "id" in arg ? { runId: (arg as { id: string }).id } : {})),
     command("agentrl.exportTrajectories", (arg) => exportTrajectories(svc, arg)),
+    tryView,
+    command("agentrl.tryReward", (uri, reward, line) => tryRewardOnStored(svc, tryView, uri instanceof vscode.Uri ? uri : undefined, typeof reward === "string" ? reward : undefined, typeof line === "number" ? line : undefined)),
     command("agentrl.scoreStoredTrajectories", (uri, reward) => scoreStoredTrajectories(svc, uri instanceof vscode.Uri ? uri : undefined, typeof reward === "string" ? reward : undefined)),
     command("agentrl.startEmbeddedRunner", async () => {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "AgentRL: starting the embedded runner…", cancellable: true }, async (_p, cancel) => {

@@ -2,7 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { RunEvent } from "./events.js";
 import { MetricPoint, PolicyConfig, Run, RunConfig } from "./run.js";
 import { Estimator, TrainParams } from "./train.js";
-import { AdvantageSource, Trajectory, TrajectorySummary } from "./trajectory.js";
+import { AdvantageSource, RewardError, Trajectory, TrajectorySummary } from "./trajectory.js";
 
 /**
  * The runner's HTTP API and event stream, defined once: the server validates requests with these
@@ -174,3 +174,40 @@ export const RescoreReport = Type.Object({
   ),
 });
 export type RescoreReport = Static<typeof RescoreReport>;
+
+/** Try one reward (as uploaded now) on stored trajectories, without touching their stored scores. */
+export const TryRewardRequest = Type.Object(
+  {
+    env: Type.String({ pattern: "^[0-9a-f]{64}$", description: "uploaded bundle with the reward as it is being written" }),
+    reward: Type.String({ minLength: 1, description: "name of the reward to try" }),
+    trajectoryIds: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 500, description: "only these trajectories of the run (default: the run's finished ones)" })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: "at most this many trajectories (default 100)" })),
+  },
+  { additionalProperties: false },
+);
+export type TryRewardRequest = Static<typeof TryRewardRequest>;
+
+export const TryRewardReport = Type.Object({
+  runId: Type.String(),
+  reward: Type.String(),
+  envHash: Type.String(),
+  /** Finished trajectories the run has (rows may be fewer: limit, or picked ids). */
+  available: Type.Integer(),
+  mean: NullableNumber,
+  min: NullableNumber,
+  max: NullableNumber,
+  errors: Type.Integer(),
+  rows: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      taskId: Type.String(),
+      sampleIndex: Type.Integer(),
+      /** The reward's value on its own (weight 1); null when it failed. */
+      value: NullableNumber,
+      components: Type.Record(Type.String(), Type.Number()),
+      errors: Type.Array(RewardError),
+      durationMs: Type.Number(),
+    }),
+  ),
+});
+export type TryRewardReport = Static<typeof TryRewardReport>;

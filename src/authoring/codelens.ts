@@ -2,7 +2,7 @@ import path from "node:path";
 import * as vscode from "vscode";
 import { findRewardDecls } from "./reward-decls";
 
-/** CodeLens on rewards ("Score stored trajectories") and on defineEnvironment ("Run one episode", "Preflight"). */
+/** CodeLens on rewards ("Try on stored trajectories", "Score stored trajectories") and on defineEnvironment ("Run one episode", "Preflight"). */
 export class AgentRlCodeLens implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
@@ -23,7 +23,10 @@ export class AgentRlCodeLens implements vscode.CodeLensProvider {
     });
     for (const r of findRewardDecls(text)) {
       const range = new vscode.Range(r.line, 0, r.line, lines[r.line]!.length);
-      lenses.push(new vscode.CodeLens(range, { title: `$(graph) Score stored trajectories (${r.name})`, command: "agentrl.scoreStoredTrajectories", arguments: [doc.uri, r.name] }));
+      lenses.push(
+        new vscode.CodeLens(range, { title: `$(beaker) Try on stored trajectories (${r.name})`, command: "agentrl.tryReward", arguments: [doc.uri, r.name, r.line] }),
+        new vscode.CodeLens(range, { title: `$(graph) Score stored trajectories (${r.name})`, command: "agentrl.scoreStoredTrajectories", arguments: [doc.uri, r.name] }),
+      );
     }
     return lenses;
   }

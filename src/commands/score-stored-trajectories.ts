@@ -8,7 +8,7 @@ import { InspectorPanel } from "../inspector/inspector-panel";
 import type { ExtensionServices } from "../services";
 
 /** The env folder a reward file belongs to: the nearest folder upwards that holds env.ts. */
-function envDirOf(file: string): string | null {
+export function envDirOf(file: string): string | null {
   let dir = path.dirname(file);
   for (let i = 0; i < 6; i++) {
     if (fs.existsSync(path.join(dir, "env.ts"))) return dir;

@@ -10,9 +10,13 @@ import type {
   RunList,
   Trajectory,
   TrajectoryPage,
+  TryRewardReport,
+  TryRewardRequest,
   TrajectoryPageQuery,
   RunComparison,
   LiveEpisodes,
+  ForkRequest,
+  ForkStarted,
 } from "@agentrl/protocol";
 
 /** What the runner said when it refused a request; the message already names the fix. */
@@ -114,6 +118,9 @@ export class RunnerClient {
   trajectory(id: string): Promise<Trajectory> {
     return this.request("GET", `/v1/trajectories/${encodeURIComponent(id)}`);
   }
+  forkTrajectory(trajectoryId: string, req: ForkRequest): Promise<ForkStarted> {
+    return this.request("POST", `/v1/trajectories/${encodeURIComponent(trajectoryId)}/fork`, { body: req });
+  }
   liveEpisodes(runId: string): Promise<LiveEpisodes> {
     return this.request("GET", `/v1/runs/${encodeURIComponent(runId)}/episodes`);
   }
@@ -138,6 +145,10 @@ export class RunnerClient {
     const res = await fetch(`${this.baseUrl}/v1/runs/${encodeURIComponent(runId)}/export`, { headers: { authorization: this.authHeader }, signal: signal ?? null });
     if (!res.ok) throw new RunnerError(res.status, "export", `Export of run ${runId} failed (${res.status}): ${(await res.text()).slice(0, 200)}`);
     return Buffer.from(await res.arrayBuffer());
+  }
+  /** Tries one reward of an uploaded bundle on a run's trajectories (or picked ones); nothing is stored. */
+  async tryReward(runId: string, req: TryRewardRequest, signal?: AbortSignal): Promise<TryRewardReport> {
+    return this.request<TryRewardReport>("POST", `/v1/runs/${encodeURIComponent(runId)}/try-reward`, { body: req, signal, timeoutMs: 300_000 });
   }
   /** Re-scores a stored run with an uploaded env bundle (the edited rewards); does not overwrite the stored scores. */
   async rescore(runId: string, env: string, signal?: AbortSignal): Promise<RescoreReport> {

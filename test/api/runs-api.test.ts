@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { RescoreReport, Run, RunEvent, TrajectoryPage } from "@agentrl/protocol";
+import type { RescoreReport, Run, RunEvent, TrajectoryPage, TryRewardReport } from "@agentrl/protocol";
 import { bundleEnv } from "../../remote-runner/src/envs/bundle.js";
 import { RunnerError, type RunnerClient } from "../../remote-runner/src/api/client.js";
 import type { Runner } from "../../remote-runner/src/api/runner-server.js";
@@ -200,6 +200,33 @@ describe("runs", () => {
     const stored = await client.json<TrajectoryPage>("GET", `/v1/runs/${run.id}/trajectories`);
     expect(stored.items.every((t) => Math.abs((t.reward ?? 0) - 0.3) < 1e-9)).toBe(true);
     await expect(client.json("POST", `/v1/runs/${run.id}/rescore`, { env: "f".repeat(64) })).rejects.toMatchObject({ status: 404 });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("tries one reward as written now on a run's trajectories (or a picked one): values, and the source line a throwing reward threw at", async () => {
+    const run = await client.createRun({ env, policy: scripted, tasks: 3, group: 2, concurrency: 3 });
+    await waitForEnd(run.id);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "calc-try-"));
+    fs.cpSync(CALCULATOR, dir, { recursive: true });
+    const envTs = path.join(dir, "env.ts");
+    const draft = 'defineReward({ name: "draft", score: (ctx) => {\n      if (ctx.task.id === "calc-002") throw new Error("draft reward bug");\n      return ctx.finalAnswer.length > 5 ? 1 : 0;\n    } }),';
+    fs.writeFileSync(envTs, fs.readFileSync(envTs, "utf8").replace("import { defineEnvironment,", "import { defineReward, defineEnvironment,").replace("  rewards: [\n", `  rewards: [\n    ${draft}\n`));
+    const throwLine = fs.readFileSync(envTs, "utf8").split("\n").findIndex((l) => l.includes("draft reward bug")) + 1;
+    const tryEnv = (await client.uploadEnv((await bundleEnv(dir)).tarGz)).sha256;
+    const all = await client.json<TryRewardReport>("POST", `/v1/runs/${run.id}/try-reward`, { env: tryEnv, reward: "correct" });
+    expect(all).toMatchObject({ reward: "correct", available: 6, mean: 1, min: 1, max: 1, errors: 0 });
+    expect(all.rows).toHaveLength(6);
+    const draftReport = await client.json<TryRewardReport>("POST", `/v1/runs/${run.id}/try-reward`, { env: tryEnv, reward: "draft" });
+    expect(draftReport.errors).toBe(2);
+    const failed = draftReport.rows.filter((r) => r.taskId === "calc-002");
+    for (const r of failed) expect(r).toMatchObject({ value: null, errors: [{ reward: "draft", kind: "threw", message: "draft reward bug", location: { file: "env.ts", line: throwLine } }] });
+    expect(draftReport.rows.filter((r) => r.taskId !== "calc-002").every((r) => r.value === 1)).toBe(true);
+    const one = await client.json<TryRewardReport>("POST", `/v1/runs/${run.id}/try-reward`, { env: tryEnv, reward: "format", trajectoryIds: [all.rows[0]?.id] });
+    expect(one.rows.map((r) => r.id)).toEqual([all.rows[0]?.id]);
+    // Stored scores are untouched, and a reward the env does not have is a 400 naming the ones it has.
+    const stored = await client.json<TrajectoryPage>("GET", `/v1/runs/${run.id}/trajectories`);
+    expect(stored.items.every((t) => t.reward === 1 && !("draft" in t.components))).toBe(true);
+    await expect(client.json("POST", `/v1/runs/${run.id}/try-reward`, { env: tryEnv, reward: "nope" })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/no reward "nope".*"draft"/) });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -6,10 +6,20 @@ import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Browser, FrameLocator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { readSdkDeclarations, SCAFFOLD_KINDS, writeScaffold } from "../../sdk/scaffold/index";
 import { makeTinyModel } from "../helpers/tiny-model";
 import { launchChromium, repoRoot, runCommand, screenshotPath, startCodeServer, type CodeServer } from "./code-server";
 
 const vsix = path.join(repoRoot, "dist/agentrl-studio.vsix");
+/** An env.ts with a mistake a user makes: a reward returning a string (line 3). */
+const TYPECHECK_DRAFT = [
+  'import { defineEnvironment, defineReward } from "@agentrl/sdk";',
+  "",
+  'const bad = defineReward({ name: "bad", score: (ctx) => ctx.finalAnswer.trim() });',
+  "",
+  'export default defineEnvironment({ name: "typecheck-draft", rewards: [bad] });',
+  "",
+].join("\n");
 let server: CodeServer;
 let browser: Browser;
 let page: Page;
@@ -31,6 +41,15 @@ async function setTheme(theme: "Dark Modern" | "Light Modern"): Promise<void> {
   await page.waitForFunction((l) => document.querySelector(".monaco-workbench")?.classList.contains(l ? "vs" : "vs-dark") ?? false, light, { timeout: 20_000 });
 }
 
+/** Opens a workspace file by its relative path through Quick Open and waits until its editor is the active one. */
+async function openFile(rel: string): Promise<void> {
+  await page.keyboard.press("Control+P");
+  await page.locator(".quick-input-widget input").fill(rel);
+  // The row whose description is the file's folder: the list is refreshed as the query is typed.
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: path.dirname(rel) }).filter({ hasText: path.basename(rel) }).first().click();
+  await page.locator(".monaco-breadcrumbs", { hasText: path.basename(path.dirname(rel)) }).first().waitFor({ timeout: 20_000 });
+}
+
 /** Waits for the quick input titled `title`, filters it by `label` and clicks that row. */
 async function pick(title: string, label: string): Promise<void> {
   await page.locator(".quick-input-widget .quick-input-title", { hasText: title }).waitFor({ state: "visible" });
@@ -50,6 +69,12 @@ beforeAll(async () => {
   workspace = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-e2e-ws-"));
   fs.cpSync(path.join(repoRoot, "examples/calculator"), path.join(workspace, "calculator"), { recursive: true });
   fs.cpSync(path.join(repoRoot, "examples/addition"), path.join(workspace, "addition"), { recursive: true });
+  // Every example and every template, for the type-checking check (no node_modules anywhere in the workspace).
+  for (const ex of ["swe-mini", "gui-form"]) fs.cpSync(path.join(repoRoot, "examples", ex), path.join(workspace, ex), { recursive: true });
+  for (const kind of SCAFFOLD_KINDS) writeScaffold(path.join(workspace, "templates", kind), kind, `template-${kind}`, readSdkDeclarations(path.join(repoRoot, "sdk/types")));
+  fs.mkdirSync(path.join(workspace, "typecheck-draft"));
+  fs.writeFileSync(path.join(workspace, "typecheck-draft", "env.ts"), TYPECHECK_DRAFT);
+  fs.writeFileSync(path.join(workspace, "typecheck-draft", "tasks.jsonl"), '{"id":"t1","prompt":"hi"}\n');
   // An environment whose tool sleeps far past the stall threshold set below: the live-episodes check.
   fs.cpSync(path.join(repoRoot, "test/fixtures/stall"), path.join(workspace, "stall"), { recursive: true });
   // Training from the editor with a tiny random model: the real trainer in seconds (mechanics, not quality).
@@ -113,9 +138,7 @@ describe("AgentRL Studio in VS Code", () => {
   });
 
   it("runs one episode from the env.ts CodeLens and the inspector shows the trajectory", async () => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill("calculator/env.ts");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "env.ts" }).first().click();
+    await openFile("calculator/env.ts");
     const lens = page.locator(".codelens-decoration a", { hasText: "Run one episode" });
     await lens.waitFor({ state: "visible", timeout: 30_000 });
     await expect(page.locator(".codelens-decoration a", { hasText: "Preflight" }).count()).resolves.toBeGreaterThan(0);
@@ -140,6 +163,28 @@ describe("AgentRL Studio in VS Code", () => {
     await frame.locator('[data-testid="next-turn"]').click();
     await expect.poll(() => frame.locator('[data-testid="turn-position"]').textContent()).toContain("Turn 2 / 2");
     expect(await frame.locator('[data-testid="turn"] .msg.role-assistant').textContent()).toContain("<answer>1104</answer>");
+  });
+
+  it("forks the trajectory at turn 2 with a typed tool call: turn 1 replayed in a fresh sandbox, the branch scored beside the original", async () => {
+    const frame = inspector();
+    await expect.poll(() => frame.locator('[data-testid="turn-position"]').textContent()).toContain("Turn 2 / 2");
+    await frame.locator('[data-testid="fork-open"]').click();
+    await frame.locator('[data-testid="fork-tool"]').selectOption("calculate");
+    await frame.locator('[data-testid="fork-args"]').fill('{"expression": "92 * 12 + 1"}');
+    await frame.locator('[data-testid="fork-submit"]').click();
+    const score = frame.locator('[data-testid="fork-score"]');
+    await score.waitFor({ timeout: 120_000 });
+    // Typed a tool call instead of the answer: not correct, scored lower than the original's 1.000.
+    expect(await score.textContent()).toMatch(/branch reward 0\.\d{3} \(correct 0\.00, .*\) vs original 1\.000/);
+    expect(await frame.locator('[data-testid="fork-branch"]').textContent()).toContain("restored by replaying 1 recorded tool call in a fresh sandbox");
+    const turns = frame.locator('[data-testid="fork-branch"] [data-testid="compare-turn"]');
+    expect(await turns.nth(0).textContent()).toMatch(/Turn 1 same/);
+    expect(await turns.nth(1).locator('[data-testid="compare-b"]').textContent()).toMatch(/calculate\(\{"expression":"92 \* 12 \+ 1"\}\)\s*← 1105/);
+    await page.screenshot({ path: screenshotPath("03-fork-dark") });
+    await setTheme("Light Modern");
+    await page.screenshot({ path: screenshotPath("03-fork-light") });
+    await setTheme("Dark Modern");
+    await frame.locator('[data-testid="fork-open"]').click(); // close the branch again
   });
 
   it("shows the group: 4 samples with advantages, flagged zero-variance", async () => {
@@ -201,7 +246,8 @@ describe("AgentRL Studio in VS Code", () => {
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
     await page.locator(".codelens-decoration a", { hasText: "Preflight" }).click();
     const toast = page.locator(".notifications-toasts .notification-toast", { hasText: /AgentRL preflight (passed|FAILED)/ });
-    await toast.waitFor({ timeout: 180_000 });
+    // Seven short runs: noop, the reference and the five lazy policies.
+    await toast.waitFor({ timeout: 280_000 });
     const text = (await toast.textContent()) ?? "";
     expect(text).toContain("preflight passed for calculator");
     expect(text).toMatch(/noop policy: mean reward 0\.000/);
@@ -209,7 +255,7 @@ describe("AgentRL Studio in VS Code", () => {
     // The lazy policies ran too; right format with a wrong value earns only the format credit.
     expect(text).toMatch(/lazy:wrong-value: max reward 0\.100/);
     expect(text).toMatch(/lazy:every-tool: max reward 0\.000/);
-  });
+  }, 300_000);
 
   it("editing a reward and using its CodeLens shows the changed scores", async () => {
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
@@ -265,9 +311,7 @@ describe("AgentRL Studio in VS Code", () => {
   });
 
   it("flags episodes stalled in a tool that sleeps past the threshold on the run, lists them live, and kills them from the panel", async () => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill("stall/env.ts");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "env.ts" }).first().click();
+    await openFile("stall/env.ts");
     const lens = page.locator(".codelens-decoration a", { hasText: "Run one episode" });
     await lens.waitFor({ state: "visible", timeout: 30_000 });
     await lens.click();
@@ -300,9 +344,7 @@ describe("AgentRL Studio in VS Code", () => {
   });
 
   it("shows tasks.jsonl schema problems as diagnostics at the offending lines", async () => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill("tasks-draft.jsonl");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "tasks-draft.jsonl" }).first().click();
+    await openFile("calculator/tasks-draft.jsonl");
     await runCommand(page, "View: Focus Problems");
     const problems = page.locator(".markers-panel");
     await expect.poll(async () => (await problems.textContent()) ?? "", { timeout: 20_000 }).toContain('Duplicate task id "d-1" (first on line 1)');
@@ -360,6 +402,30 @@ describe("AgentRL Studio in VS Code", () => {
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
   });
 
+  it("shows the token lens on a trained run's turn, and the training run's sampler/trainer drift per step", async () => {
+    await page.locator(".tab", { hasText: "AgentRL Inspector" }).first().click();
+    const frame = inspector();
+    // Step 2's rollout run is shown: its turns carry the tokens the policy being trained sampled.
+    await frame.locator('[data-testid="tab-trajectory"]').click();
+    await frame.locator(".traj-row").first().click();
+    const lens = frame.locator('[data-testid="token-lens"]').first();
+    await lens.waitFor({ timeout: 30_000 });
+    expect(await lens.textContent()).toMatch(/token lens · \d+ tokens · coloured by/);
+    expect(await lens.locator('[data-testid="lens-token"]').count()).toBeGreaterThan(0);
+    await lens.locator('[data-testid="lens-token"]').first().click();
+    expect(await frame.locator('[data-testid="lens-detail"]').first().textContent()).toMatch(/sampler logprob-?\d+\.\d{4} \(p \d\.\d{3}\).*advantage applied/);
+    await page.screenshot({ path: screenshotPath("12-token-lens-light") });
+    await setTheme("Dark Modern");
+    await page.screenshot({ path: screenshotPath("12-token-lens-dark") });
+    await setTheme("Light Modern");
+    // The training run itself: how far the trainer's recomputed logprobs were from the sampled ones, per step.
+    const picker = frame.locator("select.run-picker");
+    await picker.selectOption((await picker.locator("option", { hasText: "grpo" }).first().getAttribute("value"))!);
+    await expect.poll(() => frame.locator('[data-testid="chart"] .chart-title').allTextContents(), { timeout: 30_000 }).toContain("sampler vs trainer logprob drift");
+    expect(await frame.locator('[data-testid="chart"]', { hasText: "sampler vs trainer logprob drift" }).textContent()).toMatch(/mean \|sampler − trainer\| logprob/);
+    await page.locator(".tab", { hasText: "env.ts" }).first().click();
+  });
+
   it("scaffolds a new SWE environment that the Environments view finds", async () => {
     await runCommand(page, "AgentRL: New Environment");
     await page.locator(".quick-input-list .monaco-list-row", { hasText: "Software engineering (SWE)" }).click();
@@ -372,11 +438,75 @@ describe("AgentRL Studio in VS Code", () => {
     await page.locator(".monaco-breadcrumbs", { hasText: "bugfix-env" }).first().waitFor({ timeout: 20_000 });
     expect(fs.readFileSync(path.join(workspace, "envs/bugfix-env/env.ts"), "utf8")).toContain('kind: "swe"');
     expect(fs.existsSync(path.join(workspace, "envs/bugfix-env/tasks.jsonl"))).toBe(true);
+    // The same scaffold as `agentrl init`: it type-checks on its own.
+    expect(fs.existsSync(path.join(workspace, "envs/bugfix-env/tsconfig.json"))).toBe(true);
+    expect(fs.existsSync(path.join(workspace, "envs/bugfix-env/types/agentrl-sdk/index.d.ts"))).toBe(true);
     const envsView = page.locator(".pane", { has: page.locator(".pane-header", { hasText: "Environments" }) });
     const envRow = envsView.locator('.monaco-list-row[aria-label*="bugfix-env"]');
     await envRow.waitFor({ state: "visible", timeout: 20_000 });
     expect(await envRow.textContent()).toContain("swe");
     await expect.poll(() => page.locator(".codelens-decoration a", { hasText: "Score stored trajectories (tests_pass)" }).count(), { timeout: 20_000 }).toBe(1);
+  });
+
+  it("env files type-check in the editor with no node_modules: examples and templates 0 problems, hover docs, SDK completions, a type error at its line", async () => {
+    for (const rel of ["calculator/env.ts", "addition/env.ts", "swe-mini/env.ts", "gui-form/env.ts", "templates/tool/env.ts", "templates/swe/env.ts", "templates/gui/env.ts", "typecheck-draft/env.ts"]) await openFile(rel);
+    await runCommand(page, "View: Focus Problems");
+    const problems = page.locator(".markers-panel");
+    await expect.poll(async () => (await problems.textContent()) ?? "", { timeout: 90_000 }).toMatch(/Type 'string' is not assignable[\s\S]*\[Ln 3, Col \d+\]/);
+    // Hover: the SDK's doc comment on finalAnswer, the way a user sees it (the mouse on the word).
+    const token = (text: string) => page.locator(".view-lines .view-line span", { hasText: new RegExp(`^${text}$`) }).first();
+    await token("finalAnswer").hover();
+    await expect.poll(async () => (await page.locator(".monaco-hover").allTextContents()).join(" "), { timeout: 30_000 }).toContain("Content of the last assistant message");
+    await page.screenshot({ path: screenshotPath("12-sdk-hover-light") });
+    await page.keyboard.press("Escape");
+    // Completion inside the SDK import's braces offers the graders.
+    for (const [typed, name] of [["exa", "exactMatch"], ["jud", "judge"], ["rub", "rubric"]] as const) {
+      await token("defineReward").click();
+      await page.keyboard.press("Control+ArrowRight");
+      await page.keyboard.type(`, ${typed}`);
+      await page.keyboard.press("Control+Space");
+      await expect.poll(async () => (await page.locator(".suggest-widget .monaco-list-row").allTextContents()).join(" "), { timeout: 30_000 }).toContain(name);
+      if (name === "judge") await page.screenshot({ path: screenshotPath("13-sdk-completion-light") });
+      await page.keyboard.press("Escape");
+      for (let i = 0; i < 2 + typed.length; i++) await page.keyboard.press("Backspace");
+    }
+    // The editor renders spaces as no-break spaces.
+    expect(((await token("defineReward").locator("xpath=..").textContent()) ?? "").replace(/\u00a0/g, " ")).toContain("import { defineEnvironment, defineReward } from");
+    await page.keyboard.press("Control+S");
+    // The completions typed above are gone again: their transient problem clears.
+    await expect.poll(async () => (await problems.textContent()) ?? "", { timeout: 30_000 }).not.toContain("has no exported member");
+    // Only the draft's env.ts has problems: every example and template env.ts is clean (Problems lists a file only when it has some).
+    await expect.poll(async () => ((await problems.textContent()) ?? "").match(/env\.ts/g)?.length ?? 0, { timeout: 30_000 }).toBe(1);
+    expect((await problems.textContent()) ?? "").toMatch(/env\.ts\s*typecheck-draft/);
+    await page.screenshot({ path: screenshotPath("14-typecheck-problems-light") });
+  });
+
+  it("Try on stored trajectories: a calculator reward shows its scores; a reward that throws shows the line", async () => {
+    await openFile("calculator/env.ts");
+    const envTs = path.join(workspace, "calculator/env.ts");
+    const tryIt = async (reward: string): Promise<void> => {
+      // Scroll the rewards (at the end of env.ts) into view: the editor renders only the lines on screen.
+      const lens = page.locator(".codelens-decoration a", { hasText: `Try on stored trajectories (${reward})` });
+      if (!(await lens.isVisible())) {
+        await page.locator(".monaco-editor .lines-content .view-line").first().click({ force: true });
+        await page.keyboard.press("Control+End");
+      }
+      await lens.click({ timeout: 30_000 });
+      await pick("(1/2): run", "run-");
+      await pick("(2/2): which", "All trajectories");
+    };
+    await tryIt("correct");
+    await runCommand(page, "View: Focus Problems");
+    await expect.poll(async () => (await page.locator(".markers-panel").textContent()) ?? "", { timeout: 120_000 }).toMatch(/correct on \d+ trajector(y|ies) of run-[\w-]+: mean \d\.\d{3} · min \d\.\d{3} · max \d\.\d{3}/);
+    await page.screenshot({ path: screenshotPath("15-try-reward-light") });
+    // A draft reward that throws: the error lands on the line that threw, in the editor and in Problems.
+    const draft = '    defineReward({ name: "draft", score: (ctx) => {\n      if (ctx.finalAnswer.length >= 0) throw new Error("draft reward bug");\n      return 1;\n    } }),\n';
+    fs.writeFileSync(envTs, fs.readFileSync(envTs, "utf8").replace("import { defineEnvironment,", "import { defineReward, defineEnvironment,").replace("  rewards: [\n", `  rewards: [\n${draft}`));
+    const throwLine = fs.readFileSync(envTs, "utf8").split("\n").findIndex((l) => l.includes("draft reward bug")) + 1;
+    await tryIt("draft");
+    await expect.poll(async () => (await page.locator(".markers-panel").textContent()) ?? "", { timeout: 120_000 }).toMatch(/reward "draft" threw on \d+ of \d+ trajectories: draft reward bug/);
+    expect((await page.locator(".markers-panel").textContent()) ?? "").toMatch(new RegExp(`draft reward bug.*\\[Ln ${throwLine}, Col \\d+\\]`));
+    await page.screenshot({ path: screenshotPath("16-try-reward-error-light") });
   });
 
   it("connects a remote runner by URL and token, refusing a wrong token", async () => {

@@ -1,6 +1,7 @@
 // Every scaffold (agentrl init / New Environment) must be an environment the runner accepts as
 // written, and must type-check on its own: tsc with no node_modules and no network, against the
 // SDK declarations copied into it. The examples type-check against the same declarations.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -40,6 +41,18 @@ describe("environment scaffolds", () => {
       expect(env.def.rewards.length).toBeGreaterThan(0);
     });
   }
+
+  it("agentrl init writes the same scaffold from the CLI (and refuses a kind it does not know)", () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(repo, "remote-runner/src/cli/main.ts"), ...args], { cwd: repo, encoding: "utf8" });
+    const dir = path.join(tmp, "from-cli");
+    const ok = cli(["init", dir, "--kind", "gui"]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain(`created gui environment "from-cli" in ${dir}`);
+    expect(typeCheck(dir)).toEqual([]);
+    const bad = cli(["init", path.join(tmp, "nope"), "--kind", "desktop"]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--kind must be one of tool, swe, gui \(got "desktop"\)/);
+  }, 60_000);
 
   it("refuses to overwrite an existing environment", () => {
     const dir = path.join(tmp, "existing");

@@ -90,9 +90,20 @@ function issueFrom(dir: string, m: EsbuildMessage): EnvIssue {
   };
 }
 
+/** Content-addressed files are written once, atomically (a concurrent writer produces the same bytes). */
+function writeOnce(file: string, text: string): void {
+  if (fs.existsSync(file)) {
+    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600); // cached by an older version, readable by others
+    return;
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
 export interface CompiledEnv {
   entry: string;
-  /** The bundled ES module on disk (content-addressed). */
+  /** The bundled ES module on disk (content-addressed); its source map is `${bundlePath}.map`. */
   bundlePath: string;
   /** sha256 of the bundled code. */
   codeHash: string;
@@ -111,11 +122,18 @@ export async function compileEnv(dir: string): Promise<CompiledEnv> {
   }
   const entry = found ?? path.join(dir, "env.ts (generated)");
   let code: string;
+  let map: string;
   try {
     const res = await build({
       ...(generated ? { stdin: { contents: generated, resolveDir: dir, sourcefile: "env.ts (generated)", loader: "ts" as const } } : { entryPoints: [entry] }),
       bundle: true,
       write: false,
+      // Where the bundle would sit: source-map paths come out relative to the env folder (env.ts).
+      outfile: path.join(dir, "env.bundle.mjs"),
+      // An external map, so the code (and its hash) does not change with the folder it was built in;
+      // reward errors are mapped back to their source line with it (rewards/source-location.ts).
+      sourcemap: "external",
+      sourcesContent: false,
       format: "esm",
       platform: "node",
       target: "node20",
@@ -126,7 +144,8 @@ export async function compileEnv(dir: string): Promise<CompiledEnv> {
       // Bundled CommonJS dependencies (ajv) call require() for Node built-ins.
       banner: { js: "import { createRequire as __agentrlCreateRequire } from 'node:module'; const require = __agentrlCreateRequire(import.meta.url);" },
     });
-    code = res.outputFiles[0]?.text ?? "";
+    code = res.outputFiles.find((f) => f.path.endsWith(".mjs"))?.text ?? "";
+    map = res.outputFiles.find((f) => f.path.endsWith(".map"))?.text ?? "";
   } catch (err) {
     const errors = (err as { errors?: EsbuildMessage[] }).errors;
     if (Array.isArray(errors) && errors.length > 0) throw new EnvLoadError(dir, errors.map((m) => issueFrom(dir, m)));
@@ -137,13 +156,8 @@ export async function compileEnv(dir: string): Promise<CompiledEnv> {
   // Bundles may inline data files and secrets of their authors: readable by this user only.
   ensurePrivateDir(outDir);
   const bundlePath = path.join(outDir, `${codeHash}.mjs`);
-  if (!fs.existsSync(bundlePath)) {
-    const tmp = `${bundlePath}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, code, { mode: 0o600 });
-    fs.renameSync(tmp, bundlePath);
-  } else if ((fs.statSync(bundlePath).mode & 0o077) !== 0) {
-    fs.chmodSync(bundlePath, 0o600); // cached by an older version, readable by others
-  }
+  writeOnce(`${bundlePath}.map`, map);
+  writeOnce(bundlePath, code);
   return { entry, bundlePath, codeHash };
 }
 

@@ -1,4 +1,5 @@
 import type { AdvantageSource, Estimator, RewardResult, Trajectory } from "@agentrl/protocol";
+import type { AnyReward } from "@agentrl/sdk";
 import { countToolCalls, trajectoryMessages } from "@agentrl/protocol";
 import type { LoadedEnvironment } from "../envs/load.js";
 import { EpisodeSandbox } from "../rollout/episode-sandbox.js";
@@ -59,34 +60,36 @@ function finalAnswerOf(t: Trajectory): string {
   return [...t.turns].reverse().find((x) => x.assistant.content.trim() !== "")?.assistant.content ?? "";
 }
 
+/** What scoring stored trajectories needs: the env (its bundle), sandboxes of its image for rewards that touch one. */
+export interface StoredScoring {
+  env: LoadedEnvironment;
+  sandboxes: SandboxSource;
+  image: string;
+  concurrency?: number;
+  /** Label on the sandboxes (the run id). */
+  label: string;
+}
+
 /**
- * Re-runs the environment's (possibly changed) rewards over a stored run and recomputes group
- * advantages. Rewards that touch the sandbox get a fresh container of the env's image (the
- * episode's own container is gone), created only when a reward asks for it.
+ * Runs `rewards` over finished trajectories, `concurrency` at a time. Rewards that touch the
+ * sandbox get a fresh container of the env's image (the episode's own is gone), created only when
+ * a reward asks for it.
  */
-export async function rescoreRun(
-  store: Store,
-  runId: string,
-  opts: { env: LoadedEnvironment; sandboxes: SandboxSource; image: string; save?: boolean; concurrency?: number },
-): Promise<RescoreReport> {
-  const run = store.getRun(runId);
-  if (!run) throw new Error(`no run "${runId}" in the store (${store.home}). Fix: pass a run id that \`agentrl rollout\` printed`);
-  const trajectories = [...store.iterateTrajectories(runId)];
+export async function scoreStored(trajectories: Trajectory[], rewards: AnyReward[], opts: StoredScoring): Promise<Map<string, RewardResult>> {
   const pool = new RewardWorkerPool(opts.env.compiled.bundlePath, Math.max(1, Math.min(opts.concurrency ?? 4, 4)));
-  const spec: SandboxSpec = { image: opts.image, labels: { "agentrl.rescore": runId }, execTimeoutMs: opts.env.info.stepTimeoutMs };
-  const newRewards = new Map<string, RewardResult>();
+  const spec: SandboxSpec = { image: opts.image, labels: { "agentrl.rescore": opts.label }, execTimeoutMs: opts.env.info.stepTimeoutMs };
+  const results = new Map<string, RewardResult>();
   let next = 0;
   const worker = async (): Promise<void> => {
     for (;;) {
       const t = trajectories[next++];
       if (!t) return;
-      if (t.status !== "finished") continue;
       const sandbox = new EpisodeSandbox(() => opts.sandboxes.acquire(spec), (sb) => opts.sandboxes.release(sb), opts.env.info.stepTimeoutMs);
       try {
-        newRewards.set(
+        results.set(
           t.id,
           await scoreEpisode({
-            rewards: opts.env.def.rewards,
+            rewards,
             input: { task: t.task as Trajectory["task"] & { id: string }, prompt: t.prompt, turns: t.turns, messages: trajectoryMessages(t), finalAnswer: finalAnswerOf(t), toolCalls: countToolCalls(t), stopReason: t.stopReason },
             sandbox,
             pool,
@@ -103,6 +106,23 @@ export async function rescoreRun(
   } finally {
     await pool.close();
   }
+  return results;
+}
+
+/**
+ * Re-runs the environment's (possibly changed) rewards over a stored run and recomputes group
+ * advantages. Rewards that touch the sandbox get a fresh container of the env's image (the
+ * episode's own container is gone), created only when a reward asks for it.
+ */
+export async function rescoreRun(
+  store: Store,
+  runId: string,
+  opts: { env: LoadedEnvironment; sandboxes: SandboxSource; image: string; save?: boolean; concurrency?: number },
+): Promise<RescoreReport> {
+  const run = store.getRun(runId);
+  if (!run) throw new Error(`no run "${runId}" in the store (${store.home}). Fix: pass a run id that \`agentrl rollout\` printed`);
+  const trajectories = [...store.iterateTrajectories(runId)];
+  const newRewards = await scoreStored(trajectories.filter((t) => t.status === "finished"), opts.env.def.rewards, { ...opts, label: runId });
   // Advantages are relative to the group (and, for gdpo, the batch): recompute them all with the
   // new totals, with the estimator the stored advantages used.
   const before = storedSource(trajectories);

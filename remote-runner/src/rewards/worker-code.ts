@@ -44,8 +44,10 @@ parentPort.on("message", async (msg) => {
     parentPort.postMessage({ type: "result", jobId: msg.jobId, value });
   } catch (e) {
     let message;
+    let stack;
     try { message = e && e.message ? String(e.message) : String(e); } catch { message = "unprintable error"; }
-    try { parentPort.postMessage({ type: "result", jobId: msg.jobId, error: message }); }
+    try { stack = e && typeof e.stack === "string" ? e.stack.slice(0, 8000) : undefined; } catch { stack = undefined; }
+    try { parentPort.postMessage({ type: "result", jobId: msg.jobId, error: message, stack }); }
     catch { parentPort.postMessage({ type: "result", jobId: msg.jobId, error: "the reward returned a value that cannot be sent to the runner" }); }
   }
 });

@@ -5,6 +5,16 @@ import { REWARD_WORKER_SOURCE } from "./worker-code.js";
 
 export class RewardTimeoutError extends Error {}
 
+/** The reward's own code threw; `bundleStack` is its stack in the env bundle (map it with source-location.ts). */
+export class RewardCodeError extends Error {
+  constructor(
+    message: string,
+    readonly bundleStack: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 interface Job {
   id: number;
   reward: string;
@@ -27,7 +37,7 @@ const WORKER_START_LIMIT_MS = 60_000;
 type WorkerMessage =
   | { type: "started"; jobId: number }
   | { type: "sandbox"; jobId: number; id: number; method: "exec" | "readFile" | "writeFile" | "judge"; args: unknown[] }
-  | { type: "result"; jobId: number; value?: unknown; error?: string };
+  | { type: "result"; jobId: number; value?: unknown; error?: string; stack?: string };
 
 /** What a reward process may see of the runner's environment: nothing secret (no tokens, keys, DOCKER_HOST). */
 const PASSED_ENV = ["PATH", "LANG", "LC_ALL", "TZ", "TMPDIR"];
@@ -60,7 +70,7 @@ export class RewardWorkerPool {
 
   /** `judge`: what `ctx.judge` reaches (default: the endpoint in the runner's environment, see judge-client.ts). */
   constructor(
-    private readonly bundlePath: string,
+    readonly bundlePath: string,
     private readonly size: number,
     private readonly judge: JudgeHandle = runnerJudge(),
   ) {}
@@ -149,7 +159,7 @@ export class RewardWorkerPool {
       return;
     }
     if (m.type === "result") {
-      if (m.error !== undefined) this.finish(slot, new Error(m.error));
+      if (m.error !== undefined) this.finish(slot, new RewardCodeError(m.error, typeof m.stack === "string" ? m.stack : undefined));
       else this.finish(slot, null, m.value);
       return;
     }

@@ -58,11 +58,32 @@ function copyTree(from: string, to: string): void {
 }
 
 /**
+ * What the `apps` variant adds on top of the desktop: Debian's Chromium, LibreOffice Calc and
+ * Writer, the GTK text editor Mousepad, AT-SPI (accessibility trees of GTK/Chromium/LibreOffice
+ * apps) and openpyxl (XLSX files). One layer after the desktop's, so the two share their cache.
+ */
+export const DESKTOP_APPS = ["chromium", "libreoffice-calc", "libreoffice-writer", "libreoffice-gtk3", "mousepad", "at-spi2-core", "python3-pyatspi", "python3-openpyxl"];
+
+function appsLayer(): string {
+  return [
+    "",
+    "# The `apps` variant: real applications for OSWorld-style domains (browser, office suite, text editor).",
+    "USER root",
+    "RUN apt-get update -q >/dev/null \\",
+    ` && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${DESKTOP_APPS.join(" ")} >/dev/null \\`,
+    " && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb",
+    "",
+  ].join("\n");
+}
+
+/**
  * The desktop image: the recipe in remote-runner/images/gui plus the PyAutoGUI files in `wheels/`,
  * assembled in a build folder named by their content and built (and cached) by content hash like
- * every env image. Tests and benchmarks build it through here too.
+ * every env image; `variant: "apps"` adds DESKTOP_APPS (image agentrl/env-gui-apps). Tests and
+ * benchmarks build it through here too.
  */
-export async function ensureGuiImage(opts: { progress?: ProgressFn } = {}): Promise<string> {
+export async function ensureGuiImage(opts: { progress?: ProgressFn; variant?: "desktop" | "apps" } = {}): Promise<string> {
+  const apps = opts.variant === "apps";
   const progress = opts.progress ?? (() => {});
   const recipe = guiImageDir();
   const wheels = await pyautoguiFiles(progress);
@@ -78,14 +99,16 @@ export async function ensureGuiImage(opts: { progress?: ProgressFn } = {}): Prom
     };
     walk("");
   }
-  // The folder's basename stays "gui", so the image keeps its name (agentrl/env-gui:<hash>).
-  const buildDir = path.join(cacheDir(), "gui-builds", h.digest("hex").slice(0, 16), "gui");
+  if (apps) h.update(appsLayer());
+  // The folder's basename names the image: agentrl/env-gui:<hash> (or env-gui-apps).
+  const buildDir = path.join(cacheDir(), "gui-builds", h.digest("hex").slice(0, 16), apps ? "gui-apps" : "gui");
   if (!fs.existsSync(path.join(buildDir, ".complete"))) {
     const tmp = `${buildDir}.${process.pid}.tmp`;
     fs.rmSync(tmp, { recursive: true, force: true });
     copyTree(recipe, tmp);
     copyTree(wheels, path.join(tmp, "wheels"));
     fs.rmSync(path.join(tmp, "wheels/.complete"), { force: true });
+    if (apps) fs.appendFileSync(path.join(tmp, "Dockerfile"), appsLayer());
     fs.writeFileSync(path.join(tmp, ".complete"), "");
     fs.rmSync(buildDir, { recursive: true, force: true });
     fs.renameSync(tmp, buildDir);
