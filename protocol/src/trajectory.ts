@@ -69,8 +69,13 @@ export const Turn = Type.Object({
   assistant: Message,
   policy: PolicyInfo,
   observations: Type.Array(Observation),
-  /** Per-turn reward when the environment gives one (multi-turn shaping). */
+  /**
+   * Per-turn reward when the environment's rewards score turns (turn-level credit): the weighted sum
+   * of `rewardComponents`, 0 when the environment's `turnRewardGate` was not cleared.
+   */
   reward: Type.Optional(Type.Number()),
+  /** Each reward's score of this turn (rewards that return `turns`). */
+  rewardComponents: Type.Optional(Type.Record(Type.String(), Type.Number())),
 });
 export type Turn = Static<typeof Turn>;
 

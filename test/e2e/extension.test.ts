@@ -473,6 +473,8 @@ describe("AgentRL Studio in VS Code", () => {
     // The editor renders spaces as no-break spaces.
     expect(((await token("defineReward").locator("xpath=..").textContent()) ?? "").replace(/\u00a0/g, " ")).toContain("import { defineEnvironment, defineReward } from");
     await page.keyboard.press("Control+S");
+    // The completions typed above are gone again: their transient problem clears.
+    await expect.poll(async () => (await problems.textContent()) ?? "", { timeout: 30_000 }).not.toContain("has no exported member");
     // Only the draft's env.ts has problems: every example and template env.ts is clean (Problems lists a file only when it has some).
     await expect.poll(async () => ((await problems.textContent()) ?? "").match(/env\.ts/g)?.length ?? 0, { timeout: 30_000 }).toBe(1);
     expect((await problems.textContent()) ?? "").toMatch(/env\.ts\s*typecheck-draft/);
