@@ -59,6 +59,7 @@ export const EpisodeStalledEvent = Type.Object({
   turn: Type.Integer(),
   phase: EpisodePhase,
   detail: Type.Optional(Type.String()),
+  /** Time since the episode last made progress. */
   sinceMs: Type.Number(),
   thresholdMs: Type.Number(),
 });

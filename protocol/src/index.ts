@@ -10,4 +10,5 @@ export * from "./train.js";
 export * from "./api.js";
 export * from "./compare.js";
 export * from "./live.js";
+export * from "./fork.js";
 export * from "./webview.js";

@@ -1,19 +1,14 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { EpisodePhase } from "./events.js";
+import { EpisodeStalledEvent } from "./events.js";
 
-/** One in-flight episode as the runner sees it now. */
-export const LiveEpisode = Type.Object({
-  trajectoryId: Type.String(),
-  taskId: Type.String(),
-  sampleIndex: Type.Integer(),
-  attempt: Type.Integer(),
-  turn: Type.Integer(),
-  phase: EpisodePhase,
-  detail: Type.Optional(Type.String()),
-  /** Time since the episode last made progress. */
-  sinceMs: Type.Number(),
-  stalled: Type.Boolean(),
-});
+/** One in-flight episode as the runner sees it now: what a stall event names, plus its attempt and flag. */
+export const LiveEpisode = Type.Composite([
+  Type.Omit(EpisodeStalledEvent, ["thresholdMs"]),
+  Type.Object({
+    attempt: Type.Integer(),
+    stalled: Type.Boolean(),
+  }),
+]);
 export type LiveEpisode = Static<typeof LiveEpisode>;
 
 /** The policy server as the run's episodes see it: when it last answered, what failed, who waits on it. */

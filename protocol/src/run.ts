@@ -51,6 +51,14 @@ export const RunConfig = Type.Object({
   train: Type.Optional(TrainParams),
   /** An episode with no progress (policy answer, tool result, reward) for this long is flagged as stalled (default 120). */
   stallAfterS: Type.Optional(Type.Number({ minimum: 1, maximum: 86_400 })),
+  /** A fork run: one episode branched from a stored trajectory at a turn (see ForkRequest). */
+  fork: Type.Optional(
+    Type.Object({
+      trajectoryId: Type.String(),
+      turn: Type.Integer({ minimum: 0 }),
+      restoredBy: Type.Union([Type.Literal("snapshot"), Type.Literal("replay")]),
+    }),
+  ),
   /** The training run a step's rollout run belongs to: it is resumed (or not) with its parent. */
   parentRunId: Type.Optional(Type.String()),
 });

@@ -20,12 +20,19 @@ export interface SandboxLimits {
   pids: number;
   /** CPU quota in cores (may be fractional). */
   cpus: number;
+  /**
+   * Size of each writable area (home, /tmp, the working folder; the root filesystem is read-only) and
+   * the largest file a process may write. The areas are memory-backed, so what is written also counts
+   * against memoryBytes.
+   */
+  diskBytes: number;
 }
 
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   memoryBytes: 512 * 1024 * 1024,
   pids: 256,
   cpus: 1,
+  diskBytes: 256 * 1024 * 1024,
 };
 
 /** How commands reach the container: a long-lived agent process over the attach stream, or one `docker exec` per command. */

@@ -101,3 +101,23 @@ export const TrainParams = Type.Object(
   { additionalProperties: false },
 );
 export type TrainParams = Static<typeof TrainParams>;
+
+/**
+ * An environment's own training defaults (`train` in defineEnvironment): what `agentrl train ENV`
+ * uses where no flag says otherwise, so an example trains as its author tuned it.
+ */
+export const EnvTrainDefaults = Type.Object(
+  {
+    steps: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    group: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+    tasksPerStep: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+    seed: Type.Optional(Type.Integer({ minimum: 0 })),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 5 })),
+    maxTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536 })),
+    loraRank: Type.Optional(Type.Integer({ minimum: 0, maximum: 1024 })),
+    trainer: Type.Optional(TrainerOptions),
+  },
+  { additionalProperties: false },
+);
+export type EnvTrainDefaults = Static<typeof EnvTrainDefaults>;

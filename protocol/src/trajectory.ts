@@ -11,6 +11,15 @@ export const PolicyInfo = Type.Object({
   promptTokenIds: Type.Optional(Type.Array(Type.Integer())),
   completionTokenIds: Type.Optional(Type.Array(Type.Integer())),
   completionLogprobs: Type.Optional(Type.Array(Type.Number())),
+  /** The text of each generated token (the server's `logprobs.content[].token`), for the token lens. */
+  completionTokens: Type.Optional(Type.Array(Type.String())),
+  /**
+   * The trainer's logprob of each generated token, recomputed before its update (set once the
+   * trajectory is trained on); beside `completionLogprobs` it shows sampler/trainer drift per token.
+   */
+  trainerLogprobs: Type.Optional(Type.Array(Type.Number())),
+  /** Entropy of the sampling distribution at each generated token, where the server or trainer gives it. */
+  completionEntropies: Type.Optional(Type.Array(Type.Number())),
   /**
    * Later turns of an episode: whether this turn's prompt ids extend the previous turn's prompt and
    * sampled ids exactly (the model conditioned on the tokens it sampled). False when the server
@@ -60,8 +69,13 @@ export const Turn = Type.Object({
   assistant: Message,
   policy: PolicyInfo,
   observations: Type.Array(Observation),
-  /** Per-turn reward when the environment gives one (multi-turn shaping). */
+  /**
+   * Per-turn reward when the environment's rewards score turns (turn-level credit): the weighted sum
+   * of `rewardComponents`, 0 when the environment's `turnRewardGate` was not cleared.
+   */
   reward: Type.Optional(Type.Number()),
+  /** Each reward's score of this turn (rewards that return `turns`). */
+  rewardComponents: Type.Optional(Type.Record(Type.String(), Type.Number())),
 });
 export type Turn = Static<typeof Turn>;
 
@@ -159,6 +173,11 @@ export const Trajectory = Type.Object(
     tools: Type.Array(Type.Object({ name: Type.String(), description: Type.String(), parameters: Type.Record(Type.String(), Type.Unknown()) })),
     turns: Type.Array(Turn),
     reward: RewardResult,
+    /**
+     * A branch: the trajectory it was forked from and the turn it replaced (turns before it were
+     * restored by replaying their recorded tool calls in a fresh sandbox, or from a snapshot).
+     */
+    parent: Type.Optional(Type.Object({ trajectoryId: Type.String(), turn: Type.Integer({ minimum: 0 }), restoredBy: Type.Union([Type.Literal("snapshot"), Type.Literal("replay")]) })),
     /** Group-normalized advantage, filled in once every sample of the group is finished. */
     advantage: Type.Union([Type.Number(), Type.Null()]),
     componentAdvantages: Type.Optional(Type.Record(Type.String(), Type.Number())),

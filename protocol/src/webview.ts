@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { EventPage, MetricSeries, RunList, TrajectoryPage, TrajectoryPageQuery } from "./api.js";
 import { RunComparison } from "./compare.js";
+import { ForkRequest, ForkStarted } from "./fork.js";
 import { LiveEpisodes } from "./live.js";
 import { RunEvent } from "./events.js";
 import { Run } from "./run.js";
@@ -26,6 +27,8 @@ export const WebviewMethods = {
   liveEpisodes: { params: Type.Object({ runId: Type.String() }), result: LiveEpisodes },
   /** Stops one in-flight episode: ended as an infrastructure failure, or run again (`requeue`). */
   killEpisode: { params: Type.Object({ runId: Type.String(), trajectoryId: Type.String(), requeue: Type.Boolean() }), result: LiveEpisodes },
+  /** Branches a trajectory at a turn (see ForkRequest); the branch is a run of one episode. */
+  forkTrajectory: { params: Type.Object({ trajectoryId: Type.String(), request: ForkRequest }), result: ForkStarted },
   /** Run `a` against run `b` task by task (the runner computes it over every row). */
   compareRuns: { params: Type.Object({ a: Type.String(), b: Type.String(), threshold: Type.Optional(Type.Number()) }), result: RunComparison },
   events: { params: Type.Object({ runId: Type.String(), after: Type.Integer({ minimum: 0 }) }), result: EventPage },

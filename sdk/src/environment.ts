@@ -1,4 +1,4 @@
-import type { BuiltinToolName, Message, RewardComposition, SandboxLimits, Task } from "@agentrl/protocol";
+import type { BuiltinToolName, EnvTrainDefaults, Message, RewardComposition, SandboxLimits, Task } from "@agentrl/protocol";
 import type { SandboxHandle } from "./sandbox-handle.js";
 import type { AnyTool } from "./tool.js";
 import type { AnyReward } from "./reward.js";
@@ -46,6 +46,13 @@ export interface EnvironmentBase<TTask extends Task = Task, TState = Record<stri
    */
   adversaries?: string[];
   sandbox?: { workdir?: string; env?: Record<string, string>; limits?: Partial<SandboxLimits> };
+  /**
+   * Gated step rewards: per-turn rewards (rewards that return `turns`) count only when the episode's
+   * total reaches this threshold, else they are 0, so an agent cannot farm them on failed episodes.
+   */
+  turnRewardGate?: number;
+  /** Training defaults for `agentrl train` (steps, group, tasksPerStep, maxTokens, trainer options…); flags override them. */
+  train?: EnvTrainDefaults;
 }
 
 /**

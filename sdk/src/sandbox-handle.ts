@@ -10,6 +10,7 @@ export interface ExecOptions {
 /** The episode's sandbox as tools and rewards see it; every call runs inside the container. */
 export interface SandboxHandle {
   exec(cmd: string | string[], opts?: ExecOptions): Promise<ExecResult>;
-  readFile(path: string): Promise<string>;
+  /** Reads one text file; a folder or a file over `maxBytes` (default 64 MiB) is refused with an error that says so. */
+  readFile(path: string, opts?: { maxBytes?: number }): Promise<string>;
   writeFile(path: string, content: string): Promise<void>;
 }

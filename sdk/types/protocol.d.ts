@@ -21,6 +21,12 @@ export interface SandboxLimits {
   pids: number;
   /** CPU quota in cores (may be fractional). */
   cpus: number;
+  /**
+   * Size of each writable area (home, /tmp, the working folder; the root filesystem is read-only) and
+   * the largest file a process may write. The areas are memory-backed, so what is written also counts
+   * against memoryBytes.
+   */
+  diskBytes: number;
 }
 
 export type Message = {
@@ -120,10 +126,13 @@ export type Turn = {
     promptTokenIds?: number[] | undefined;
     completionTokenIds?: number[] | undefined;
     completionLogprobs?: number[] | undefined;
+    completionTokens?: string[] | undefined;
+    trainerLogprobs?: number[] | undefined;
+    completionEntropies?: number[] | undefined;
     tokenExact?: boolean | undefined;
     usage?: {
-      promptTokens: number;
       completionTokens: number;
+      promptTokens: number;
     } | undefined;
     retries?: number | undefined;
     latencyMs: number;

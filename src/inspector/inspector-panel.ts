@@ -79,6 +79,7 @@ export class InspectorPanel implements vscode.Disposable {
     metrics: ({ runId }) => this.client.metrics(runId),
     compareRuns: ({ a, b, threshold }) => this.client.compareRuns(a, b, threshold),
     liveEpisodes: ({ runId }) => this.client.liveEpisodes(runId),
+    forkTrajectory: ({ trajectoryId, request }) => this.client.forkTrajectory(trajectoryId, request),
     killEpisode: ({ runId, trajectoryId, requeue }) => this.client.killEpisode(runId, trajectoryId, requeue),
     events: ({ runId, after }) => this.client.events(runId, after),
     blob: async ({ sha256 }) => {

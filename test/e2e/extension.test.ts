@@ -138,9 +138,7 @@ describe("AgentRL Studio in VS Code", () => {
   });
 
   it("runs one episode from the env.ts CodeLens and the inspector shows the trajectory", async () => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill("calculator/env.ts");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "env.ts" }).first().click();
+    await openFile("calculator/env.ts");
     const lens = page.locator(".codelens-decoration a", { hasText: "Run one episode" });
     await lens.waitFor({ state: "visible", timeout: 30_000 });
     await expect(page.locator(".codelens-decoration a", { hasText: "Preflight" }).count()).resolves.toBeGreaterThan(0);
@@ -165,6 +163,28 @@ describe("AgentRL Studio in VS Code", () => {
     await frame.locator('[data-testid="next-turn"]').click();
     await expect.poll(() => frame.locator('[data-testid="turn-position"]').textContent()).toContain("Turn 2 / 2");
     expect(await frame.locator('[data-testid="turn"] .msg.role-assistant').textContent()).toContain("<answer>1104</answer>");
+  });
+
+  it("forks the trajectory at turn 2 with a typed tool call: turn 1 replayed in a fresh sandbox, the branch scored beside the original", async () => {
+    const frame = inspector();
+    await expect.poll(() => frame.locator('[data-testid="turn-position"]').textContent()).toContain("Turn 2 / 2");
+    await frame.locator('[data-testid="fork-open"]').click();
+    await frame.locator('[data-testid="fork-tool"]').selectOption("calculate");
+    await frame.locator('[data-testid="fork-args"]').fill('{"expression": "92 * 12 + 1"}');
+    await frame.locator('[data-testid="fork-submit"]').click();
+    const score = frame.locator('[data-testid="fork-score"]');
+    await score.waitFor({ timeout: 120_000 });
+    // Typed a tool call instead of the answer: not correct, scored lower than the original's 1.000.
+    expect(await score.textContent()).toMatch(/branch reward 0\.\d{3} \(correct 0\.00, .*\) vs original 1\.000/);
+    expect(await frame.locator('[data-testid="fork-branch"]').textContent()).toContain("restored by replaying 1 recorded tool call in a fresh sandbox");
+    const turns = frame.locator('[data-testid="fork-branch"] [data-testid="compare-turn"]');
+    expect(await turns.nth(0).textContent()).toMatch(/Turn 1 same/);
+    expect(await turns.nth(1).locator('[data-testid="compare-b"]').textContent()).toMatch(/calculate\(\{"expression":"92 \* 12 \+ 1"\}\)\s*← 1105/);
+    await page.screenshot({ path: screenshotPath("03-fork-dark") });
+    await setTheme("Light Modern");
+    await page.screenshot({ path: screenshotPath("03-fork-light") });
+    await setTheme("Dark Modern");
+    await frame.locator('[data-testid="fork-open"]').click(); // close the branch again
   });
 
   it("shows the group: 4 samples with advantages, flagged zero-variance", async () => {
@@ -291,9 +311,7 @@ describe("AgentRL Studio in VS Code", () => {
   });
 
   it("flags episodes stalled in a tool that sleeps past the threshold on the run, lists them live, and kills them from the panel", async () => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill("stall/env.ts");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "env.ts" }).first().click();
+    await openFile("stall/env.ts");
     const lens = page.locator(".codelens-decoration a", { hasText: "Run one episode" });
     await lens.waitFor({ state: "visible", timeout: 30_000 });
     await lens.click();
@@ -326,9 +344,7 @@ describe("AgentRL Studio in VS Code", () => {
   });
 
   it("shows tasks.jsonl schema problems as diagnostics at the offending lines", async () => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill("tasks-draft.jsonl");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "tasks-draft.jsonl" }).first().click();
+    await openFile("calculator/tasks-draft.jsonl");
     await runCommand(page, "View: Focus Problems");
     const problems = page.locator(".markers-panel");
     await expect.poll(async () => (await problems.textContent()) ?? "", { timeout: 20_000 }).toContain('Duplicate task id "d-1" (first on line 1)');
@@ -383,6 +399,30 @@ describe("AgentRL Studio in VS Code", () => {
     await expect.poll(() => frame.locator('[data-testid="sample-card"]').count(), { timeout: 20_000 }).toBe(4);
     await page.screenshot({ path: screenshotPath("11-training-step-group-light") });
     // Give the keyboard back to the workbench: a quick pick opened while the webview holds focus can lose it.
+    await page.locator(".tab", { hasText: "env.ts" }).first().click();
+  });
+
+  it("shows the token lens on a trained run's turn, and the training run's sampler/trainer drift per step", async () => {
+    await page.locator(".tab", { hasText: "AgentRL Inspector" }).first().click();
+    const frame = inspector();
+    // Step 2's rollout run is shown: its turns carry the tokens the policy being trained sampled.
+    await frame.locator('[data-testid="tab-trajectory"]').click();
+    await frame.locator(".traj-row").first().click();
+    const lens = frame.locator('[data-testid="token-lens"]').first();
+    await lens.waitFor({ timeout: 30_000 });
+    expect(await lens.textContent()).toMatch(/token lens · \d+ tokens · coloured by/);
+    expect(await lens.locator('[data-testid="lens-token"]').count()).toBeGreaterThan(0);
+    await lens.locator('[data-testid="lens-token"]').first().click();
+    expect(await frame.locator('[data-testid="lens-detail"]').first().textContent()).toMatch(/sampler logprob-?\d+\.\d{4} \(p \d\.\d{3}\).*advantage applied/);
+    await page.screenshot({ path: screenshotPath("12-token-lens-light") });
+    await setTheme("Dark Modern");
+    await page.screenshot({ path: screenshotPath("12-token-lens-dark") });
+    await setTheme("Light Modern");
+    // The training run itself: how far the trainer's recomputed logprobs were from the sampled ones, per step.
+    const picker = frame.locator("select.run-picker");
+    await picker.selectOption((await picker.locator("option", { hasText: "grpo" }).first().getAttribute("value"))!);
+    await expect.poll(() => frame.locator('[data-testid="chart"] .chart-title').allTextContents(), { timeout: 30_000 }).toContain("sampler vs trainer logprob drift");
+    expect(await frame.locator('[data-testid="chart"]', { hasText: "sampler vs trainer logprob drift" }).textContent()).toMatch(/mean \|sampler − trainer\| logprob/);
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
   });
 

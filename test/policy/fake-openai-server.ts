@@ -101,7 +101,8 @@ export async function startFakeOpenAI(decide: (req: WireRequest, index: number) 
               index: 0,
               message: { role: "assistant", content, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
               finish_reason: finish,
-              ...(body.return_token_ids ? { token_ids: completionIds, logprobs: { content: completionIds.map(() => ({ logprob: -0.25 })) } } : {}),
+              // Non-streamed answers carry each token's text too, as OpenAI's logprobs do.
+              ...(body.return_token_ids ? { token_ids: completionIds, logprobs: { content: completionIds.map((id) => ({ token: `<${id}>`, logprob: -0.25 })) } } : {}),
             },
           ],
           usage: { prompt_tokens: promptText.length, completion_tokens: completionIds.length },

@@ -2,6 +2,7 @@
 // OpenAI-compatible server: native and text tool calls, streaming, garbage, hangs and 500s.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toTrainRecord } from "../../remote-runner/src/store/export.js";
+import { stepRecords } from "../../remote-runner/src/training/train-records.js";
 import { CALCULATOR_DIR, harness, rollout, type Harness } from "../rollout/support.js";
 import { expressionOf, lastToolResult, startFakeOpenAI, type Reply, type WireRequest } from "./fake-openai-server.js";
 
@@ -38,6 +39,8 @@ describe("rollouts against an OpenAI-compatible server", () => {
         const p = t.turns[0]?.policy;
         expect(p?.promptTokenIds?.length).toBeGreaterThan(10);
         expect(p?.completionLogprobs?.length).toBe(p?.completionTokenIds?.length);
+        // The token texts the server sent, aligned with the logprobs, for the token lens.
+        expect(p?.completionTokens).toEqual(p?.completionTokenIds?.map((id) => `<${id}>`));
         // This server re-renders the history from the messages: the second turn is recorded as not
         // token-exact and trains as a sequence of its own.
         expect(t.turns[1]?.policy.tokenExact).toBe(false);
@@ -180,6 +183,30 @@ describe("rollouts against an OpenAI-compatible server", () => {
       const r = await rollout(h, CALCULATOR_DIR, { policy: { spec: server.url, retries: 0 }, tasks: 1 });
       expect(r.trajectories[0]?.error?.message).toMatch(/not JSON/);
       expect(r.summary.trajectories).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("failures the policy caused", () => {
+  it("a request refused after the first turn (context overflow) is the policy's failure and trains as reward 0; one refused on the first turn is not", async () => {
+    const server = await startFakeOpenAI((req) => {
+      const overflow = { kind: "status", status: 400, body: JSON.stringify({ error: { message: "maximum context length exceeded" } }) } as const;
+      if (expressionOf(req).includes("+")) return lastToolResult(req) === null ? solver(req) : overflow; // grows the context, then overflows
+      return overflow; // refused before the policy wrote anything: the environment's prompt
+    });
+    try {
+      const r = await rollout(h, CALCULATOR_DIR, { policy: { spec: server.url, returnTokenIds: true }, tasks: 6 });
+      const grown = r.trajectories.filter((t) => t.turns.length === 1);
+      const refused = r.trajectories.filter((t) => t.turns.length === 0);
+      expect(grown.length).toBeGreaterThan(0);
+      expect(refused.length).toBeGreaterThan(0);
+      for (const t of grown) expect(t.error).toMatchObject({ kind: "policy", policyCaused: true });
+      for (const t of refused) expect(t.error?.policyCaused).toBeUndefined();
+      const s = stepRecords(r.trajectories);
+      expect(s.records.map((x) => x.reward)).toEqual(grown.map(() => 0));
+      expect(s).toMatchObject({ failedTrained: grown.length, skippedOther: refused.length, skippedInfra: 0 });
     } finally {
       await server.close();
     }

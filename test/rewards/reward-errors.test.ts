@@ -136,3 +136,34 @@ describe("rewards that use the sandbox", () => {
     expect(h.store.queryTrajectories({ runId: r.runId, minReward: 1.5 }).total).toBe(2);
   });
 });
+
+describe("per-turn rewards", () => {
+  it("rewards that score each turn set the turns' rewards, gated by the outcome", async () => {
+    const dir = writeFiles(tempDir("turns"), {
+      "env.ts": `
+import { defineEnvironment, defineTool, defineReward } from "@agentrl/sdk";
+const write = defineTool<{ text: string }>({
+  name: "write_note", description: "write a note", parameters: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
+  command: ({ text }) => ["sh", "-c", 'printf %s "$1" > note.txt && echo saved', "sh", text],
+});
+export default defineEnvironment({
+  name: "turns", tools: [write], maxTurns: 3, turnRewardGate: 0.5,
+  rewards: [
+    defineReward({ name: "correct", score: (ctx) => ctx.turns[0]?.assistant.toolCalls?.[0]?.arguments.text === ctx.task.answer }),
+    defineReward({ name: "progress", weight: 0.2, score: (ctx) => ({ components: { any: 1 }, turns: ctx.turns.map((t) => (t.assistant.toolCalls?.length ? 0.5 : 0)) }) }),
+    defineReward({ name: "short", weight: 0, score: () => ({ components: { x: 1 }, turns: [1] }) }),
+  ],
+});`,
+      "tasks.jsonl": '{"id":"t1","prompt":"write hello","answer":"hello"}\n{"id":"t2","prompt":"write bye","answer":"bye"}\n',
+      "script.jsonl": '{"task_id":"t1","turns":[{"tool_calls":[{"name":"write_note","arguments":{"text":"hello"}}]},{"content":"done"}]}\n{"task_id":"t2","turns":[{"tool_calls":[{"name":"write_note","arguments":{"text":"nope"}}]},{"content":"done"}]}\n',
+    });
+    const r = await rollout(h, dir, { policy: { spec: `scripted:${path.join(dir, "script.jsonl")}` } });
+    const byTask = Object.fromEntries(r.trajectories.map((t) => [t.taskId, t]));
+    // t1 solved it (total 1.2 >= 0.5): the tool turn earns 0.2 * 0.5; t2 failed (0.2 < 0.5): gated to 0
+    expect(byTask.t1?.turns.map((t) => t.reward)).toEqual([0.1, 0]);
+    expect(byTask.t2?.turns.map((t) => t.reward)).toEqual([0, 0]);
+    expect(byTask.t2?.turns.map((t) => t.rewardComponents)).toEqual([{ progress: 0.5 }, { progress: 0 }]);
+    // a reward whose turns do not match the episode's is an invalid result, named
+    expect(byTask.t1?.reward.errors).toEqual([expect.objectContaining({ reward: "short", kind: "invalid_result", message: expect.stringMatching(/one score per turn of the episode \(2\)/) })]);
+  });
+});

@@ -7,6 +7,7 @@ import { connectDocker } from "../../remote-runner/src/docker/engine.js";
 import { loadEnvironment } from "../../remote-runner/src/envs/load.js";
 import { resumeRun, startRun, type RunHandle } from "../../remote-runner/src/rollout/engine.js";
 import { resolveEnvImage } from "../../remote-runner/src/rollout/image.js";
+import type { DockerSandbox } from "../../remote-runner/src/sandbox/docker-sandbox.js";
 import { CALCULATOR_DIR, harness, rollout, tempDir, writeFiles, type Harness } from "./support.js";
 
 let h: Harness;
@@ -85,14 +86,11 @@ function toolEnv(extra: { env?: string; tasks?: string; script: string }): strin
   return writeFiles(tempDir("eng"), {
     "env.ts": `
 import { defineEnvironment, defineTool, defineReward } from "@agentrl/sdk";
-let killed = 0;
 const step = defineTool<{ n: number }>({
   name: "step",
   description: "one step",
   parameters: { type: "object", properties: { n: { type: "integer" } }, required: ["n"] },
   run: async ({ n }, ctx) => {
-    // The first call of the whole process kills the sandbox's agent process: the container dies mid-episode.
-    if (n === 99 && killed++ === 0) await ctx.sandbox.exec(["sh", "-c", "kill -9 $PPID; sleep 5"]);
     const r = await ctx.sandbox.exec(["sh", "-c", "echo step-$1 >> log.txt && wc -l < log.txt", "sh", String(n)]);
     return "lines=" + r.stdout.trim();
   },
@@ -174,7 +172,28 @@ describe("infrastructure failures", () => {
       JSON.stringify({ task_id: "*", turns: [{ tool_calls: [{ name: "step", arguments: { n: 1 } }] }, { content: "done" }] }),
     ].join("\n");
     const dir = toolEnv({ script });
-    const r = await rollout(h, dir, { policy: { spec: `scripted:${path.join(dir, "s.jsonl")}` }, concurrency: 3 });
+    // The first "step 99" of the run kills its container from the host (a daemon or machine failure,
+    // outside the model's reach: nothing inside the sandbox can end its PID-1 agent).
+    let killed = 0;
+    const dying = {
+      acquire: async (spec: Parameters<typeof h.pool.acquire>[0]) => {
+        const sb = (await h.pool.acquire(spec)) as DockerSandbox;
+        return new Proxy(sb, {
+          get(target, key) {
+            if (key === "exec") {
+              return async (req: Parameters<DockerSandbox["exec"]>[0]) => {
+                if (Array.isArray(req.cmd) && req.cmd.at(-1) === "99" && killed++ === 0) await target.container.kill();
+                return target.exec(req);
+              };
+            }
+            const v: unknown = Reflect.get(target, key, target);
+            return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+          },
+        });
+      },
+      release: (sb: Parameters<typeof h.pool.release>[0]) => h.pool.release(sb),
+    };
+    const r = await rollout(h, dir, { policy: { spec: `scripted:${path.join(dir, "s.jsonl")}` }, concurrency: 3 }, { sandboxes: dying });
     expect(r.summary.trajectories).toBe(3);
     expect(r.summary.errors).toBe(0);
     expect(r.summary.infraRetries).toBe(1);

@@ -56,7 +56,7 @@ describe("sandbox isolation", () => {
     expect(lines.find((l) => l.startsWith("NoNewPrivs"))).toMatch(/:\s+1$/);
     const denied = await sb.exec({ cmd: "touch /etc/owned" });
     expect(denied.exitCode).not.toBe(0);
-    expect(denied.stderr).toMatch(/Permission denied/);
+    expect(denied.stderr).toMatch(/Read-only file system|Permission denied/);
   });
 
   it("stops a fork bomb at the pids limit and the host stays responsive", async () => {

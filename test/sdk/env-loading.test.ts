@@ -84,11 +84,12 @@ export default defineEnvironment({
   ],
   builtinTools: ["shell" as never],
   rewards: [defineReward({ name: "r", weight: -1, score: () => 1 })],
+  train: { steps: 3, lr: 0.1 } as never,
 });`,
       "tasks.jsonl": TASKS,
     });
     const fields = err.issues.map((i) => i.field);
-    expect(fields).toEqual(expect.arrayContaining(["maxTurns", "tools[0].name", "tools[0].description", "tools[0].parameters", "tools[1]", "builtinTools[0]", "rewards[0].weight"]));
+    expect(fields).toEqual(expect.arrayContaining(["maxTurns", "tools[0].name", "tools[0].description", "tools[0].parameters", "tools[1]", "builtinTools[0]", "rewards[0].weight", "train.lr"]));
     for (const i of err.issues) expect(i.fix.length).toBeGreaterThan(5);
   });
 

@@ -27,6 +27,25 @@ function Side({ t, testid }: { t: TurnText | null; testid: string }) {
   );
 }
 
+/** Two trajectories side by side, turn by turn, with what differs in each turn marked. */
+export function TurnDiffList({ a, b }: { a: Trajectory; b: Trajectory }) {
+  return (
+    <>
+      {diffTurns(a, b).map((p) => (
+        <div key={p.index} className={`cmp-turn ${p.differs.length ? "differs" : "same"}`} data-testid="compare-turn">
+          <div className="cmp-turn-head">
+            Turn {p.index + 1} {p.differs.length ? <span className="flag">differs: {p.differs.join(", ")}</span> : <span className="muted">same</span>}
+          </div>
+          <div className="cmp-sides">
+            <Side t={p.a} testid="compare-a" />
+            <Side t={p.b} testid="compare-b" />
+          </div>
+        </div>
+      ))}
+    </>
+  );
+}
+
 /** The two trajectories of one task, turn by turn, with what differs marked. */
 function TaskDiff({ task }: { task: TaskComparison }) {
   const bridge = useBridge();
@@ -61,21 +80,7 @@ function TaskDiff({ task }: { task: TaskComparison }) {
           </span>
         )}
       </div>
-      {!pair ? (
-        <div className="muted">loading both trajectories…</div>
-      ) : (
-        diffTurns(pair[0], pair[1]).map((p) => (
-          <div key={p.index} className={`cmp-turn ${p.differs.length ? "differs" : "same"}`} data-testid="compare-turn">
-            <div className="cmp-turn-head">
-              Turn {p.index + 1} {p.differs.length ? <span className="flag">differs: {p.differs.join(", ")}</span> : <span className="muted">same</span>}
-            </div>
-            <div className="cmp-sides">
-              <Side t={p.a} testid="compare-a" />
-              <Side t={p.b} testid="compare-b" />
-            </div>
-          </div>
-        ))
-      )}
+      {!pair ? <div className="muted">loading both trajectories…</div> : <TurnDiffList a={pair[0]} b={pair[1]} />}
     </div>
   );
 }

@@ -18,6 +18,8 @@ function themeColor(name: string, fallback: string): string {
 export function chartGroups(keys: string[]): { title: string; keys: string[] }[] {
   const rules: [string, RegExp, boolean][] = [
     ["reward (mean and spread per component)", /reward|^component|correct|format|efficiency/i, false],
+    // Sampler vs trainer: how far the trainer's recomputed logprobs are from those sampled, per step.
+    ["sampler vs trainer logprob drift", /drift/i, false],
     ["training", /kl|entropy|loss|grad|clip|lr/i, true],
     ["throughput", /per_?s$|throughput/i, false],
     ["time per step (s)", /(^|_)(s|ms|seconds)$|latency/i, false],

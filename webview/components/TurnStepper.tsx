@@ -3,6 +3,8 @@ import type { BlobRef, Message, ToolCall, Trajectory, Turn } from "@agentrl/prot
 import { fmtMs } from "../util/format";
 import { DiffView, looksLikeDiff } from "./DiffView";
 import { Screenshot } from "./Screenshot";
+import { ForkPanel } from "./ForkPanel";
+import { TokenLens } from "./TokenLens";
 
 /** Screenshots attached to a message or an observation (GUI envs); read structurally so older trajectories without them still render. */
 function imagesOf(x: object): BlobRef[] {
@@ -29,16 +31,23 @@ function patchArg(args: Record<string, unknown> | null): string | null {
   return null;
 }
 
-function TurnView({ turn, next }: { turn: Turn; next: Turn | undefined }) {
+function TurnView({ turn, next, trajectory }: { turn: Turn; next: Turn | undefined; trajectory: Trajectory }) {
   const calls = turn.assistant.toolCalls ?? [];
+  const [forking, setForking] = useState(false);
   return (
     <div className="turn" data-testid="turn">
       <div className="turn-meta muted">
         turn {turn.index + 1} · {fmtMs(turn.durationMs)} · policy {fmtMs(turn.policy.latencyMs)}
         {turn.policy.usage ? ` · ${turn.policy.usage.completionTokens} tokens` : ""}
         {turn.reward !== undefined ? ` · step reward ${turn.reward}` : ""}
+        {trajectory.parent ? ` · branch of ${trajectory.parent.trajectoryId} at turn ${trajectory.parent.turn + 1}` : ""}{" "}
+        <button className="link-button" onClick={() => setForking((f) => !f)} data-testid="fork-open" title="Branch the episode here in a live sandbox: type this turn's action, score the branch">
+          {forking ? "cancel fork" : "fork from this turn"}
+        </button>
       </div>
+      {forking && <ForkPanel trajectory={trajectory} turn={turn.index} />}
       <MessageBlock m={turn.assistant} />
+      <TokenLens info={turn.policy} advantage={trajectory.advantage} />
       {calls.map((c) => {
         const obs = turn.observations.find((o) => o.toolCallId === c.id);
         const patch = patchArg(c.arguments);
@@ -123,7 +132,7 @@ export function TurnStepper({ trajectory }: { trajectory: Trajectory }) {
           ))}
         </details>
       )}
-      {turn ? <TurnView turn={turn} next={trajectory.turns[i + 1]} /> : <div className="empty">No turns: the episode ended before the policy answered ({trajectory.error?.message ?? trajectory.stopReason}).</div>}
+      {turn ? <TurnView key={`${trajectory.id}:${i}`} turn={turn} next={trajectory.turns[i + 1]} trajectory={trajectory} /> : <div className="empty">No turns: the episode ended before the policy answered ({trajectory.error?.message ?? trajectory.stopReason}).</div>}
     </div>
   );
 }

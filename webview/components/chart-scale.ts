@@ -43,6 +43,8 @@ const LABELS: Record<string, string> = {
   loss: "loss",
   entropy: "entropy",
   lr: "learning rate",
+  logprob_drift_mean: "mean |sampler − trainer| logprob",
+  logprob_drift_max: "max |sampler − trainer| logprob",
 };
 
 /** What a metric is called on a chart's legend: the reward component's own name, or words instead of the key. */

@@ -314,6 +314,32 @@ describe("inspector", () => {
     expect(container.querySelector('[data-testid="stalled-badge"]')).toBeNull();
   });
 
+  it("shows the token lens of a trained turn: tokens coloured by drift, the drifting ones flagged, a token's numbers on click", async () => {
+    const { bridge, data } = setup(4, { turns: 2 });
+    const t = data.trajectory(data.summaries[0]!.id);
+    t.advantage = 0.75;
+    t.turns[0]!.policy = { ...t.turns[0]!.policy, completionTokens: ["call", " calc", "ulate"], completionLogprobs: [-0.2, -3.1, -0.01], trainerLogprobs: [-0.25, -1.4, -0.02] };
+    act(() =>
+      root!.render(
+        <BridgeContext.Provider value={bridge}>
+          <TurnStepper trajectory={t} />
+        </BridgeContext.Provider>,
+      ),
+    );
+    expect(q('[data-testid="lens-token"]').map((e) => e.textContent)).toEqual(["call", " calc", "ulate"]);
+    expect(q('[data-testid="lens-token"]').map((e) => e.classList.contains("flagged"))).toEqual([false, true, false]);
+    expect(container.querySelector('[data-testid="lens-drift"]')?.textContent).toMatch(/mean \|Δ\| 0\.587 · max 1\.700 · 1 past/);
+    act(() => q('[data-testid="lens-token"]')[1]!.click());
+    const detail = container.querySelector('[data-testid="lens-detail"]')?.textContent ?? "";
+    expect(detail).toContain("sampler logprob-3.1000");
+    expect(detail).toContain("trainer logprob-1.4000");
+    expect(detail).toContain("difference-1.7000");
+    expect(detail).toContain("advantage applied+0.7500");
+    // A turn without logprobs has no lens.
+    act(() => container.querySelector<HTMLElement>('[data-testid="next-turn"]')!.click());
+    expect(container.querySelector('[data-testid="token-lens"]')).toBeNull();
+  });
+
   it("routes responses by id and turns host errors into rejections", async () => {
     const { bridge } = setup(3);
     const [a, b] = await Promise.all([bridge.request("trajectoryPage", { runId: "run-bench", query: { limit: 1 } }), bridge.request("trajectoryPage", { runId: "run-bench", query: { offset: 2, limit: 1 } })]);

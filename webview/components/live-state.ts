@@ -1,17 +1,7 @@
-import type { EpisodePhase, LiveEpisodes, RunEvent } from "@agentrl/protocol";
+import type { LiveEpisode, LiveEpisodes, RunEvent } from "@agentrl/protocol";
 
 /** One in-flight episode as the panel shows it; `progressAt` is this window's clock (no skew with the runner's). */
-export interface LiveRow {
-  trajectoryId: string;
-  taskId: string;
-  sampleIndex: number;
-  attempt: number;
-  turn: number;
-  phase: EpisodePhase;
-  detail?: string;
-  progressAt: number;
-  stalled: boolean;
-}
+export type LiveRow = Omit<LiveEpisode, "sinceMs"> & { progressAt: number };
 
 export type LiveState = Map<string, LiveRow>;
 

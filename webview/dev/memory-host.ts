@@ -188,6 +188,9 @@ export function memoryHost(data: MemoryData): MemoryHost {
       live.episodes = live.episodes.filter((e) => e.trajectoryId !== trajectoryId);
       return live;
     },
+    forkTrajectory: () => {
+      throw new Error("the in-memory host runs no episodes; forks are tested against the runner");
+    },
     compareRuns: ({ b }) => {
       const c = data.comparisons?.[b];
       if (!c) throw new Error(`no comparison with ${b}`);

@@ -6,6 +6,8 @@ import {
   type EnvironmentUploaded,
   type ErrorBody,
   type EventPage,
+  type ForkRequest,
+  type ForkStarted,
   type Health,
   type LiveEpisodes,
   type MetricSeries,
@@ -117,6 +119,10 @@ export class RunnerClient {
   }
   trajectory(id: string): Promise<Trajectory> {
     return this.request("GET", `/v1/trajectories/${enc(id)}`);
+  }
+  /** Forks a trajectory from a turn: a new episode restored to that turn, continued and scored. */
+  forkTrajectory(trajectoryId: string, req: ForkRequest): Promise<ForkStarted> {
+    return this.request("POST", `/v1/trajectories/${enc(trajectoryId)}/fork`, { body: req });
   }
   liveEpisodes(runId: string): Promise<LiveEpisodes> {
     return this.request("GET", `/v1/runs/${enc(runId)}/episodes`);

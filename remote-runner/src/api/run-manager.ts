@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { CreateRunRequest, LiveEpisodes, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig, TryRewardReport, TryRewardRequest } from "@agentrl/protocol";
+import type { CreateRunRequest, ForkRequest, ForkStarted, LiveEpisodes, PolicyConfig, RescoreReport, RescoreRequest, Run, RunConfig, TryRewardReport, TryRewardRequest } from "@agentrl/protocol";
 import { oracleFor } from "../envs/kinds/registry.js";
 import { loadEnvironment, type LoadedEnvironment } from "../envs/load.js";
 import { EnvLoadError } from "../envs/errors.js";
@@ -9,6 +9,7 @@ import { rescoreRun } from "../rewards/rescore.js";
 import { tryReward } from "../rewards/try-reward.js";
 import { resolveEnvImage } from "../rollout/image.js";
 import { resumeRun, selectTasks, startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
+import { forkPolicy } from "../rollout/fork.js";
 import { LiveEpisodeRegistry } from "../rollout/live-episodes.js";
 import { SandboxPool } from "../sandbox/pool.js";
 import { newTrainRunId, resumeTraining, startTraining, trainingConfig, trainingDir, type TrainingDeps, type TrainingHandle } from "../training/training-run.js";
@@ -181,6 +182,42 @@ export class RunManager {
    * Re-runs the rewards of a stored run: with a newly uploaded bundle's rewards, or the run's own.
    * Refused while the run is active, when its trajectories are still changing.
    */
+  /**
+   * Branches a stored trajectory at `req.turn`: a run of one episode on the same task and
+   * environment whose sandbox is restored by replaying the recorded tool calls before that turn
+   * (no snapshot is kept per turn), then the typed action and/or the chosen policy; scored by the
+   * environment's rewards. The branch records its parent.
+   */
+  async fork(trajectoryId: string, req: ForkRequest): Promise<ForkStarted> {
+    const original = this.deps.store.getTrajectory(trajectoryId);
+    if (!original) throw new ApiError(404, "trajectory_not_found", `No trajectory ${JSON.stringify(trajectoryId)}.`);
+    const parentRun = this.deps.store.getRun(original.runId);
+    if (!parentRun) throw new ApiError(404, "run_not_found", `No run ${JSON.stringify(original.runId)} for trajectory ${trajectoryId}.`);
+    if (req.turn > original.turns.length) throw new ApiError(400, "invalid_field", `turn ${req.turn} is past the trajectory's ${original.turns.length} turns. Fix: fork at a turn from 0 to ${original.turns.length}.`, "body.turn");
+    if (!req.action && !req.policy) throw new ApiError(400, "invalid_field", "a fork needs an action typed for the turn, a policy to continue with, or both. Fix: send action {content, toolCalls} and/or policy {spec}.", "body.action");
+    const dir = parentRun.config.envDir;
+    const env = await loadForRequest(dir);
+    const continueWith = req.policy ? this.policyFor(req.policy, dir) : null;
+    const fork = { trajectoryId, turn: req.turn, restoredBy: "replay" as const };
+    const config: RunConfig = {
+      envDir: dir,
+      policy: req.policy ?? { spec: "noop" },
+      taskIds: [original.taskId],
+      group: 1,
+      concurrency: 1,
+      kind: "rollout",
+      name: `fork of ${original.taskId} at turn ${req.turn + 1}`,
+      fork,
+      ...(parentRun.config.maxTurns !== undefined ? { maxTurns: Math.max(parentRun.config.maxTurns, req.turn + 1) } : {}),
+    };
+    const taskIndex = selectTasks(env, config)[0]!.index;
+    const pool = this.newPool();
+    const handle = startRun(this.deps.store, config, { ...this.runDeps(pool), env, policy: forkPolicy(original, req.turn, req.action, continueWith) });
+    this.track(handle, pool);
+    const replayedToolCalls = original.turns.slice(0, req.turn).reduce((n, t) => n + (t.assistant.toolCalls?.length ?? 0), 0);
+    return { runId: handle.runId, trajectoryId: `${handle.runId}:${taskIndex}:0`, restoredBy: fork.restoredBy, replayedToolCalls };
+  }
+
   async rescore(id: string, req: RescoreRequest): Promise<RescoreReport> {
     const run = this.deps.store.getRun(id);
     if (!run) throw new ApiError(404, "run_not_found", `No run ${JSON.stringify(id)}. Fix: list runs with GET /v1/runs.`);

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { runRolloutBench } from "../../../bench/rollout.js";
 import { runGuiBench } from "../../../bench/gui.js";
 import { runSandboxBench } from "../../../bench/sandbox.js";
+import { runHardeningCost } from "../../../bench/sandbox-hardening.js";
+import { ensureBaseImage } from "../images/base.js";
 import { registerSweBench } from "../../../bench/swe-command.js";
 import { registerApiBenchCommands } from "./bench-api-command.js";
 
@@ -15,7 +17,20 @@ export function registerBenchCommand(program: Command): Command {
     .option("--samples <n>", "samples per figure", (v) => Number(v), 20)
     .option("--concurrency <n>", "concurrent sandboxes", (v) => Number(v), 32)
     .option("--steps <n>", "steps per concurrent sandbox", (v) => Number(v), 20)
-    .action(async (opts: { json?: boolean; samples: number; concurrency: number; steps: number }) => {
+    .option("--hardening", "only what the hardening costs: hardened vs unhardened sandboxes, alternated in rounds")
+    .option("--rounds <n>", "rounds of the hardening comparison", (v) => Number(v), 4)
+    .action(async (opts: { json?: boolean; samples: number; concurrency: number; steps: number; hardening?: boolean; rounds: number }) => {
+      if (opts.hardening) {
+        const h = await runHardeningCost({ image: await ensureBaseImage(), rounds: opts.rounds, samples: opts.samples * 2, log: (l) => console.error(l) });
+        if (opts.json) return console.log(JSON.stringify(h));
+        console.log(`${"figure (p50)".padEnd(22)} ${"hardened".padStart(10)} ${"before".padStart(10)} ${"ratio (min–max over rounds)".padStart(30)}`);
+        const row = (name: string, k: "exec_ms" | "warm_acquire_ms" | "cold_start_ms", r: keyof typeof h.ratios) =>
+          console.log(`${name.padEnd(22)} ${`${h.hardened[k].p50} ms`.padStart(10)} ${`${h.unhardened[k].p50} ms`.padStart(10)} ${`${h.ratios[r].p50}× (${h.ratios[r].min}–${h.ratios[r].max})`.padStart(30)}`);
+        row("command round trip", "exec_ms", "exec");
+        row("warm acquire", "warm_acquire_ms", "warm_acquire");
+        row("cold start", "cold_start_ms", "cold_start");
+        return;
+      }
       const r = await runSandboxBench({ samples: opts.samples, concurrency: opts.concurrency, stepsEach: opts.steps, log: (l) => console.error(l) });
       if (opts.json) return console.log(JSON.stringify(r));
       const row = (name: string, ours: string, base: string, x: number) => console.log(`${name.padEnd(26)} ${ours.padStart(14)} ${base.padStart(16)} ${`${x}×`.padStart(8)}`);

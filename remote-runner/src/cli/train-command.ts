@@ -17,11 +17,11 @@ export function registerTrainCommand(program: Command): void {
     .description("train a policy on an environment: rollouts on the current policy → one update per step (embedded trainer, CPU or GPU)")
     .argument("<envDir>", "environment folder (env.ts + tasks.jsonl)")
     .option("--model <m>", "local folder, .gguf file, or hub id (default: the embedded SmolLM2-135M-Instruct)")
-    .option("--steps <n>", "policy updates", intArg("--steps"), 10)
-    .option("--group <n>", "samples per task (GRPO group size)", intArg("--group"), 8)
-    .option("--tasks-per-step <n>", "tasks per step", intArg("--tasks-per-step"), 4)
-    .option("--concurrency <n>", "episodes at once", intArg("--concurrency"), 8)
-    .option("--algo <name>", `advantage estimator: ${ESTIMATORS.join(", ")}`, "grpo")
+    .option("--steps <n>", "policy updates (default: the env's train.steps, else 10)", intArg("--steps"))
+    .option("--group <n>", "samples per task, the GRPO group size (default: the env's, else 8)", intArg("--group"))
+    .option("--tasks-per-step <n>", "tasks per step (default: the env's, else 4)", intArg("--tasks-per-step"))
+    .option("--concurrency <n>", "episodes at once (default: the env's, else 8)", intArg("--concurrency"))
+    .option("--algo <name>", `advantage estimator: ${ESTIMATORS.join(", ")} (default grpo)`)
     .option("--lr <x>", "learning rate", numArg("--lr"))
     .option("--kl <beta>", "k3 KL penalty against the base model (0: none)", numArg("--kl"))
     .option("--eps-low <x>", "lower clip epsilon", numArg("--eps-low"))
@@ -31,34 +31,38 @@ export function registerTrainCommand(program: Command): void {
     .option("--credit <how>", "turn-level credit: outcome | return_to_go | gigpo")
     .option("--keep-zero-variance", "train on groups whose samples all got the same reward (dropped by default)")
     .option("--lora-rank <n>", "LoRA rank; 0 = full fine-tuning", intArg("--lora-rank", 0))
-    .option("--temperature <t>", "sampling temperature", numArg("--temperature"), 1.0)
-    .option("--max-tokens <n>", "max tokens per policy turn", intArg("--max-tokens"), 96)
-    .option("--seed <n>", "seed (task order, sampling, init)", intArg("--seed", 0), 0)
+    .option("--temperature <t>", "sampling temperature (default: the env's, else 1)", numArg("--temperature"))
+    .option("--max-tokens <n>", "max tokens per policy turn (default: the env's, else 96)", intArg("--max-tokens"))
+    .option("--seed <n>", "seed: task order, sampling, init (default: the env's, else 0)", intArg("--seed", 0))
     .option("--resume <dir>", "continue from a checkpoint folder (step, optimizer, metrics)")
     .option("--checkpoint-every <n>", "steps between the checkpoints a stopped run resumes from", intArg("--checkpoint-every"), 1)
     .option("--trainer-options <json>", "more trainer options as JSON")
     .option("--json", "print one JSON object last: {steps, reward_first, reward_last, tokens_per_s, checkpoint}")
     .action(async (envDir: string, o: Record<string, unknown>) => {
-      const trainer = trainerOptionsFrom(o);
-      const params: TrainParams = {
-        steps: o.steps as number,
-        tasksPerStep: o.tasksPerStep as number,
-        seed: o.seed as number,
-        temperature: o.temperature as number,
-        maxTokens: o.maxTokens as number,
-        trainer,
-      };
-      if (o.model !== undefined) params.model = o.model as string;
-      if (o.loraRank !== undefined) params.loraRank = o.loraRank as number;
-      if (o.checkpointEvery !== undefined) params.checkpointEvery = o.checkpointEvery as number;
-      params.failedReward = failedRewardArg(String(o.failedReward));
       const log = (l: string): void => console.error(l);
       const env = await loadEnvironment(envDir);
+      // Flags first, then the environment's own training defaults, then the command's.
+      const d = env.def.train ?? {};
+      const params: TrainParams = {
+        steps: (o.steps as number | undefined) ?? d.steps ?? 10,
+        tasksPerStep: (o.tasksPerStep as number | undefined) ?? d.tasksPerStep ?? 4,
+        seed: (o.seed as number | undefined) ?? d.seed ?? 0,
+        temperature: (o.temperature as number | undefined) ?? d.temperature ?? 1.0,
+        maxTokens: (o.maxTokens as number | undefined) ?? d.maxTokens ?? 96,
+        trainer: trainerOptionsFrom(o, d.trainer ?? {}),
+      };
+      const group = (o.group as number | undefined) ?? d.group ?? 8;
+      const concurrency = (o.concurrency as number | undefined) ?? d.concurrency ?? 8;
+      if (o.model !== undefined) params.model = o.model as string;
+      const loraRank = (o.loraRank as number | undefined) ?? d.loraRank;
+      if (loraRank !== undefined) params.loraRank = loraRank;
+      if (o.checkpointEvery !== undefined) params.checkpointEvery = o.checkpointEvery as number;
+      params.failedReward = failedRewardArg(String(o.failedReward));
       const image = await resolveEnvImage(env, log);
       holdHomeLock(homeDir());
       const store = openStore();
-      const sandboxes = await localSandboxes({ warm: Math.min(o.concurrency as number, 4) });
-      const config = trainingConfig(env, envDir, params, o.group as number, o.concurrency as number);
+      const sandboxes = await localSandboxes({ warm: Math.min(concurrency, 4) });
+      const config = trainingConfig(env, envDir, params, group, concurrency);
       try {
         const runId = newTrainRunId();
         const handle = startTraining(
@@ -74,7 +78,7 @@ export function registerTrainCommand(program: Command): void {
               const m = s.metrics;
               const num = (k: string): string => (typeof m[k] === "number" ? (m[k] as number).toFixed(4) : "-");
               console.error(
-                `step ${String(s.step).padStart(3)}  reward ${s.rewardMean.toFixed(3)}  loss ${num("loss")}  kl ${num("kl")}  entropy ${num("entropy")}  clip ${num("clip_fraction")}  ` +
+                `step ${String(s.step).padStart(3)}  reward ${s.rewardMean.toFixed(3)}  tool calls ${s.toolCalls.toFixed(2)}  loss ${num("loss")}  kl ${num("kl")}  entropy ${num("entropy")}  clip ${num("clip_fraction")}  ` +
                   `zero-var groups ${String(m.zero_variance_groups ?? "-")}  trained ${s.trained}  rollout ${s.rolloutS.toFixed(1)} s  update ${s.trainS.toFixed(1)} s`,
               );
             },
@@ -109,8 +113,8 @@ function failedRewardArg(v: string): number | null {
   return n;
 }
 
-/** Trainer options from the flags and --trainer-options JSON, checked against the protocol's schema. */
-function trainerOptionsFrom(o: Record<string, unknown>): TrainerOptions {
+/** Trainer options: the environment's defaults, then --trainer-options JSON, then the flags; checked against the protocol's schema. */
+function trainerOptionsFrom(o: Record<string, unknown>, defaults: TrainerOptions): TrainerOptions {
   let extra: unknown = {};
   if (o.trainerOptions !== undefined) {
     try {
@@ -119,7 +123,8 @@ function trainerOptionsFrom(o: Record<string, unknown>): TrainerOptions {
       throw new Error(`--trainer-options is not valid JSON (${(err as Error).message}). Fix: pass an object, e.g. '{"micro_batch":16}'`, { cause: err });
     }
   }
-  const t: Record<string, unknown> = { estimator: o.algo, ...(extra as Record<string, unknown>) };
+  const t: Record<string, unknown> = { ...defaults, ...(extra as Record<string, unknown>) };
+  if (o.algo !== undefined) t.estimator = o.algo;
   if (o.lr !== undefined) t.lr = o.lr;
   if (o.kl !== undefined) t.kl_beta = o.kl;
   if (o.epsLow !== undefined) t.eps_low = o.epsLow;

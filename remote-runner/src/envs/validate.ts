@@ -1,5 +1,9 @@
 import { Ajv } from "ajv";
+import { EnvTrainDefaults } from "@agentrl/protocol";
+import type { ApiError } from "../api/errors.js";
+import { validate } from "../api/validate.js";
 import type { EnvironmentDefinition } from "@agentrl/sdk";
+import { sandboxLimitIssues } from "../sandbox/limits.js";
 import type { EnvIssue } from "./errors.js";
 
 const BUILTIN_TOOLS = ["bash", "python", "read_file", "write_file"];
@@ -37,6 +41,14 @@ export function validateEnvironmentModule(mod: Record<string, unknown>, file: st
   }
   if (typeof def.name !== "string" || def.name.trim() === "") issues.push({ file, field: "name", message: "name is missing or empty", fix: 'add name: "my-env"' });
   for (const key of ["maxTurns", "stepTimeoutMs", "episodeTimeoutMs", "rewardTimeoutMs"]) positiveInt(issues, file, def, key);
+  if (def.train !== undefined) {
+    try {
+      validate(EnvTrainDefaults, def.train, "train");
+    } catch (err) {
+      const e = err as ApiError;
+      issues.push({ file, field: e.field ?? "train", message: e.message.replace(/\. Fix: .*$/s, ""), fix: "use the fields of agentrl train: steps, group, tasksPerStep, concurrency, seed, temperature, maxTokens, loraRank, trainer { lr, estimator, ... }" });
+    }
+  }
   if (def.rewardComposition !== undefined && def.rewardComposition !== "weighted_sum" && def.rewardComposition !== "gdpo") {
     issues.push({ file, field: "rewardComposition", message: `unknown rewardComposition ${JSON.stringify(def.rewardComposition)}`, fix: 'use "weighted_sum" or "gdpo"' });
   }
@@ -102,6 +114,10 @@ export function validateEnvironmentModule(mod: Record<string, unknown>, file: st
       const hasCommand = r.command !== undefined;
       if (hasScore === hasCommand) issues.push({ file, field, message: `reward "${name}" needs exactly one of score or command`, fix: "give it score: (ctx) => number, or command: 'test command'" });
     });
+  }
+  if (def.sandbox !== undefined) {
+    if (!isObject(def.sandbox)) issues.push({ file, field: "sandbox", message: "sandbox must be an object", fix: "sandbox: { limits: {...}, env: {...}, workdir: \"/home/agent\" } (each optional)" });
+    else for (const i of sandboxLimitIssues(def.sandbox.limits)) issues.push({ file, ...i });
   }
   if (def.tasks !== undefined && typeof def.tasks !== "string") issues.push({ file, field: "tasks", message: "tasks must be a file name", fix: 'tasks: "tasks.jsonl"' });
   if (def.adversaries !== undefined && !(Array.isArray(def.adversaries) && def.adversaries.every((f) => typeof f === "string"))) {

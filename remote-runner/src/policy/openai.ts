@@ -54,7 +54,7 @@ interface WireChoice {
   delta?: { content?: string | null; tool_calls?: WireToolCall[] };
   finish_reason?: string | null;
   token_ids?: number[];
-  logprobs?: { content?: { logprob: number }[] | null } | null;
+  logprobs?: { content?: { logprob: number; token?: string }[] | null } | null;
 }
 
 interface WireResponse {
@@ -90,6 +90,7 @@ class Accumulator {
   promptTokenIds: number[] | undefined;
   completionTokenIds: number[] | undefined;
   logprobs: number[] | undefined;
+  tokens: string[] | undefined;
   usage: PolicyInfo["usage"];
 
   constructor(private readonly limits: PolicyLimits) {}
@@ -127,6 +128,11 @@ class Accumulator {
     if (lps.length) {
       const into = (this.logprobs ??= []);
       for (const x of lps) into.push(x.logprob);
+      // Token texts only when every entry has one; kept only if they end up aligned with the logprobs.
+      if (lps.every((x) => typeof x.token === "string")) {
+        const texts = (this.tokens ??= []);
+        for (const x of lps) texts.push(x.token ?? "");
+      }
     }
   }
 }
@@ -292,6 +298,7 @@ export class OpenAIPolicy implements Policy {
     if (acc.promptTokenIds && req.prefixTokenIds?.length) info.tokenExact = extendsIds(acc.promptTokenIds, req.prefixTokenIds);
     if (acc.completionTokenIds) info.completionTokenIds = acc.completionTokenIds;
     if (acc.logprobs) info.completionLogprobs = acc.logprobs;
+    if (acc.tokens && acc.tokens.length === acc.logprobs?.length) info.completionTokens = acc.tokens;
     if (acc.usage) info.usage = acc.usage;
     return { content: acc.content, toolCalls, toolCallSource: source, info };
   }

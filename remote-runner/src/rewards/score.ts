@@ -1,5 +1,6 @@
 import type { RewardError, RewardResult } from "@agentrl/protocol";
 import type { AnyReward, RewardContext, SandboxHandle } from "@agentrl/sdk";
+import type { TurnScores } from "./turn-rewards.js";
 import { MAX_ABS_REWARD } from "./advantages.js";
 import { locateInBundle } from "./source-location.js";
 import { RewardCodeError, RewardTimeoutError, type RewardWorkerPool } from "./worker-pool.js";
@@ -14,6 +15,14 @@ function toNumber(v: unknown): number | null {
   return null;
 }
 
+/** A reward's per-turn scores (`turns`): one finite number or boolean per turn of the episode. */
+function turnValues(raw: unknown, turns: number): number[] | string {
+  if (!Array.isArray(raw) || raw.length !== turns) return `turns must list one score per turn of the episode (${turns}), got ${JSON.stringify(raw)?.slice(0, 80)}`;
+  const out = raw.map(toNumber);
+  const bad = out.findIndex((v) => v === null);
+  return bad >= 0 ? `turns[${bad}] is ${JSON.stringify(raw[bad])}, not a finite number` : (out as number[]);
+}
+
 /** How a bad value reads in an error (JSON.stringify would print NaN and Infinity as null). */
 function show(v: unknown): string {
   return typeof v === "number" ? String(v) : (JSON.stringify(v)?.slice(0, 100) ?? String(v));
@@ -22,7 +31,7 @@ function show(v: unknown): string {
 const RANGE = `a finite number within ±${MAX_ABS_REWARD.toExponential()}`;
 
 /** Adds one reward's value to the components; returns an error text when the value is not usable. */
-function addValue(name: string, weight: number, value: unknown, components: Record<string, number>, weights: Record<string, number>): string | null {
+function addValue(name: string, weight: number, value: unknown, components: Record<string, number>, weights: Record<string, number>, turnScores?: { scores: TurnScores; turns: number }): string | null {
   const n = toNumber(value);
   if (n !== null) {
     components[name] = n;
@@ -30,7 +39,12 @@ function addValue(name: string, weight: number, value: unknown, components: Reco
     return null;
   }
   if (value && typeof value === "object" && "components" in value) {
-    const v = value as { components: Record<string, unknown>; weights?: Record<string, unknown> };
+    const v = value as { components: Record<string, unknown>; weights?: Record<string, unknown>; turns?: unknown };
+    if (v.turns !== undefined && turnScores) {
+      const t = turnValues(v.turns, turnScores.turns);
+      if (typeof t === "string") return t;
+      turnScores.scores[name] = { weight, values: t };
+    }
     const out: Record<string, number> = {};
     for (const [k, raw] of Object.entries(v.components ?? {})) {
       const c = toNumber(raw);
@@ -63,6 +77,8 @@ export async function scoreEpisode(opts: {
   sandbox: SandboxHandle;
   pool: RewardWorkerPool;
   defaultTimeoutMs: number;
+  /** Filled with the rewards' per-turn scores (rewards that return `turns`). */
+  turnScores?: TurnScores;
 }): Promise<RewardResult> {
   const t0 = performance.now();
   const components: Record<string, number> = {};
@@ -94,7 +110,7 @@ export async function scoreEpisode(opts: {
       if (weight > 0) weightedFailure = true;
       continue;
     }
-    const problem = addValue(r.name, weight, value, components, weights);
+    const problem = addValue(r.name, weight, value, components, weights, opts.turnScores && { scores: opts.turnScores, turns: opts.input.turns.length });
     if (problem) {
       errors.push({ reward: r.name, kind: "invalid_result", message: problem });
       if (weight > 0) weightedFailure = true;

@@ -1,6 +1,22 @@
 import type { BuiltinToolName, ToolSpec } from "@agentrl/protocol";
 import type { SandboxHandle } from "@agentrl/sdk";
+import { SandboxFileError } from "../sandbox/types.js";
 import { formatExecResult } from "./format-exec.js";
+
+/** The most read_file returns to the model in one call: the same as a command's output cap. */
+export const READ_FILE_MAX_BYTES = 1024 * 1024;
+
+/** Why read_file was refused and what to do instead (the model reads it as a tool error). */
+function readFileRefusal(err: SandboxFileError, path: string): string {
+  switch (err.reason) {
+    case "is_dir":
+      return `${path} is a folder; read_file reads one file. List the folder with bash (ls ${path}) and read a file in it.`;
+    case "too_large":
+      return `${err.message}; read_file returns at most ${READ_FILE_MAX_BYTES} bytes. Read a part with bash (head -c, tail -c, sed -n '1,200p').`;
+    default:
+      return err.message;
+  }
+}
 
 export interface BuiltinTool {
   spec: ToolSpec;
@@ -38,7 +54,12 @@ export const BUILTIN_TOOLS: Record<BuiltinToolName, BuiltinTool> = {
       parameters: { type: "object", properties: { path: { type: "string", description: "File path (relative to the home folder, or absolute)." } }, required: ["path"], additionalProperties: false },
     },
     async run(args, sandbox) {
-      return { output: await sandbox.readFile(String(args.path)) };
+      const p = String(args.path);
+      try {
+        return { output: await sandbox.readFile(p, { maxBytes: READ_FILE_MAX_BYTES }) };
+      } catch (err) {
+        throw err instanceof SandboxFileError ? new Error(readFileRefusal(err, p)) : err;
+      }
     },
   },
   write_file: {

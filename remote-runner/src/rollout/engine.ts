@@ -199,6 +199,7 @@ class RunController implements RunHandle {
             { runId, trajectoryId: `${runId}:${ep.taskIndex}:${ep.sampleIndex}`, groupId, task: ep.task, taskIndex: ep.taskIndex, sampleIndex: ep.sampleIndex },
             rt,
           );
+          if (config.fork) trajectory.parent = config.fork; // a branch names what it was forked from
           // One commit for the trajectory and its event: a reader never sees one without the other.
           store.transaction(() => {
             store.putTrajectory(trajectory);

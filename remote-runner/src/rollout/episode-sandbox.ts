@@ -2,6 +2,13 @@ import type { ExecResult } from "@agentrl/protocol";
 import type { ExecOptions, SandboxHandle } from "@agentrl/sdk";
 import { SandboxError, type Sandbox } from "../sandbox/types.js";
 
+/**
+ * What scoring commands run with, over the container's own environment: Python ignores the user site
+ * folder (the user site-packages under ~/.local is writable by the model, and a usercustomize.py there
+ * would run inside every test).
+ */
+export const SCORING_ENV: Record<string, string> = { PYTHONNOUSERSITE: "1" };
+
 /** An infrastructure failure during an episode: the episode is thrown away and started again. */
 export class InfraFailure extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -64,10 +71,15 @@ export class EpisodeSandbox implements SandboxHandle {
     return this.sandbox;
   }
 
-  /** Turns a sandbox error into InfraFailure when it is one (a missing file is the agent's business). */
+  /**
+   * Turns a sandbox error into InfraFailure when it is one. A missing file, or a sandbox the model
+   * filled to its process limit, is the agent's business: it reads the error, and its episode is
+   * scored (after every process it started is ended) and trained on, never retried as infrastructure.
+   */
   private async classify(err: unknown): Promise<unknown> {
     if (err instanceof InfraFailure) return err;
     if (err instanceof SandboxError) {
+      if (err.code === "exec_failed" && this.created && !this.sealed && (await this.created.alive().catch(() => false))) return err;
       if (err.code === "file_error" && this.created && (await this.created.alive().catch(() => false))) return err;
       return this.fail(err);
     }
@@ -98,12 +110,27 @@ export class EpisodeSandbox implements SandboxHandle {
     return this.timed(fn);
   }
 
-  exec(cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    return this.timed((sb) => sb.exec({ cmd, stdin: opts.stdin, cwd: opts.cwd, env: opts.env, timeoutMs: opts.timeoutMs ?? this.defaultTimeoutMs }));
+  /** Set once the model's turn is over: commands from then on are the scorer's. */
+  private sealed = false;
+
+  /**
+   * Ends the model's part of the sandbox before anything scores it: every process it started is
+   * killed (a daemon it left cannot answer for a test or rewrite files mid-score), and commands run
+   * from then on with a trusted environment. With the root filesystem read-only, the binaries and
+   * libraries are the image's own; what remains is the writable areas: the final state being scored.
+   */
+  async sealForScoring(): Promise<void> {
+    this.sealed = true;
+    if (this.started) await this.timed((sb) => sb.killAll());
   }
 
-  readFile(path: string): Promise<string> {
-    return this.timed(async (sb) => (await sb.readFile(path)).toString("utf8"));
+  exec(cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const env = this.sealed ? { ...opts.env, ...SCORING_ENV } : opts.env;
+    return this.timed((sb) => sb.exec({ cmd, stdin: opts.stdin, cwd: opts.cwd, env, timeoutMs: opts.timeoutMs ?? this.defaultTimeoutMs }));
+  }
+
+  readFile(path: string, opts: { maxBytes?: number } = {}): Promise<string> {
+    return this.timed(async (sb) => (await sb.readFile(path, opts)).toString("utf8"));
   }
 
   writeFile(path: string, content: string): Promise<void> {

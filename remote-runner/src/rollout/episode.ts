@@ -3,6 +3,7 @@ import { countToolCalls, trajectoryMessages } from "@agentrl/protocol";
 import type { LoadedEnvironment } from "../envs/load.js";
 import { PolicyError, type Policy } from "../policy/types.js";
 import { scoreEpisode } from "../rewards/score.js";
+import { turnRewards, type TurnScores } from "../rewards/turn-rewards.js";
 import type { RewardWorkerPool } from "../rewards/worker-pool.js";
 import { finishEpisodeWithKind } from "../envs/kinds/finish.js";
 import { kindHooksFor } from "../envs/kinds/registry.js";
@@ -247,7 +248,11 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     let reward: Trajectory["reward"] = { total: null, components: {}, weights: {}, errors: [], durationMs: 0 };
     let artifacts: Trajectory["artifacts"];
     if (status === "finished") {
+      const turnScores: TurnScores = {};
       rt.live?.phase(spec.trajectoryId, turns.length, "reward");
+      // Scores the model cannot forge: its processes end before any reward or test runs (a kind
+      // that scores a live session, such as a desktop, keeps them: its scorer reads that session).
+      if (!kind.scoresLiveSession) await sandbox.sealForScoring();
       reward = await scoreEpisode({
         rewards: env.def.rewards,
         input: {
@@ -262,12 +267,16 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
         sandbox,
         pool: rt.rewardPool,
         defaultTimeoutMs: info.rewardTimeoutMs,
+        turnScores,
       });
       if (sandbox.infraError) throw sandbox.infraError;
       if (kind.finish) {
         const finished = await finishEpisodeWithKind(kind, { task: spec.task, turns, sandbox, labels: rt.sandboxSpec.labels, putBlob: (data, mime) => store.putBlob(data, mime) }, reward, info.kind);
         reward = finished.reward;
         artifacts = finished.artifacts;
+      }
+      if (Object.keys(turnScores).length) {
+        turnRewards(turnScores, turns.length, reward.total, env.def.turnRewardGate).forEach((r, i) => Object.assign(turns[i] as Turn, { reward: r.reward, rewardComponents: r.components }));
       }
     }
     return { trajectory: toTrajectory({ status, stopReason, reward, error, artifacts }) };

@@ -14,20 +14,13 @@ export class EpisodeKilled extends Error {
   }
 }
 
-interface Entry {
-  trajectoryId: string;
-  taskId: string;
-  sampleIndex: number;
-  attempt: number;
-  turn: number;
-  phase: EpisodePhase;
-  detail?: string;
+/** An in-flight episode: what the API lists (less the time, kept as when it last made progress) and how to stop it. */
+type Entry = Omit<LiveEpisode, "sinceMs"> & {
   progressAt: number;
-  stalled: boolean;
   kill: AbortController;
   /** Stops the episode's sandbox, so a command that ignores the abort ends too. */
   onKill?: () => Promise<void>;
-}
+};
 
 /**
  * The in-flight episodes of one run: what each waits on (sandbox, policy, tool, reward) and since

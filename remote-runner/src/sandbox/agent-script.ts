@@ -6,11 +6,61 @@
  * the process, so they hold even if the runner is slow.
  *
  * Kept as Python because every sandbox image derives from the base image, which has python3.
+ *
+ * Out of the model's reach: the agent is the container's PID 1 (no docker-init), so signals sent
+ * from inside the container only reach it for handlers it installed (none: SIGINT is reset), and it
+ * makes itself non-dumpable, so processes of the same uid cannot open /proc/1/fd/* (the channel's
+ * pipes), read its memory or ptrace it. Commands get fresh pipes and no inherited descriptors. As
+ * PID 1 it also reaps orphaned processes, and "killall" ends every process but itself before scoring.
  */
 export const AGENT_PY = String.raw`
-import base64, json, os, selectors, signal, subprocess, sys, threading, time
+import base64, ctypes, json, os, selectors, signal, stat, subprocess, sys, threading, time
 
 _out_lock = threading.Lock()
+# Held while a command starts and is recorded, and while orphans are reaped: a child of ours that exits
+# at once must not be reaped as an orphan (its thread would then read a wrong exit status).
+_spawn_lock = threading.Lock()
+_ours = set()
+_reaping = [False, False]  # in the SIGCHLD handler; another SIGCHLD came meanwhile
+
+def harden():
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+    except (OSError, AttributeError):
+        pass
+    # As PID 1 only signals with a handler are delivered from inside: keep none (Python handles SIGINT).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if os.getpid() == 1:
+        signal.signal(signal.SIGCHLD, on_sigchld)
+
+def on_sigchld(*_):
+    # Handlers run in the main thread and can be re-entered by the next SIGCHLD (a fork bomb sends a
+    # storm): never nest (the lock is not re-entrant, and the stack is finite); rescan instead.
+    if _reaping[0]:
+        _reaping[1] = True
+        return
+    _reaping[0] = True
+    try:
+        _reaping[1] = True
+        while _reaping[1]:
+            _reaping[1] = False
+            reap_orphans()
+    finally:
+        _reaping[0] = False
+
+def reap_orphans():
+    with _spawn_lock:
+        for p in os.listdir("/proc"):
+            if not p.isdigit() or int(p) in _ours or int(p) == 1:
+                continue
+            try:
+                with open("/proc/%s/stat" % p) as f:
+                    st = f.read()
+                fields = st[st.rindex(")") + 2:].split()
+                if fields[0] == "Z" and fields[1] == "1":
+                    os.waitpid(int(p), os.WNOHANG)
+            except (OSError, ValueError, IndexError, ChildProcessError):
+                pass
 
 def send(obj):
     data = (json.dumps(obj, separators=(",", ":")) + "\n").encode()
@@ -81,9 +131,11 @@ def run_command(req):
     stdin_data = base64.b64decode(req["stdin"]) if req.get("stdin") else None
     oom_before = oom_kills()
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=req.get("cwd") or None,
-                                env=env, start_new_session=True)
+        with _spawn_lock:
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=req.get("cwd") or None,
+                                    env=env, start_new_session=True)
+            _ours.add(proc.pid)
     except (OSError, ValueError) as e:
         return {"id": rid, "exit": 127, "out": "", "err": base64.b64encode(("agentrl: cannot start %r: %s\n" % (argv[0], e)).encode()).decode(),
                 "timedOut": False, "truncated": False, "oom": False, "ms": (time.monotonic() - started) * 1000}
@@ -171,6 +223,7 @@ def run_command(req):
             except OSError:
                 pass
     code = proc.returncode
+    _ours.discard(proc.pid)
     oom = oom_kills() > oom_before >= 0
     return {"id": rid, "exit": None if (timed_out or code < 0) else code, "signal": -code if code < 0 else None,
             "out": base64.b64encode(b"".join(out_sink[0])).decode(), "err": base64.b64encode(b"".join(err_sink[0])).decode(),
@@ -203,7 +256,120 @@ def unix_request(req):
     except (OSError, ValueError, KeyError) as e:
         send({"id": rid, "error": "%s: %s" % (type(e).__name__, e)})
 
+def file_error(rid, code, message):
+    return {"id": rid, "error": message, "code": code}
+
+def read_file(req):
+    # Read as the sandbox user, capped: a folder, a device or a 2 GB file is an answer, not a tar of the
+    # whole filesystem in the runner's memory.
+    rid, path, cap = req["id"], req["path"], int(req["cap"])
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return file_error(rid, "not_found", "no such file in the sandbox: %s" % path)
+    except IsADirectoryError:
+        return file_error(rid, "is_dir", "%s is a folder, not a file" % path)
+    except OSError as e:
+        return file_error(rid, "denied", "cannot read %s: %s" % (path, e.strerror))
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            return file_error(rid, "is_dir", "%s is a folder, not a file" % path)
+        if not stat.S_ISREG(st.st_mode):
+            return file_error(rid, "not_regular", "%s is not a regular file" % path)
+        if st.st_size > cap:
+            return dict(file_error(rid, "too_large", "%s is %d bytes, over the %d-byte read limit" % (path, st.st_size, cap)), size=st.st_size)
+        chunks, total = [], 0
+        while total <= cap:
+            c = os.read(fd, min(1 << 20, cap + 1 - total))
+            if not c:
+                break
+            chunks.append(c)
+            total += len(c)
+        if total > cap:
+            return dict(file_error(rid, "too_large", "%s grew past the %d-byte read limit while it was read" % (path, cap)), size=total)
+        return {"id": rid, "data": base64.b64encode(b"".join(chunks)).decode()}
+    finally:
+        os.close(fd)
+
+def write_one(path, data, mode):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+def write_files(req):
+    # Written as the sandbox user into its writable areas (the root filesystem is read-only).
+    rid = req["id"]
+    mode = int(req.get("mode", 0o644))
+    for path, b64 in req["files"].items():
+        try:
+            write_one(path, base64.b64decode(b64), mode)
+        except OSError as e:
+            code = "no_space" if e.errno in (28, 27, 122) else "denied"
+            return file_error(rid, code, "cannot write %s: %s" % (path, e.strerror))
+    return {"id": rid, "ok": True}
+
+def read_dir(req):
+    rid, root, cap = req["id"], req["path"], int(req["cap"])
+    if not os.path.isdir(root):
+        return file_error(rid, "not_found", "no such folder in the sandbox: %s" % root)
+    files, total = {}, 0
+    for d, dirs, names in os.walk(root):
+        for n in names:
+            full = os.path.join(d, n)
+            try:
+                st = os.lstat(full)
+                if not stat.S_ISREG(st.st_mode):
+                    continue
+                total += st.st_size
+                if total > cap:
+                    return file_error(rid, "too_large", "%s holds more than the %d-byte read limit" % (root, cap))
+                with open(full, "rb") as f:
+                    files[os.path.relpath(full, root)] = base64.b64encode(f.read(cap)).decode()
+            except OSError:
+                continue
+    return {"id": rid, "files": files}
+
+def untar(req):
+    # The image's own files under a size-limited writable area (tmpfs starts empty), unpacked at start.
+    import io, tarfile
+    with tarfile.open(fileobj=io.BytesIO(base64.b64decode(req["data"]))) as t:
+        kw = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        t.extractall(req["dest"], **kw)
+    return {"id": req["id"], "ok": True}
+
+def kill_all(req):
+    # Before scoring: every process but this one goes, including daemons the model left behind.
+    # kill(-1) from PID 1 reaches every other process of the container; repeat while a fork races it.
+    for _ in range(500):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        reap_orphans()
+        with _spawn_lock:
+            left = [p for p in os.listdir("/proc") if p.isdigit() and p != "1" and session_of(int(p)) is not None]
+        if not left:
+            return {"id": req["id"], "ok": True}
+        time.sleep(0.002)
+    return {"id": req["id"], "error": "processes left after 500 kill rounds: %s" % ",".join(left[:20])}
+
+OPS = {"read": read_file, "write": write_files, "readdir": read_dir, "killall": kill_all, "untar": untar}
+
+def answer(fn, req):
+    try:
+        send(fn(req))
+    except Exception as e:
+        send({"id": req.get("id"), "error": "the agent failed: %s: %s" % (type(e).__name__, e)})
+
 def main():
+    harden()
     send({"ready": True, "pid": os.getpid(), "uid": os.getuid()})
     for line in sys.stdin.buffer:
         line = line.strip()
@@ -214,12 +380,22 @@ def main():
         except ValueError as e:
             send({"id": None, "error": "bad request: %s" % e})
             continue
-        if req.get("op") == "ping":
+        op = req.get("op")
+        if op == "ping":
             send({"id": req.get("id"), "pong": True})
             continue
-        target = unix_request if req.get("op") == "unix" else run
+        if op == "killall":
+            # On this thread: a sandbox whose pids the model filled has no room for another one.
+            answer(kill_all, req)
+            continue
+        if op == "unix":
+            target, args = unix_request, (req,)
+        elif op in OPS:
+            target, args = answer, (OPS[op], req)
+        else:
+            target, args = run, (req,)
         try:
-            threading.Thread(target=target, args=(req,), daemon=True).start()
+            threading.Thread(target=target, args=args, daemon=True).start()
         except RuntimeError as e:
             # Threads count against the pids limit: another command (a fork bomb) may have taken them all.
             send({"id": req.get("id"), "error": "no room to start the command (%s): the sandbox is at its process limit; "

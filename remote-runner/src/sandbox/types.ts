@@ -10,6 +10,11 @@ export interface SandboxSpec {
   env?: Record<string, string>;
   /** Working directory for commands (default: the user's home). */
   workdir?: string;
+  /**
+   * More writable areas beside home, /tmp and the working folder (the root filesystem is read-only),
+   * each a tmpfs of `limits.diskBytes` holding the image's files there (Harbor's /logs and /tests).
+   */
+  writable?: string[];
   /** uid:gid the sandbox runs as; never root by default. */
   user?: string;
   /** Extra labels, added beside the ones the runner uses to find its own containers. */
@@ -46,11 +51,14 @@ export interface Sandbox {
   readonly channel: SandboxChannel;
   exec(req: ExecRequest): Promise<ExecResult>;
   writeFile(path: string, data: string | Uint8Array, mode?: number): Promise<void>;
-  readFile(path: string): Promise<Buffer>;
+  /** Reads one regular file; a folder, a device or a file over `maxBytes` (default 64 MiB) is a SandboxFileError. */
+  readFile(path: string, opts?: { maxBytes?: number }): Promise<Buffer>;
   /** Writes a folder: keys are paths relative to `dir`. */
   writeDir(dir: string, files: Record<string, string | Uint8Array>): Promise<void>;
   /** Reads every regular file under `dir`, keyed by path relative to `dir`. */
   readDir(dir: string): Promise<Map<string, Buffer>>;
+  /** Ends every process the sandbox runs but its own agent (before scoring, so nothing the model started survives). */
+  killAll(): Promise<void>;
   /**
    * One request/reply with a service listening on a unix socket inside the sandbox (the GUI desktop
    * daemon). The agent channel does it in-process; the exec channel runs a small client.
@@ -91,5 +99,19 @@ export class SandboxError extends Error {
     super(message, options);
     this.name = "SandboxError";
     this.code = code;
+  }
+}
+
+/** Why a file operation failed, for callers that answer the model differently per cause. */
+export type SandboxFileReason = "not_found" | "is_dir" | "not_regular" | "too_large" | "no_space" | "denied" | "error";
+
+/** A file operation the sandbox refused (missing, a folder, too large, disk full): not an infrastructure failure by itself. */
+export class SandboxFileError extends SandboxError {
+  readonly reason: SandboxFileReason;
+  constructor(reason: string, message: string, options?: { cause?: unknown }) {
+    super("file_error", message, options);
+    this.name = "SandboxFileError";
+    const known: SandboxFileReason[] = ["not_found", "is_dir", "not_regular", "too_large", "no_space", "denied"];
+    this.reason = known.find((k) => k === reason) ?? "error";
   }
 }

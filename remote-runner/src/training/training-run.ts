@@ -29,6 +29,8 @@ export interface StepReport {
   step: number;
   rolloutRunId: string;
   rewardMean: number;
+  /** Tool calls per episode in this step's rollouts. */
+  toolCalls: number;
   trained: number;
   skipped: number;
   metrics: TrainStepResult;
@@ -316,7 +318,7 @@ class TrainingRun {
       const message = `step ${step}: no trajectory could be trained on (${skipped} skipped; see \`agentrl export ${handle.runId} --format train\` for the reasons); no update this step`;
       log(message);
       store.appendEvent(runId, "log", { level: "warn", message });
-      const values = { reward: rewardMean, rollout_s: rolloutS, skipped_trajectories: skipped, updated: 0 };
+      const values = { reward: rewardMean, tool_calls: summary.meanToolCalls, rollout_s: rolloutS, skipped_trajectories: skipped, updated: 0 };
       store.appendMetrics(runId, step, values);
       store.appendEvent(runId, "run.metrics", { step, values, rolloutRunId: handle.runId });
       return { rewardMean };
@@ -330,6 +332,7 @@ class TrainingRun {
     const values: Record<string, number> = {
       ...numericMetrics(scalars),
       reward: rewardMean,
+      tool_calls: summary.meanToolCalls,
       rollout_s: rolloutS,
       train_s: trainS,
       skipped_trajectories: skipped,
@@ -341,7 +344,7 @@ class TrainingRun {
     delete values.step;
     store.appendMetrics(runId, step, values);
     store.appendEvent(runId, "run.metrics", { step, values, rolloutRunId: handle.runId });
-    deps.onStep?.({ step, rolloutRunId: handle.runId, rewardMean, trained: records.length, skipped, metrics, rolloutS, trainS });
+    deps.onStep?.({ step, rolloutRunId: handle.runId, rewardMean, toolCalls: summary.meanToolCalls, trained: records.length, skipped, metrics, rolloutS, trainS });
     return { rewardMean, tokensPerS: typeof metrics.tokens_per_s === "number" ? metrics.tokens_per_s : undefined };
   }
 

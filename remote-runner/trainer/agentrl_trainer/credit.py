@@ -42,12 +42,6 @@ def step_rewards(outcome: float, turn_rewards: Sequence[float] | None, turns: in
     return r
 
 
-def gated(turn_rewards: Sequence[float], outcome: float, threshold: float) -> list[float]:
-    """Gated step rewards: they count only when the outcome clears the threshold (else all 0),
-    so an agent cannot farm step rewards on episodes that fail."""
-    return [float(x) if outcome >= threshold else 0.0 for x in turn_rewards]
-
-
 def returns_to_go(rewards: Sequence[float], gamma: float) -> list[float]:
     """G_t = sum over k >= t of gamma^(k - t) * r_k."""
     out = [0.0] * len(rewards)

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from agentrl_trainer.credit import (
-    gated, gigpo_step_advantages, return_to_go_advantages, returns_to_go, step_rewards, turn_advantages,
+    gigpo_step_advantages, return_to_go_advantages, returns_to_go, step_rewards, turn_advantages,
 )
 
 
@@ -21,11 +21,6 @@ def test_step_rewards_add_the_outcome_at_the_last_turn() -> None:
     assert step_rewards(0.5, None, 3) == [0.0, 0.0, 0.5]
     with pytest.raises(ValueError, match="2 turn rewards for 3 turns"):
         step_rewards(1.0, [0.0, 0.0], 3)
-
-
-def test_gated_step_rewards_count_only_past_the_threshold() -> None:
-    assert gated([0.1, 0.2], outcome=0.4, threshold=0.5) == [0.0, 0.0]
-    assert gated([0.1, 0.2], outcome=0.5, threshold=0.5) == [0.1, 0.2]
 
 
 def test_return_to_go_normalizes_step_rewards_over_the_group() -> None:

@@ -1,4 +1,4 @@
-import { CreateRunRequest, KillEpisodeRequest, LiveEpisodes, RescoreReport, RescoreRequest, Run, RunList, TryRewardReport, TryRewardRequest } from "@agentrl/protocol";
+import { CreateRunRequest, ForkRequest, ForkStarted, KillEpisodeRequest, LiveEpisodes, RescoreReport, RescoreRequest, Run, RunList, TryRewardReport, TryRewardRequest } from "@agentrl/protocol";
 import type { Store } from "../../store/store.js";
 import { ApiError } from "../errors.js";
 import type { RunManager } from "../run-manager.js";
@@ -16,6 +16,17 @@ export function runRoutes(store: Store, runs: RunManager): Route[] {
     handler: ({ params }) => runs[verb](params.id as string),
   });
   return [
+    {
+      method: "POST",
+      path: "/v1/trajectories/{id}/fork",
+      summary: "Branch a trajectory at a turn: its sandbox restored by replaying the recorded tool calls before it, then a typed action and/or a policy; scored with the environment's rewards (a run of one episode whose trajectory names its parent)",
+      tag: "trajectories",
+      auth: true,
+      body: ForkRequest,
+      response: ForkStarted,
+      errors: [400, 404],
+      handler: ({ params, body }) => runs.fork(params.id as string, body as ForkRequest),
+    },
     {
       method: "GET",
       path: "/v1/runs/{id}/episodes",

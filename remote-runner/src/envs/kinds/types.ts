@@ -35,6 +35,11 @@ export interface KindInstance<Score = unknown> {
    * task's config); what it returns is added to the opening user message (the first observation).
    */
   setup?(ctx: { task: Task; sandbox: KindSandbox }): Promise<{ text?: string; images?: ToolImage[] } | void>;
+  /**
+   * The kind's finish reads live processes of the episode (a desktop's open apps), so they are not
+   * ended before scoring; every other kind's episodes are scored after the model's processes are gone.
+   */
+  scoresLiveSession?: boolean;
   /** Scores the episode after the last turn (in the runner, typically in a fresh container). */
   finish?(ctx: {
     task: Task;

@@ -80,6 +80,8 @@ export function guiKind(env: { dir: string; options?: GuiEnvOptions; progress?: 
         images: first.screenshot.length ? [{ data: first.screenshot, mime: "image/png" }] : [],
       };
     },
+    // OSWorld evaluators read the live desktop (open apps, their state): the session must survive until they ran.
+    scoresLiveSession: true,
     async finish({ sandbox, putBlob }) {
       const s = session(sandbox);
       const t0 = performance.now();

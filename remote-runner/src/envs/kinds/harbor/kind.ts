@@ -11,6 +11,9 @@ import { ensureHarborImage } from "./image.js";
 import { loadHarborTasks, readFolder, type HarborTask } from "./task-folder.js";
 import { runVerifier, type VerifierReport } from "./verifier.js";
 
+/** Where Harbor tasks write besides the working folder (the root filesystem is read-only): logs, the tests, the oracle's solution. */
+const HARBOR_WRITABLE = ["/logs", "/tests", "/solution"];
+
 /** Said on every trajectory of a task that asks for the internet: sandboxes here never get a network. */
 const NO_INTERNET_NOTE =
   "task.toml allows internet access; this runner never gives sandboxes a network, so the task ran offline (agent and tests). Tasks that need downloads must bring their files in environment/";
@@ -61,7 +64,7 @@ export function harborKind(env: { dir: string; options?: HarborOptions; progress
       const limits = { ...base.limits };
       if (t.config.cpus) limits.cpus = Math.min(t.config.cpus, os.cpus().length);
       if (t.config.memoryMb) limits.memoryBytes = Math.round(t.config.memoryMb * 2 ** 20);
-      return { ...base, image: built.image, workdir: built.workdir, limits };
+      return { ...base, image: built.image, workdir: built.workdir, limits, writable: HARBOR_WRITABLE };
     },
     episodeTimeoutMs(task) {
       const s = byId.get(task.id)?.config.agentTimeoutSec;
@@ -75,7 +78,7 @@ export function harborKind(env: { dir: string; options?: HarborOptions; progress
       const notes = t.config.allowInternet ? [NO_INTERNET_NOTE] : [];
       try {
         const limits = { ...(t.config.cpus ? { cpus: Math.min(t.config.cpus, os.cpus().length) } : {}), ...(t.config.memoryMb ? { memoryBytes: Math.round(t.config.memoryMb * 2 ** 20) } : {}) };
-        const { reward, report } = await runVerifier({ task: t, provider: p, snapshot, spec: { labels, limits }, workdir: built.workdir, notes });
+        const { reward, report } = await runVerifier({ task: t, provider: p, snapshot, spec: { labels, limits, writable: HARBOR_WRITABLE }, workdir: built.workdir, notes });
         const artifacts: Record<string, BlobRef> = { verifier_report: putBlob(Buffer.from(JSON.stringify(report, null, 2)), "application/json") };
         return { reward, artifacts, score: report };
       } finally {

@@ -1,4 +1,5 @@
 import type { RewardResult, Turn } from "@agentrl/protocol";
+import { gateStepRewards } from "../../../rewards/turn-rewards.js";
 import type { SweScore } from "./scorer.js";
 
 /** Weights of the SWE reward components; `files_modified` and the hack signals are logged with weight 0. */
@@ -23,8 +24,7 @@ export function stepRewards(turns: Turn[], perEdit = 0.1): number[] {
 
 /** Gated accumulation: step rewards count only when the outcome clears the threshold (else 0), capped at 1. */
 export function gatedAccumulate(steps: number[], outcome: number, threshold: number): number {
-  if (outcome < threshold) return 0;
-  return Math.min(1, steps.reduce((a, b) => a + b, 0));
+  return Math.min(1, gateStepRewards(steps, outcome, threshold).reduce((a, b) => a + b, 0));
 }
 
 /**

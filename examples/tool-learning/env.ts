@@ -1,0 +1,59 @@
+// A multi-turn tool environment the embedded small model learns on a CPU: each vault's code is a
+// secret only the sandbox holds, so the model must call the `lookup` tool (python3 in the
+// sandbox reads the task's codes file), read the result, then answer <answer>CODE</answer>. One
+// worked episode in the prompt shows the two turns, for SmolLM2-135M-Instruct to learn the pattern
+// with `agentrl train examples/tool-learning` (the defaults below). Not yet shown to learn: see the
+// CHANGELOG.
+import { defineEnvironment, defineReward, defineTool } from "@agentrl/sdk";
+
+const LOOKUP = [
+  "import json, sys",
+  "codes = json.load(open('codes.json'))",
+  "name = sys.argv[1].strip().lower()",
+  "print(codes[name] if name in codes else 'no vault named ' + repr(name) + '; vaults: ' + ', '.join(sorted(codes)))",
+].join("\n");
+
+const lookup = defineTool<{ vault: string }>({
+  name: "lookup",
+  description: "Return the secret code of a vault.",
+  parameters: { type: "object", properties: { vault: { type: "string" } }, required: ["vault"], additionalProperties: false },
+  command: ({ vault }) => ["python3", "-c", LOOKUP, vault],
+  timeoutMs: 10_000,
+});
+
+const ANSWER = /<answer>\s*(\d+)\s*<\/answer>/;
+
+export default defineEnvironment({
+  name: "tool-learning",
+  kind: "tool",
+  description: "Look a vault's secret code up with a sandboxed tool, then answer it.",
+  system: "Codes are secret. Call lookup to get a code, then reply <answer>CODE</answer>.",
+  prompt: (task) => [
+    { role: "user", content: "What is the code of the blue vault?" },
+    { role: "assistant", content: '<tool_call>\n{"name": "lookup", "arguments": {"vault": "blue"}}\n</tool_call>' },
+    { role: "user", content: "<tool_response>\n7391\n</tool_response>" },
+    { role: "assistant", content: "<answer>7391</answer>" },
+    { role: "user", content: String(task.prompt) },
+  ],
+  tools: [lookup],
+  maxTurns: 3,
+  stepTimeoutMs: 20_000,
+  episodeTimeoutMs: 600_000,
+  rewardTimeoutMs: 5_000,
+  rewards: [
+    // The code is in the answer: only the tool could have told it.
+    defineReward({
+      name: "correct",
+      weight: 0.7,
+      score: (ctx) => {
+        const m = ANSWER.exec(ctx.finalAnswer);
+        return m !== null && m[1] === String(ctx.task.answer);
+      },
+    }),
+    defineReward({ name: "used_tool", weight: 0.3, score: (ctx) => ctx.toolCalls > 0 }),
+    // Logged only: tool calls per episode.
+    defineReward({ name: "tool_calls", weight: 0, score: (ctx) => ctx.toolCalls }),
+  ],
+  // What `agentrl train examples/tool-learning` uses unless a flag says otherwise.
+  train: { steps: 10, group: 8, tasksPerStep: 4, maxTokens: 32, temperature: 1.0, seed: 0, concurrency: 32, trainer: { lr: 3e-4, micro_batch: 16 } },
+});
