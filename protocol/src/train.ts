@@ -80,6 +80,14 @@ export const TrainerOptions = Type.Object(
 );
 export type TrainerOptions = Static<typeof TrainerOptions>;
 
+/**
+ * What generates a training run's rollouts: `builtin` = the trainer process's own server (one copy of
+ * the weights, no sync); `vllm` = a vLLM server that gets the policy after every update (LoRA adapter
+ * reloaded in place, or the whole weights for full fine-tuning).
+ */
+export const GenerationEngine = Type.Union([Type.Literal("builtin"), Type.Literal("vllm")], { description: "generation engine of the rollouts" });
+export type GenerationEngine = Static<typeof GenerationEngine>;
+
 /** What a training run does: each step rolls out `tasksPerStep` tasks × group on the current policy, then takes one update. */
 export const TrainParams = Type.Object(
   {
@@ -92,6 +100,10 @@ export const TrainParams = Type.Object(
     loraRank: Type.Optional(Type.Integer({ minimum: 0, maximum: 1024, description: "0 = full fine-tuning" })),
     checkpointEvery: Type.Optional(Type.Integer({ minimum: 1, description: "steps between checkpoints a crashed run resumes from (default 1)" })),
     trainer: Type.Optional(TrainerOptions),
+    engine: Type.Optional(GenerationEngine),
+    vllmUrl: Type.Optional(
+      Type.String({ pattern: "^https?://", maxLength: 2000, description: 'engine "vllm": an already running vLLM server (started with --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True); absent = the runner starts one' }),
+    ),
     failedReward: Type.Optional(
       Type.Union([Type.Number(), Type.Null()], {
         description: "reward an episode gets when the policy itself failed it (context overflow, unusable output): it is trained as that reward (default 0); null leaves such episodes out. Infrastructure failures are always left out (and counted).",

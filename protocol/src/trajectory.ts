@@ -74,6 +74,8 @@ export const Turn = Type.Object({
    * of `rewardComponents`, 0 when the environment's `turnRewardGate` was not cleared.
    */
   reward: Type.Optional(Type.Number()),
+  /** Which policy produced this turn: the number of trainer updates its weights had taken (training runs). */
+  policyVersion: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Each reward's score of this turn (rewards that return `turns`). */
   rewardComponents: Type.Optional(Type.Record(Type.String(), Type.Number())),
 });

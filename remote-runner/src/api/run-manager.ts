@@ -12,6 +12,7 @@ import { resumeRun, selectTasks, startRun, type RunDeps, type RunHandle } from "
 import { forkPolicy } from "../rollout/fork.js";
 import { LiveEpisodeRegistry } from "../rollout/live-episodes.js";
 import { SandboxPool } from "../sandbox/pool.js";
+import { checkGeneration } from "../training/generation.js";
 import { newTrainRunId, resumeTraining, startTraining, trainingConfig, trainingDir, type TrainingDeps, type TrainingHandle } from "../training/training-run.js";
 import type { SandboxProvider } from "../sandbox/types.js";
 import type { Store } from "../store/store.js";
@@ -121,6 +122,11 @@ export class RunManager {
     const busy = [...this.training.keys()].filter((id) => UNFINISHED.has(this.deps.store.getRun(id)?.status ?? ""));
     if (busy.length >= (this.deps.maxTrainingRuns ?? 1)) {
       throw new ApiError(409, "trainer_busy", `This runner is already training (run ${busy.join(", ")}); each training run holds a model in memory. Fix: wait for it to end, or pause or cancel it.`);
+    }
+    try {
+      checkGeneration(params);
+    } catch (err) {
+      throw new ApiError(400, "invalid_field", (err as Error).message, "body.train.engine");
     }
     const env = await loadForRequest(dir);
     const config = trainingConfig(env, dir, params, req.group, req.concurrency, req.name);

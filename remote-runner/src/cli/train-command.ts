@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { TrainerOptions, type TrainParams } from "@agentrl/protocol";
+import { TrainerOptions, TrainParams } from "@agentrl/protocol";
 import { validate } from "../api/validate.js";
 import { homeDir } from "../config/paths.js";
 import { loadEnvironment } from "../envs/load.js";
@@ -7,6 +7,7 @@ import { resolveEnvImage } from "../rollout/image.js";
 import { localSandboxes } from "../rollout/local.js";
 import { holdHomeLock } from "../api/pid-lock.js";
 import { openStore } from "../store/store.js";
+import { checkGeneration } from "../training/generation.js";
 import { newTrainRunId, startTraining, trainingConfig, trainingDir } from "../training/training-run.js";
 import { ESTIMATORS } from "../rewards/advantages.js";
 import { intArg, numArg } from "./run-options.js";
@@ -14,7 +15,7 @@ import { intArg, numArg } from "./run-options.js";
 export function registerTrainCommand(program: Command): void {
   program
     .command("train")
-    .description("train a policy on an environment: rollouts on the current policy → one update per step (embedded trainer, CPU or GPU)")
+    .description("train a policy on an environment: rollouts on the current policy → one update per step (embedded trainer, CPU or GPU; rollouts from the trainer's server or vLLM)")
     .argument("<envDir>", "environment folder (env.ts + tasks.jsonl)")
     .option("--model <m>", "local folder, .gguf file, or hub id (default: the embedded SmolLM2-135M-Instruct)")
     .option("--steps <n>", "policy updates (default: the env's train.steps, else 10)", intArg("--steps"))
@@ -37,6 +38,8 @@ export function registerTrainCommand(program: Command): void {
     .option("--resume <dir>", "continue from a checkpoint folder (step, optimizer, metrics)")
     .option("--checkpoint-every <n>", "steps between the checkpoints a stopped run resumes from", intArg("--checkpoint-every"), 1)
     .option("--trainer-options <json>", "more trainer options as JSON")
+    .option("--engine <e>", "what generates the rollouts: builtin (the trainer's own server) | vllm (vLLM, the adapter reloaded after every update; install: bash scripts/setup-python.sh --vllm)", "builtin")
+    .option("--vllm-url <url>", "with --engine vllm: a running vLLM server (--enable-lora, VLLM_ALLOW_RUNTIME_LORA_UPDATING=True) instead of one the runner starts")
     .option("--json", "print one JSON object last: {steps, reward_first, reward_last, tokens_per_s, checkpoint}")
     .action(async (envDir: string, o: Record<string, unknown>) => {
       const log = (l: string): void => console.error(l);
@@ -58,6 +61,10 @@ export function registerTrainCommand(program: Command): void {
       if (loraRank !== undefined) params.loraRank = loraRank;
       if (o.checkpointEvery !== undefined) params.checkpointEvery = o.checkpointEvery as number;
       params.failedReward = failedRewardArg(String(o.failedReward));
+      if (o.engine !== "builtin" && o.engine !== "vllm") throw new Error(`--engine must be builtin or vllm, not "${String(o.engine)}"`);
+      params.engine = o.engine;
+      if (o.vllmUrl !== undefined) params.vllmUrl = validate(TrainParams.properties.vllmUrl, o.vllmUrl, "--vllm-url");
+      checkGeneration(params);
       const image = await resolveEnvImage(env, log);
       holdHomeLock(homeDir());
       const store = openStore();

@@ -153,6 +153,7 @@ class RunController implements RunHandle {
       sandboxSpec,
       maxTurns: config.maxTurns ?? env.info.maxTurns,
       maxInfraRetries: config.maxInfraRetries ?? 2,
+      policyVersion: config.policy.policyVersion,
       signal: this.abort.signal,
       live,
     };

@@ -30,6 +30,8 @@ export interface EpisodeRuntime {
   sandboxSpec: SandboxSpec;
   maxTurns: number;
   maxInfraRetries: number;
+  /** The policy version being served (training runs): recorded on every turn. */
+  policyVersion?: number;
   /** Aborted when the run is cancelled. */
   signal: AbortSignal;
   /** The run's in-flight episodes: what each waits on, stall flags, kill from outside. */
@@ -222,7 +224,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       const assistant: Message = { role: "assistant", content: response.content, toolCallSource: response.toolCallSource };
       if (calls.length) assistant.toolCalls = calls;
       const policyInfo: PolicyInfo = response.info;
-      turns.push({ index: turnNo, startedAt: turnStart, durationMs: performance.now() - tt0, assistant, policy: policyInfo, observations });
+      turns.push({ index: turnNo, startedAt: turnStart, durationMs: performance.now() - tt0, assistant, policy: policyInfo, observations, ...(rt.policyVersion === undefined ? {} : { policyVersion: rt.policyVersion }) });
       store.appendEvent(spec.runId, "trajectory.turn", {
         trajectoryId: spec.trajectoryId,
         turn: turnNo,

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import readline from "node:readline";
 import { trainerEnv, trainerPython } from "./python-env.js";
 
@@ -16,11 +17,44 @@ export interface TrainerServerOptions {
   maxTokens?: number;
   /** How long model loading may take. */
   startTimeoutMs?: number;
+  /** vLLM generates: the trainer pushes its adapter there after every update and serves no rollouts. */
+  sync?: { url: string; apiKey?: string; servedName: string };
+}
+
+/** What the trainer's push of its adapter to the policy server (vLLM) gave: `error` when it failed. */
+export interface SyncResult {
+  url: string;
+  adapter: string;
+  step: number;
+  status?: number;
+  error?: string;
 }
 
 export interface TrainStepResult {
   step: number;
+  /** Present when the trainer pushes to a separate policy server. */
+  sync?: SyncResult;
   [metric: string]: unknown;
+}
+
+/**
+ * One JSON POST to the trainer with node:http, not fetch: fetch (undici) gives up on any answer whose
+ * headers take more than 300 s, and a training step on a loaded CPU takes longer than that; here the
+ * only limit is `timeoutMs`.
+ */
+function postJson(url: string, body: unknown, token: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(JSON.stringify(body));
+    const req = http.request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": data.length, authorization: `Bearer ${token}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    req.on("error", reject);
+    req.end(data);
+  });
 }
 
 /**
@@ -47,11 +81,15 @@ export class TrainerServer {
     if (o.loraRank !== undefined) args.push("--lora-rank", String(o.loraRank));
     if (o.maxTokens !== undefined) args.push("--max-tokens", String(o.maxTokens));
     if (o.options && Object.keys(o.options).length) args.push("--options", JSON.stringify(o.options));
+    if (o.sync) args.push("--no-generate", "--sync-url", o.sync.url, "--served-model-name", o.sync.servedName);
+    const env = trainerEnv();
+    // The policy server's key travels in the environment, never on a command line others can read.
+    if (o.sync?.apiKey) env.AGENTRL_SYNC_API_KEY = o.sync.apiKey;
     const log = fs.openSync(o.logFile, "a");
     // The trainer serves only the holder of this token (it writes weights and files on request).
     const token = crypto.randomBytes(32).toString("base64url");
     // stdin stays open and unused: the trainer exits when it closes, so it never outlives this process.
-    const child = spawn(trainerPython(), args, { stdio: ["pipe", "pipe", log], env: { ...trainerEnv(), AGENTRL_TRAINER_TOKEN: token } });
+    const child = spawn(trainerPython(), args, { stdio: ["pipe", "pipe", log], env: { ...env, AGENTRL_TRAINER_TOKEN: token } });
     fs.closeSync(log);
     const ready = await new Promise<{ url: string; model: string; step: number }>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -74,19 +112,28 @@ export class TrainerServer {
   }
 
   private async post<T>(route: string, body: unknown, timeoutMs = 3_600_000): Promise<T> {
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(`${this.url}${route}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      res = await postJson(`${this.url}${route}`, body, this.token, timeoutMs);
     } catch (err) {
       throw new Error(`the trainer did not answer ${route} (${(err as Error).message}); its log is ${this.logFile}`, { cause: err });
     }
-    const text = await res.text();
-    if (!res.ok) throw new Error(`trainer ${route} failed (${res.status}): ${text.slice(0, 500)}`);
-    return JSON.parse(text) as T;
+    if (res.status < 200 || res.status >= 300) throw new Error(`trainer ${route} failed (${res.status}): ${res.text.slice(0, 500)}`);
+    return JSON.parse(res.text) as T;
   }
 
   trainStep(trajectories: unknown[], step: number): Promise<TrainStepResult> {
     return this.post<TrainStepResult>("/v1/train/step", { trajectories, step });
+  }
+
+  /** Pushes the current adapter to the --sync-url server (step 0, or after it restarted). */
+  sync(): Promise<SyncResult> {
+    return this.post<SyncResult>("/v1/sync", {});
+  }
+
+  /** The whole weights as a model folder (full fine-tuning: what a restarted vLLM loads). */
+  exportWeights(dir: string): Promise<{ dir: string; step: number }> {
+    return this.post("/v1/export", { dir });
   }
 
   checkpoint(dir?: string): Promise<{ dir: string; step: number }> {

@@ -7,8 +7,9 @@ import { startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
 import type { Store } from "../store/store.js";
 import { PauseGate } from "../util/pause-gate.js";
 import { firstLastMeans, taskSchedule } from "./task-schedule.js";
+import { openGeneration, type Generation } from "./generation.js";
 import { stepRecords, trainedAdvantages } from "./train-records.js";
-import { TrainerServer, type TrainStepResult } from "./trainer-process.js";
+import type { TrainerServer, TrainStepResult } from "./trainer-process.js";
 
 export interface TrainingDeps {
   /** Where the step rollouts get sandboxes (a SandboxPool). */
@@ -22,7 +23,8 @@ export interface TrainingDeps {
   /** The trainer's folder: its log and the checkpoints. */
   outDir: string;
   log?: (line: string) => void;
-  onStep?: (s: StepReport) => void;
+  /** Awaited: the next step starts after it. */
+  onStep?: (s: StepReport) => void | Promise<void>;
 }
 
 export interface StepReport {
@@ -36,6 +38,8 @@ export interface StepReport {
   metrics: TrainStepResult;
   rolloutS: number;
   trainS: number;
+  /** The engine that generated this step's rollouts, and the policy version (updates) they came from. */
+  generation: { url: string; model: string; pid?: number; policyVersion: number; /** In-process only: never stored or printed. */ apiKey?: string };
 }
 
 export interface TrainingResult {
@@ -151,6 +155,9 @@ class TrainingRun {
   private detached = false;
   private current: RunHandle | null = null;
   private trainer: TrainerServer | null = null;
+  private generation: Generation | null = null;
+  /** Set when the generation engine went away mid-step: the step's rollouts are dropped and it is redone. */
+  private redo = false;
   /** Updates the trainer has taken (its own step counter). */
   private updates = 0;
   private done: Promise<TrainingResult> | null = null;
@@ -226,18 +233,24 @@ class TrainingRun {
     try {
       this.setStatus("running");
       log(`training run ${runId}; trainer output in ${deps.outDir}`);
-      const trainer = await TrainerServer.start({
-        model: params.model,
-        seed: params.seed ?? 0,
-        resume: this.from?.dir,
-        outputDir: deps.outDir,
-        logFile: path.join(deps.outDir, "trainer.log"),
-        // The trainer's logprobs are of softmax(logits / T), as the sampler reports them.
-        options: { ...(params.temperature ? { temperature: params.temperature } : {}), ...params.trainer },
-        loraRank: params.loraRank,
-        maxTokens: params.maxTokens ?? 96,
-      });
+      const opened = await openGeneration(
+        params,
+        {
+          model: params.model,
+          seed: params.seed ?? 0,
+          resume: this.from?.dir,
+          outputDir: deps.outDir,
+          logFile: path.join(deps.outDir, "trainer.log"),
+          // The trainer's logprobs are of softmax(logits / T), as the sampler reports them.
+          options: { ...(params.temperature ? { temperature: params.temperature } : {}), ...params.trainer },
+          loraRank: params.loraRank,
+          maxTokens: params.maxTokens ?? 96,
+        },
+        (message) => this.engineDown(message),
+      );
+      const trainer = opened.trainer;
       this.trainer = trainer;
+      this.generation = opened.generation;
       this.updates = trainer.startStep;
       if (this.abort.signal.aborted) return await this.finish("cancelled", [], []);
       // A crashed run knows its own step; a checkpoint of another run starts a new numbering at its step.
@@ -262,7 +275,15 @@ class TrainingRun {
       for (let step = state.step + 1; step <= end; step++) {
         await this.gate.wait();
         if (this.abort.signal.aborted) break;
+        if (!(await this.generationReady())) {
+          step--; // paused on the engine: this step again after resume
+          continue;
+        }
         const out = await this.step(trainer, step, schedule[step - state.step - 1] ?? []);
+        if (out === "redo") {
+          step--;
+          continue;
+        }
         if (!out) break; // cancelled mid-step: the step's rollouts are dropped, no update
         rewards.push(out.rewardMean);
         if (out.tokensPerS !== undefined) tokensPerS.push(out.tokensPerS);
@@ -276,26 +297,45 @@ class TrainingRun {
       store.appendEvent(runId, "run.status", { status: "failed", error });
       throw err;
     } finally {
+      await this.generation?.stop();
       await this.trainer?.stop();
     }
   }
 
+  /** The generation engine died or stalled: pause with a message that names it; a resume restarts it. */
+  private engineDown(message: string): void {
+    if (this.abort.signal.aborted) return;
+    this.log(message);
+    this.store.appendEvent(this.runId, "log", { level: "error", message });
+    if (this.current) {
+      this.redo = true;
+      this.stopCurrentStep(message);
+    }
+    if (this.gate.close()) this.setStatus("paused", { reason: message });
+  }
+
+  /** Before a step: the engine serves the current policy (restarted and re-synced if needed); false = paused on it. */
+  private async generationReady(): Promise<boolean> {
+    try {
+      await this.generation?.ready();
+      return true;
+    } catch (err) {
+      this.engineDown(`the generation engine could not be made ready: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
   /** One step: rollouts on the current policy, then one update. Null when cancelled meanwhile. */
-  private async step(trainer: TrainerServer, step: number, taskIds: string[]): Promise<{ rewardMean: number; tokensPerS?: number } | null> {
+  private async step(trainer: TrainerServer, step: number, taskIds: string[]): Promise<{ rewardMean: number; tokensPerS?: number } | null | "redo"> {
     const { store, runId, config, deps, log } = this;
+    const gen = this.generation as Generation;
     const t0 = performance.now();
+    const policyVersion = gen.version;
+    // The engine's key goes with the live run only: the store keeps a redacted marker.
+    const policy = { ...config.policy, spec: gen.url, apiKey: gen.apiKey, model: gen.model, timeoutMs: 600_000, policyVersion };
     const handle = startRun(
       store,
-      {
-        ...config,
-        kind: "rollout",
-        train: undefined,
-        parentRunId: runId,
-        taskIds,
-        name: `${runId} step ${step}`,
-        // The trainer's token goes with the live run only: the store keeps a redacted marker.
-        policy: { ...config.policy, spec: trainer.url, apiKey: trainer.token, model: trainer.model, timeoutMs: 600_000 },
-      },
+      { ...config, kind: "rollout", train: undefined, parentRunId: runId, taskIds, name: `${runId} step ${step}`, policy },
       { sandboxes: deps.sandboxes, limiter: deps.limiter, env: deps.env, image: deps.image, log, live: deps.live },
     );
     this.current = handle;
@@ -307,6 +347,13 @@ class TrainingRun {
       this.current = null;
     }
     if (this.abort.signal.aborted) return null;
+    // Episodes that met a dead engine failed as policy errors, maybe before its exit was seen: never train on that.
+    const problem = this.redo ? null : await gen.problem();
+    if (problem) this.engineDown(`${problem}; the rollouts of step ${step} are dropped and the step is redone on resume`);
+    if (this.redo || problem) {
+      this.redo = false;
+      return "redo";
+    }
     const rolloutS = (performance.now() - t0) / 1000;
     const trajectories = store.runRows(handle.runId).flatMap((row) => store.getTrajectory(row.id) ?? []);
     const { records, failedTrained, skippedInfra, skippedOther } = stepRecords(trajectories, this.params.failedReward === undefined ? 0 : this.params.failedReward);
@@ -327,6 +374,8 @@ class TrainingRun {
     // The trainer counts updates and refuses one out of order, so a skipped step takes no number there.
     const metrics = await trainer.trainStep(records, ++this.updates);
     const trainS = (performance.now() - t1) / 1000;
+    // The update stands either way; a failed sync pauses the run and is redone when it resumes.
+    await gen.afterUpdate(metrics).catch((err: unknown) => this.engineDown(`vLLM did not get the new policy: ${(err as Error).message}`));
     this.storeTrainedAdvantages(handle.runId, trajectories, metrics);
     const { trajectory_advantages: _perTrajectory, ...scalars } = metrics;
     const values: Record<string, number> = {
@@ -344,7 +393,7 @@ class TrainingRun {
     delete values.step;
     store.appendMetrics(runId, step, values);
     store.appendEvent(runId, "run.metrics", { step, values, rolloutRunId: handle.runId });
-    deps.onStep?.({ step, rolloutRunId: handle.runId, rewardMean, toolCalls: summary.meanToolCalls, trained: records.length, skipped, metrics, rolloutS, trainS });
+    await deps.onStep?.({ step, rolloutRunId: handle.runId, rewardMean, toolCalls: summary.meanToolCalls, trained: records.length, skipped, metrics, rolloutS, trainS, generation: { url: gen.url, model: gen.model, pid: gen.pid, policyVersion, apiKey: gen.apiKey } });
     return { rewardMean, tokensPerS: typeof metrics.tokens_per_s === "number" ? metrics.tokens_per_s : undefined };
   }
 
@@ -383,6 +432,7 @@ class TrainingRun {
     // The final checkpoint is what was learned, also when cancelled: `agentrl export` and resume take it.
     const ckpt = this.trainer ? await this.trainer.checkpoint(path.join(this.deps.outDir, "checkpoint")) : { dir: "" };
     // The model's memory is free once the run says it has ended: a new training run may start at once.
+    await this.generation?.stop();
     await this.trainer?.stop();
     this.store.updateRunStatus(this.runId, status);
     this.store.appendEvent(this.runId, "run.status", { status, checkpoint: ckpt.dir });

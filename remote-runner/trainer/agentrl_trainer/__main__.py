@@ -94,7 +94,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     policy, trainer = _setup(args)
     out = Path(args.output_dir or (Path.cwd() / "agentrl-trainer-out"))
     app = App(policy, None if args.no_train else trainer, out, args.served_model_name or policy.name,
-              args.max_batch_rows, args.max_tokens, args.sync_url, token=token,
+              args.max_batch_rows, args.max_tokens, args.sync_url, generate=not args.no_generate, token=token,
               max_body=args.max_body_mb << 20, sync_token=os.environ.pop("AGENTRL_SYNC_API_KEY", None))
     srv = make_server(app, args.host, args.port, args.max_requests)
     port = srv.server_address[1]
@@ -134,9 +134,8 @@ def cmd_train_step(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from .checkpoint import export_merged
 
-    if not args.resume:
-        print("export needs --resume CHECKPOINT_DIR (a folder made by POST /v1/checkpoints)", file=sys.stderr)
-        return 2
+    # Without --resume the base model itself is written out (the embedded GGUF as an ordinary
+    # safetensors folder: what vLLM serves as the base under `agentrl train --engine vllm`).
     _, trainer = _setup(args)
     print(json.dumps({"dir": str(export_merged(trainer, args.out)), "step": trainer.step}))
     return 0
@@ -154,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--max-batch-rows", type=int, default=64)
     s.add_argument("--max-tokens", type=int, default=512, help="default max_tokens of a request")
     s.add_argument("--no-train", action="store_true", help="generation only")
+    s.add_argument("--no-generate", action="store_true",
+                   help="training only: rollouts go to the --sync-url server (vLLM), /v1/chat/completions is refused")
     s.add_argument("--exit-with-stdin", action="store_true", help="exit when stdin closes (the parent process is gone)")
     s.add_argument("--sync-url", default=None,
                    help="after each step, save the adapter and POST /v1/load_lora_adapter to this policy server (vLLM);"
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     _train_args(t)
     t.add_argument("--batch", required=True)
     t.add_argument("--save", default=None, help="write a checkpoint here afterwards")
-    e = sub.add_parser("export", help="merged safetensors model from a checkpoint")
+    e = sub.add_parser("export", help="merged safetensors model from a checkpoint (--resume), or the base model")
     _train_args(e)
     e.add_argument("--out", required=True)
     sub.add_parser("default-model", help="print the path of the embedded default model")

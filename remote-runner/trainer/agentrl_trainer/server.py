@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 import traceback
+import urllib.error
 import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +57,7 @@ class App:
     def __init__(
         self, policy: Policy, trainer: Trainer | None, output_dir: Path, served_name: str,
         max_batch_rows: int = 64, max_tokens_default: int = 512, sync_url: str | None = None,
+        generate: bool = True,
         token: str = "", max_body: int = DEFAULT_MAX_BODY, sync_token: str | None = None,
     ) -> None:
         if not token:
@@ -66,6 +68,9 @@ class App:
         self.served_name = served_name
         self.max_tokens_default = max_tokens_default
         self.sync_url = sync_url.rstrip("/") if sync_url else None
+        # Off when another server (vLLM) generates: a rollout sent here by mistake is an error,
+        # not a silent sample from a different copy of the weights.
+        self.generate = generate
         self.adapter_version = 0
         self.train_lock = threading.Lock()
         # Who may call: the holder of this token (the runner that started us). Training writes
@@ -179,7 +184,12 @@ class App:
             ],
         }
 
+    def need_generation(self) -> None:
+        if not self.generate:
+            raise ApiError(400, f"generation is off in this trainer (--no-generate): rollouts go to the policy server at {self.sync_url}")
+
     def chat(self, body: dict[str, Any], client_gone: Any = None) -> dict[str, Any]:
+        self.need_generation()
         prompt, rows, stop = self.make_rows(body)
         job = self.engine.submit(rows)
         # Wake now and then to see whether the client is still there: nobody waits for an
@@ -243,9 +253,21 @@ class App:
                 metrics["sync"] = self._push_adapter(tr)
         return metrics
 
+    def sync(self) -> dict[str, Any]:
+        """Pushes the current adapter now: step 0, or again after the policy server restarted."""
+        tr = self.need_trainer()
+        if not self.sync_url:
+            raise ApiError(400, "this trainer has no --sync-url to push its adapter to")
+        with self.train_lock:
+            return self._push_adapter(tr)
+
     def _push_adapter(self, tr: Trainer) -> dict[str, Any]:
         """Separate-process mode: save the adapter and ask the policy server (ours or vLLM
-        with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True) to reload it."""
+        with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True) to reload it. A failed push is reported in
+        the result (`error`), not raised: the update itself has been applied and must not be
+        retried; the caller re-syncs once the policy server is back."""
+        if not tr.policy.is_lora:
+            raise ApiError(400, "--sync-url pushes LoRA adapters; with --lora-rank 0 export the weights (POST /v1/export) and restart the policy server on them")
         path = save_adapter_only(tr, self.output_dir / "adapters" / f"step-{tr.step}")
         req = urllib.request.Request(
             f"{self.sync_url}/v1/load_lora_adapter",
@@ -254,8 +276,15 @@ class App:
                      **({"Authorization": f"Bearer {self.sync_token}"} if self.sync_token else {})},
             method="POST",
         )
-        with urllib.request.urlopen(req, timeout=300) as resp:
-            return {"url": self.sync_url, "status": resp.status, "adapter": str(path)}
+        out: dict[str, Any] = {"url": self.sync_url, "adapter": str(path), "step": tr.step}
+        try:
+            with urllib.request.urlopen(req, timeout=300) as resp:
+                out["status"] = resp.status
+        except urllib.error.HTTPError as e:
+            out.update(status=e.code, error=f"{self.sync_url} refused the adapter ({e.code}): {e.read()[:300].decode(errors='replace')}")
+        except (OSError, TimeoutError) as e:
+            out["error"] = f"{self.sync_url} did not take the adapter: {e}"
+        return out
 
     def checkpoint(self, body: dict[str, Any]) -> dict[str, Any]:
         tr = self.need_trainer()
@@ -385,6 +414,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise
             if self.path == "/v1/chat/completions":
                 if body.get("stream"):
+                    app.need_generation()
                     self._stream(body)
                 else:
                     self._send(200, app.chat(body, self._client_gone))
@@ -394,6 +424,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, app.checkpoint(body))
             elif self.path == "/v1/export":
                 self._send(200, app.export(body))
+            elif self.path == "/v1/sync":
+                self._send(200, app.sync())
             elif self.path == "/v1/load_lora_adapter":
                 self._send(200, app.load_adapter(body))
             else:

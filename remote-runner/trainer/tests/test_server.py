@@ -199,3 +199,26 @@ def test_separate_trainer_pushes_adapter_to_policy_server(tiny_model_dir: Path, 
     assert lg == pytest.approx(lt, abs=1e-4)
     status, e = call(gen.url, "/v1/train/step", {"trajectories": trajs})
     assert status == 400 and "--no-train" in e["error"]["message"]
+
+
+def test_trainer_without_generation_reports_a_failed_push_and_syncs_again(tiny_model_dir: Path, start_server: Any, tmp_path: Path) -> None:
+    # vLLM layout: the trainer generates nothing; a push to a policy server that is down is data in
+    # the step's metrics (the update stands), and POST /v1/sync pushes the current adapter later.
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    trn = started(start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--lr", "0.05", "--no-generate",
+                               "--output-dir", str(tmp_path / "t"), "--sync-url", dead))
+    status, e = call(trn.url, "/v1/chat/completions", {"messages": MSGS, "max_tokens": 2})
+    assert status == 400 and "--no-generate" in e["error"]["message"]
+    gen = started(start_server("--model", str(tiny_model_dir), "--lora-rank", "4", "--no-train", "--output-dir", str(tmp_path / "g")))
+    _, r = call(gen.url, "/v1/chat/completions", {"messages": MSGS, "n": 2, "max_tokens": 4, "seed": 1, "logprobs": True})
+    trajs = [{"group_id": "g", "reward": float(i), "segments": [{
+        "prompt_token_ids": r["prompt_token_ids"], "completion_token_ids": c["token_ids"],
+        "logprobs": [e["logprob"] for e in c["logprobs"]["content"]]}]} for i, c in enumerate(r["choices"])]
+    status, m = call(trn.url, "/v1/train/step", {"trajectories": trajs})
+    assert status == 200 and m["step"] == 1 and dead in m["sync"]["error"]
+    status, s2 = call(trn.url, "/v1/sync", {})
+    assert status == 200 and s2["step"] == 1 and "error" in s2
