@@ -3,10 +3,10 @@
 # machine), installing what it needs first (scripts/setup.sh):
 #   1. preflight of examples/calculator (noop scores 0, the reference scores high),
 #   2. 200 scored episodes (50 tasks x group 4) in Docker sandboxes with the reference policy,
-#   3. a CPU training run of the embedded SmolLM2-135M-Instruct on examples/tool-learning: a
-#      multi-turn tool task (look a secret code up in the sandbox, then answer it) it learns on a CPU,
-#      with the environment's own training defaults. AGENTRL_DEMO_QUICK=1 trains on the one-turn
-#      examples/addition instead (a few minutes).
+#   3. a CPU training run of the embedded SmolLM2-135M-Instruct on examples/addition (one-turn,
+#      learns in a few minutes: the measured curve is in the README). AGENTRL_DEMO_TOOLS=1 trains on
+#      examples/tool-learning instead (multi-turn: look a secret code up in the sandbox, then answer
+#      it) with that environment's own defaults; learning there is not yet shown (CHANGELOG).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -20,13 +20,13 @@ agentrl preflight examples/calculator
 step "rollout: 50 tasks x group 4 with the reference policy"
 agentrl rollout examples/calculator --policy scripted:examples/calculator/reference.jsonl --tasks 50 --group 4 --concurrency 8
 
-if [[ "${AGENTRL_DEMO_QUICK:-0}" == 1 ]]; then
+if [[ "${AGENTRL_DEMO_TOOLS:-0}" == 1 ]]; then
+  step "training: SmolLM2-135M-Instruct on the multi-turn tool task examples/tool-learning (CPU)"
+  agentrl train examples/tool-learning ${AGENTRL_DEMO_STEPS:+--steps "$AGENTRL_DEMO_STEPS"}
+else
   step "training: SmolLM2-135M-Instruct on examples/addition (CPU, a few minutes)"
   agentrl train examples/addition --steps "${AGENTRL_DEMO_STEPS:-10}" --group 8 --tasks-per-step 8 --concurrency 16 \
     --lr 3e-4 --max-tokens 12 --temperature 1.0 --trainer-options '{"micro_batch":16}' --seed 0
-else
-  step "training: SmolLM2-135M-Instruct learns to call a tool, examples/tool-learning (CPU)"
-  agentrl train examples/tool-learning ${AGENTRL_DEMO_STEPS:+--steps "$AGENTRL_DEMO_STEPS"}
 fi
 
 step "where to look"

@@ -60,6 +60,7 @@ export default defineEnvironment({
     // Logged only: tool calls per episode.
     defineReward({ name: "tool_calls", weight: 0, score: (ctx) => ctx.toolCalls }),
   ],
-  // What `agentrl train examples/tool-learning` uses unless a flag says otherwise.
-  train: { steps: 10, group: 8, tasksPerStep: 4, maxTokens: 48, temperature: 1.0, seed: 0, concurrency: 32, trainer: { lr: 3e-4, micro_batch: 16 } },
+  // What `agentrl train examples/tool-learning` uses unless a flag says otherwise. micro_batch 4:
+  // with 16 rows of ~500 tokens the logits over the 49k vocabulary took the trainer to 20 GB (OOM-killed).
+  train: { steps: 10, group: 8, tasksPerStep: 4, maxTokens: 48, temperature: 1.0, seed: 0, concurrency: 32, trainer: { lr: 3e-4, micro_batch: 4 } },
 });

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { RunnerClient } from "../runners/runner-client";
+import { RunnerClient } from "../../remote-runner/src/api/client";
 import type { ExtensionServices } from "../services";
 
 /** Connect Runner: URL and token (kept in SecretStorage, never in settings); checked before it is saved. */

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { RunnerClient } from "../runners/runner-client";
+import type { RunnerClient } from "../../remote-runner/src/api/client";
 
 /** The run a command acts on: given (tree item / argument) or picked from the runner's runs, newest first. */
 export async function pickRun(client: RunnerClient, arg?: unknown, title = "Pick a run"): Promise<string | undefined> {

@@ -6,7 +6,7 @@ import { uploadEnvironment } from "../environments/upload-environment";
 import { settings } from "../util/settings";
 import type { TrajectoryFinishedEvent } from "@agentrl/protocol";
 import { DEFAULT_ADVERSARY_THRESHOLD, lazyPolicySpecs } from "../../remote-runner/src/policy/lazy";
-import type { RunnerClient } from "../runners/runner-client";
+import type { RunnerClient } from "../../remote-runner/src/api/client";
 import type { ExtensionServices } from "../services";
 import { createAndFollowRun } from "./run-flow";
 

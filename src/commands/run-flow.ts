@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import type { CreateRunRequest, Run, RunEvent } from "@agentrl/protocol";
-import type { RunnerClient } from "../runners/runner-client";
+import type { RunnerClient } from "../../remote-runner/src/api/client";
 import { runEvents } from "../runners/event-subscription";
 import { settings } from "../util/settings";
 

@@ -65,7 +65,7 @@ export async function scoreStoredTrajectories(svc: ExtensionServices, uri?: vsco
     const abort = new AbortController();
     cancel.onCancellationRequested(() => abort.abort());
     const sha = await uploadEnvironment(client, env, abort.signal);
-    const report = await client.rescore(run.id, sha, abort.signal);
+    const report = await client.rescore(run.id, sha, { signal: abort.signal });
     const page = await client.trajectories(run.id, { limit: 1000 });
     const sampleIndex = new Map(page.items.map((t) => [t.id, t.sampleIndex]));
     const comparison = toComparison(report, reward ?? "all rewards", vscode.workspace.asRelativePath(file), (id) => sampleIndex.get(id) ?? 0);

@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import { bundleEnv } from "../../remote-runner/src/envs/bundle";
-import type { RunnerClient } from "../runners/runner-client";
+import type { RunnerClient } from "../../remote-runner/src/api/client";
 import type { WorkspaceEnv } from "./find-environments";
 
 /**

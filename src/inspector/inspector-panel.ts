@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import type { HostPush, HostResponse, InspectorInit, RunEvent, ScoreComparison, WebviewMethod, WebviewParams, WebviewResult, WebviewToHost } from "@agentrl/protocol";
-import type { RunnerClient } from "../runners/runner-client";
+import type { RunnerClient } from "../../remote-runner/src/api/client";
 import { runEvents } from "../runners/event-subscription";
 import { findRewardSource } from "../authoring/reward-source";
 import { findEnvironments } from "../environments/find-environments";

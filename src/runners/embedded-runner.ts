@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { RunnerClient } from "./runner-client";
+import { RunnerClient } from "../../remote-runner/src/api/client";
 
 export interface EmbeddedRunnerOptions {
   /** The `agentrl` CLI: a `.js` file run with `node`, or an executable. */

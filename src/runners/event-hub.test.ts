@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { RunEvent, StreamFrame } from "@agentrl/protocol";
 import { RunEventHub } from "./event-subscription";
-import { RunnerClient } from "./runner-client";
+import { RunnerClient } from "../../remote-runner/src/api/client";
 
 let server: WebSocketServer | null = null;
 

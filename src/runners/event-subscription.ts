@@ -1,61 +1,38 @@
-import WebSocket from "ws";
-import { isRunEvent, type RunEvent, type StreamFrame } from "@agentrl/protocol";
-import type { RunnerClient } from "./runner-client";
+import type { RunEvent } from "@agentrl/protocol";
+import type { RunnerClient } from "../../remote-runner/src/api/client";
 
 /**
- * Follows the runner's event stream over WebSocket. Remembers the last sequence id and, when the
- * connection drops (runner restart, slow-consumer close), reconnects with `?after=` so no event is
- * lost or repeated.
+ * Follows the runner's event stream for as long as it is wanted, through the runner client's
+ * resumable `follow` (reconnects with `?after=` after a runner restart or a slow-consumer close,
+ * so no event is lost or repeated; events that do not match this extension's schema are skipped
+ * and logged).
  */
 export class EventSubscription {
-  private ws: WebSocket | null = null;
-  private lastSeq: number;
-  private closed = false;
-  private retryMs = 500;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly abort = new AbortController();
 
   constructor(
-    private readonly client: RunnerClient,
-    private readonly onEvent: (e: RunEvent) => void,
-    private readonly opts: { runId?: string; after?: number; log?: (line: string) => void } = {},
+    client: RunnerClient,
+    onEvent: (e: RunEvent) => void,
+    opts: { runId?: string; after?: number; log?: (line: string) => void } = {},
   ) {
-    this.lastSeq = opts.after ?? 0;
-    this.connect();
-  }
-
-  private connect(): void {
-    if (this.closed) return;
-    const ws = new WebSocket(this.client.eventsUrl(this.lastSeq, this.opts.runId), { headers: { authorization: this.client.authHeader } });
-    this.ws = ws;
-    ws.on("open", () => {
-      this.retryMs = 500;
-    });
-    ws.on("message", (data) => {
-      let frame: StreamFrame;
-      try {
-        frame = JSON.parse(String(data)) as StreamFrame;
-      } catch {
-        return;
-      }
-      if (frame.kind !== "event" || frame.event.seq <= this.lastSeq) return;
-      this.lastSeq = frame.event.seq;
-      // The runner is another program (maybe another version): an event is checked against the schema before anything reads it.
-      const event: unknown = frame.event;
-      if (isRunEvent(event)) this.onEvent(event);
-      else this.opts.log?.(`event stream: skipped event ${frame.event.seq} (${String(frame.event.type)}) that does not match this extension's event schema; update the extension or the runner so their versions match`);
-    });
-    ws.on("error", (err) => this.opts.log?.(`event stream: ${err.message}`));
-    ws.on("close", () => {
-      if (this.closed) return;
-      this.timer = setTimeout(() => this.connect(), this.retryMs);
-      this.retryMs = Math.min(this.retryMs * 2, 10_000);
-    });
+    const log = opts.log;
+    client
+      .follow({
+        runId: opts.runId,
+        after: opts.after,
+        signal: this.abort.signal,
+        maxReconnects: Infinity,
+        onEvent: (e) => {
+          onEvent(e);
+        },
+        onReconnect: (after, why) => log?.(`event stream: ${why}; resuming after event ${after}`),
+        onSkipped: (seq, type) => log?.(`event stream: skipped event ${seq} (${type}) that does not match this extension's event schema; update the extension or the runner so their versions match`),
+      })
+      .catch((err: unknown) => log?.(`event stream: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   dispose(): void {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.ws?.close();
+    this.abort.abort();
   }
 }
 

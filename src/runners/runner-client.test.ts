@@ -8,7 +8,7 @@ import type { RunEvent } from "@agentrl/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleEnv } from "../../remote-runner/src/envs/bundle";
 import { EventSubscription } from "./event-subscription";
-import { RunnerClient, RunnerError } from "./runner-client";
+import { RunnerClient, RunnerError } from "../../remote-runner/src/api/client";
 
 const root = path.resolve(__dirname, "../..");
 let child: ChildProcess;
@@ -80,6 +80,6 @@ describe("RunnerClient against agentrl serve", () => {
     await expect(bad.listRuns()).rejects.toBeInstanceOf(RunnerError);
     await expect(client.getRun("run-nope")).rejects.toThrow(/run/i);
     const dead = new RunnerClient("http://127.0.0.1:9", token);
-    await expect(dead.health()).rejects.toThrow(/unreachable .*Fix: start it/);
+    await expect(dead.health()).rejects.toThrow(/cannot reach the runner at .*Fix: start it/);
   });
 });

@@ -1,7 +1,7 @@
 import path from "node:path";
 import * as vscode from "vscode";
 import { EmbeddedRunner, newToken } from "./embedded-runner";
-import { RunnerClient } from "./runner-client";
+import { RunnerClient } from "../../remote-runner/src/api/client";
 import { settings } from "../util/settings";
 
 export const EMBEDDED_ID = "embedded";

@@ -79,7 +79,7 @@ describe("CLI clients of the runner API", () => {
   });
 
   it("a second agentrl serve on the same data folder refuses to start (it would double the runs' episodes)", async () => {
-    await expect(startServe({ AGENTRL_HOME: home, AGENTRL_TOKEN: TOKEN })).rejects.toThrow(/another runner \(pid \d+\) is using .*AGENTRL_HOME/);
+    await expect(startServe({ AGENTRL_HOME: home, AGENTRL_TOKEN: TOKEN })).rejects.toThrow(/another runner \(pid \d+[^)]*\) is using .*AGENTRL_HOME/);
     expect((await fetch(`${server.url}/v1/health`)).status).toBe(200);
   });
 

@@ -40,7 +40,7 @@ const json = async <T>(method: string, p: string, body?: unknown): Promise<T> =>
 describe("live episodes", () => {
   it("flags a tool that sleeps past the threshold, lists it, and kills or requeues it through the API", async () => {
     const { tarGz } = await bundleEnv(STALL);
-    const env = (await client.uploadEnv(tarGz, "stall")).sha256;
+    const env = (await client.uploadEnvironment(tarGz, "stall")).sha256;
     const run = await client.createRun({ env, policy: { spec: "scripted:reference.jsonl" }, group: 2, concurrency: 2, stallAfterS: 2 });
     const stalled = (i: number) => waitForEvent(run.id, (e) => e.type === "episode.stalled" && e.data.sampleIndex === i);
     const [s0, s1] = await Promise.all([stalled(0), stalled(1)]);

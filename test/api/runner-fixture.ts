@@ -26,5 +26,5 @@ export async function startTestRunner(opts: { maxSandboxes?: number } = {}): Pro
 /** Uploads the calculator example and returns its sha256. */
 export async function uploadCalculator(client: RunnerClient): Promise<string> {
   const { tarGz } = await bundleEnv(CALCULATOR);
-  return (await client.uploadEnv(tarGz, "calculator")).sha256;
+  return (await client.uploadEnvironment(tarGz, "calculator")).sha256;
 }

@@ -88,7 +88,7 @@ describe("request validation", () => {
   it("a bundle that is not an environment is refused at run creation, naming the problem", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "not-an-env-"));
     fs.writeFileSync(path.join(dir, "README.md"), "no env here\n");
-    const sha = (await client.uploadEnv((await bundleEnv(dir)).tarGz)).sha256;
+    const sha = (await client.uploadEnvironment((await bundleEnv(dir)).tarGz)).sha256;
     const r = await post("/v1/runs", JSON.stringify({ env: sha, policy: scripted, group: 1, concurrency: 1 }));
     expect(r).toMatchObject({ status: 400, error: { code: "invalid_environment", field: "body.env" } });
     expect(r.error.message).toMatch(/no env\.ts/);
@@ -191,7 +191,7 @@ describe("runs", () => {
     fs.cpSync(CALCULATOR, dir, { recursive: true });
     const envTs = path.join(dir, "env.ts");
     fs.writeFileSync(envTs, fs.readFileSync(envTs, "utf8").replace('exactMatch({ name: "correct", weight: 0.7 })', 'exactMatch({ name: "correct", weight: 0 })'));
-    const changedEnv = (await client.uploadEnv((await bundleEnv(dir)).tarGz)).sha256;
+    const changedEnv = (await client.uploadEnvironment((await bundleEnv(dir)).tarGz)).sha256;
     expect(changedEnv).not.toBe(env);
     const changed = await client.json<RescoreReport>("POST", `/v1/runs/${run.id}/rescore`, { env: changedEnv, save: true });
     expect(changed).toMatchObject({ rescored: 6, changed: 6, saved: true });
@@ -212,7 +212,7 @@ describe("runs", () => {
     const draft = 'defineReward({ name: "draft", score: (ctx) => {\n      if (ctx.task.id === "calc-002") throw new Error("draft reward bug");\n      return ctx.finalAnswer.length > 5 ? 1 : 0;\n    } }),';
     fs.writeFileSync(envTs, fs.readFileSync(envTs, "utf8").replace("import { defineEnvironment,", "import { defineReward, defineEnvironment,").replace("  rewards: [\n", `  rewards: [\n    ${draft}\n`));
     const throwLine = fs.readFileSync(envTs, "utf8").split("\n").findIndex((l) => l.includes("draft reward bug")) + 1;
-    const tryEnv = (await client.uploadEnv((await bundleEnv(dir)).tarGz)).sha256;
+    const tryEnv = (await client.uploadEnvironment((await bundleEnv(dir)).tarGz)).sha256;
     const all = await client.json<TryRewardReport>("POST", `/v1/runs/${run.id}/try-reward`, { env: tryEnv, reward: "correct" });
     expect(all).toMatchObject({ reward: "correct", available: 6, mean: 1, min: 1, max: 1, errors: 0 });
     expect(all.rows).toHaveLength(6);

@@ -76,7 +76,7 @@ async function createError(client: RunnerClient, req: unknown): Promise<RunnerEr
 describe("training runs through the runner API", () => {
   it("refuses malformed training requests with the field and the fix", async () => {
     const { server, client } = await serve();
-    const sha = (await client.uploadEnv((await bundleEnv(ADDITION)).tarGz, "addition")).sha256;
+    const sha = (await client.uploadEnvironment((await bundleEnv(ADDITION)).tarGz, "addition")).sha256;
     const base = trainRequest(sha, 1);
     expect((await createError(client, { ...base, train: undefined })).message).toMatch(/body\.train is required.*Fix/);
     expect((await createError(client, { ...base, policy: { spec: "noop" } })).message).toMatch(/body\.policy is not used by a training run/);
@@ -93,7 +93,7 @@ describe("training runs through the runner API", () => {
 
   it("streams per-step metrics, pauses and resumes, survives kill -9 of the runner from its last checkpoint, and cancels keeping a checkpoint", async () => {
     const { server: first, client } = await serve();
-    const sha = (await client.uploadEnv((await bundleEnv(ADDITION)).tarGz, "addition")).sha256;
+    const sha = (await client.uploadEnvironment((await bundleEnv(ADDITION)).tarGz, "addition")).sha256;
     const run = await client.createRun(trainRequest(sha, 5));
     expect(run.config.kind).toBe("train");
     expect(run.config.train?.steps).toBe(5);

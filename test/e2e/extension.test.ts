@@ -165,28 +165,6 @@ describe("AgentRL Studio in VS Code", () => {
     expect(await frame.locator('[data-testid="turn"] .msg.role-assistant').textContent()).toContain("<answer>1104</answer>");
   });
 
-  it("forks the trajectory at turn 2 with a typed tool call: turn 1 replayed in a fresh sandbox, the branch scored beside the original", async () => {
-    const frame = inspector();
-    await expect.poll(() => frame.locator('[data-testid="turn-position"]').textContent()).toContain("Turn 2 / 2");
-    await frame.locator('[data-testid="fork-open"]').click();
-    await frame.locator('[data-testid="fork-tool"]').selectOption("calculate");
-    await frame.locator('[data-testid="fork-args"]').fill('{"expression": "92 * 12 + 1"}');
-    await frame.locator('[data-testid="fork-submit"]').click();
-    const score = frame.locator('[data-testid="fork-score"]');
-    await score.waitFor({ timeout: 120_000 });
-    // Typed a tool call instead of the answer: not correct, scored lower than the original's 1.000.
-    expect(await score.textContent()).toMatch(/branch reward 0\.\d{3} \(correct 0\.00, .*\) vs original 1\.000/);
-    expect(await frame.locator('[data-testid="fork-branch"]').textContent()).toContain("restored by replaying 1 recorded tool call in a fresh sandbox");
-    const turns = frame.locator('[data-testid="fork-branch"] [data-testid="compare-turn"]');
-    expect(await turns.nth(0).textContent()).toMatch(/Turn 1 same/);
-    expect(await turns.nth(1).locator('[data-testid="compare-b"]').textContent()).toMatch(/calculate\(\{"expression":"92 \* 12 \+ 1"\}\)\s*← 1105/);
-    await page.screenshot({ path: screenshotPath("03-fork-dark") });
-    await setTheme("Light Modern");
-    await page.screenshot({ path: screenshotPath("03-fork-light") });
-    await setTheme("Dark Modern");
-    await frame.locator('[data-testid="fork-open"]').click(); // close the branch again
-  });
-
   it("shows the group: 4 samples with advantages, flagged zero-variance", async () => {
     const frame = inspector();
     await frame.locator('[data-testid="tab-group"]').click();
@@ -240,6 +218,32 @@ describe("AgentRL Studio in VS Code", () => {
     expect(tiles).toMatch(/mean reward1\.000/);
     expect(tiles).toMatch(/zero-variance groups1 \/ 1/);
     await page.screenshot({ path: screenshotPath("06-metrics-light") });
+  });
+
+  it("forks the trajectory at turn 2 with a typed tool call: turn 1 replayed in a fresh sandbox, the branch scored beside the original", async () => {
+    // After the export and the charts: a fork is a run of its own, and those two expect the one-episode run alone.
+    const frame = inspector();
+    await frame.locator('[data-testid="tab-trajectory"]').click();
+    await frame.locator(".traj-row").first().click();
+    await frame.locator('[data-testid="next-turn"]').click();
+    await expect.poll(() => frame.locator('[data-testid="turn-position"]').textContent()).toContain("Turn 2 / 2");
+    await frame.locator('[data-testid="fork-open"]').click();
+    await frame.locator('[data-testid="fork-tool"]').selectOption("calculate");
+    await frame.locator('[data-testid="fork-args"]').fill('{"expression": "92 * 12 + 1"}');
+    await frame.locator('[data-testid="fork-submit"]').click();
+    const score = frame.locator('[data-testid="fork-score"]');
+    await score.waitFor({ timeout: 120_000 });
+    // Typed a tool call instead of the answer: not correct, scored lower than the original's 1.000.
+    expect(await score.textContent()).toMatch(/branch reward 0\.\d{3} \(correct 0\.00, .*\) vs original 1\.000/);
+    expect(await frame.locator('[data-testid="fork-branch"]').textContent()).toContain("restored by replaying 1 recorded tool call in a fresh sandbox");
+    const turns = frame.locator('[data-testid="fork-branch"] [data-testid="compare-turn"]');
+    expect(await turns.nth(0).textContent()).toMatch(/Turn 1 same/);
+    expect(await turns.nth(1).locator('[data-testid="compare-b"]').textContent()).toMatch(/calculate\(\{"expression":"92 \* 12 \+ 1"\}\)\s*← 1105/);
+    await page.screenshot({ path: screenshotPath("07-fork-light") });
+    await setTheme("Dark Modern");
+    await page.screenshot({ path: screenshotPath("07-fork-dark") });
+    await setTheme("Light Modern");
+    await frame.locator('[data-testid="fork-open"]').click(); // close the branch again
   });
 
   it("runs Preflight from its CodeLens: do-nothing scores 0, reference solutions score high, lazy policies earn little", async () => {

@@ -48,7 +48,7 @@ describe("an env that ends the runner process", () => {
     const first = await start();
     const client = new RunnerClient(first.url, TOKEN);
     const { tarGz } = await bundleEnv(envDir);
-    const sha = (await client.uploadEnv(tarGz, "exits")).sha256;
+    const sha = (await client.uploadEnvironment(tarGz, "exits")).sha256;
     const run = await client.createRun({ env: sha, policy: { spec: "noop" }, group: 1, concurrency: 1 });
     expect(await first.exited).toBe("7"); // the env's process.exit(7) ended the runner
 

@@ -32,9 +32,12 @@ function Branch({ original, started }: { original: Trajectory; started: ForkStar
   useEffect(() => {
     let live = true;
     const poll = (): void => {
-      bridge.request("run", { runId: started.runId }).then(
-        (r) => {
+      // Asked through the run list: asking for the run itself would make the branch "the run in the inspector".
+      bridge.request("listRuns", {}).then(
+        (list) => {
           if (!live) return;
+          const r = list.items.find((x) => x.id === started.runId);
+          if (!r) return void setError(`the branch's run ${started.runId} is not on the runner`);
           if (r.status === "queued" || r.status === "running" || r.status === "paused") setTimeout(poll, BRANCH_POLL_MS);
           else if (r.status !== "finished") setError(`the branch's run ${r.status}${r.error ? `: ${r.error}` : ""}`);
           else bridge.request("trajectory", { id: started.trajectoryId }).then((t) => live && setBranch(t), (e: Error) => live && setError(e.message));

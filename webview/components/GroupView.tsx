@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { TrajectorySummary } from "@agentrl/protocol";
+import { advantageLabel, type AdvantageSource, type TrajectorySummary } from "@agentrl/protocol";
 import { useBridge } from "../bridge/bridge-context";
 import { fmtNum, fmtSigned, std } from "../util/format";
 
@@ -18,6 +18,16 @@ export function GroupView({ runId, groupId, onOpen }: { runId: string; groupId: 
       .then((p) => setItems([...p.items].sort((a, b) => a.sampleIndex - b.sampleIndex)))
       .catch((e: Error) => setError(e.message));
   }, [bridge, runId, groupId]);
+  // Which estimator gave these advantages, and whether the trainer trained with them (one group, one source).
+  const [source, setSource] = useState<AdvantageSource | null | undefined>(undefined);
+  const first = items?.[0]?.id;
+  useEffect(() => {
+    if (!first) return;
+    bridge
+      .request("trajectory", { id: first })
+      .then((t) => setSource(t.advantageSource ?? null))
+      .catch(() => setSource(null));
+  }, [bridge, first]);
   if (error) return <div className="error-banner">{error}</div>;
   if (!items) return <div className="muted">loading group…</div>;
   const rewards = items.map((t) => t.reward).filter((x): x is number => x !== null);
@@ -30,6 +40,11 @@ export function GroupView({ runId, groupId, onOpen }: { runId: string; groupId: 
         <span>
           task <b className="mono">{items[0]?.taskId}</b> · {items.length} samples · mean {fmtNum(rewards.reduce((a, b) => a + b, 0) / (rewards.length || 1))} · std {fmtNum(std(rewards))}
         </span>
+        {source !== undefined && (
+          <span className="muted" data-testid="advantage-source" title="The estimator of these advantages: the runner's when the group finished, or the values the trainer trained with.">
+            advantages: {advantageLabel(source)}
+          </span>
+        )}
         {zeroVar && (
           <span className="flag" data-testid="zero-variance" title="Every sample got the same reward, so every advantage is 0 and this group teaches the policy nothing.">
             ⚠ zero variance — no learning signal

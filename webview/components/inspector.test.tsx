@@ -148,6 +148,8 @@ describe("inspector", () => {
       ),
     );
     await vi.waitFor(() => expect(q('[data-testid="sample-card"]').length).toBe(4));
+    // no estimator stored on these synthetic trajectories: the label says so rather than guess
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="advantage-source"]')?.textContent).toBe("advantages: none stored"));
     const advs = q('[data-testid="sample-advantage"]').map((e) => e.textContent);
     expect(advs.some((a) => a?.startsWith("adv -"))).toBe(true);
     expect(advs.some((a) => a?.startsWith("adv +") && a !== "adv +0.000")).toBe(true);
@@ -160,6 +162,20 @@ describe("inspector", () => {
       ),
     );
     await vi.waitFor(() => expect(container.querySelector('[data-testid="zero-variance"]')).not.toBeNull());
+  });
+
+  it("names the estimator of a group's advantages and whether the trainer trained with them", async () => {
+    const { bridge, data } = setup(4, { group: 4 });
+    const full = data.trajectory.bind(data);
+    data.trajectory = (id) => ({ ...full(id), advantageSource: { estimator: "rloo", by: "trainer" } });
+    act(() =>
+      root!.render(
+        <BridgeContext.Provider value={bridge}>
+          <GroupView runId={data.run.id} groupId={data.summaries[0]!.groupId} onOpen={() => {}} />
+        </BridgeContext.Provider>,
+      ),
+    );
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="advantage-source"]')?.textContent).toBe("advantages: rloo (trainer, as trained)"));
   });
 
   it("jumps to a reward's source through the host", async () => {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { RunnerClient, resolveClientToken, resolveRunnerUrl } from "../api/client.js";
+import { RunnerClient } from "../api/client.js";
+import { resolveClientToken, resolveRunnerUrl } from "./runner-address.js";
 import { TERMINAL_STATUSES, formatEvent, isRunEnd } from "../api/event-format.js";
 import { intArg } from "./run-options.js";
 
@@ -22,7 +23,7 @@ export function registerLogsCommand(program: Command): void {
         // Page through the log over HTTP: no stream needed for a finished run.
         let after = opts.after;
         for (;;) {
-          const { items } = await client.json<{ items: Parameters<typeof formatEvent>[0][] }>("GET", `/v1/runs/${encodeURIComponent(runId)}/events?after=${after}&limit=1000`);
+          const { items } = await client.events(runId, after, 1000);
           for (const e of items) print(e);
           if (items.length < 1000) break;
           after = items.at(-1)?.seq ?? after;

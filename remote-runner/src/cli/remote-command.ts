@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import type { CreateRunRequest, RunStatusEvent } from "@agentrl/protocol";
-import { RunnerClient, resolveClientToken, resolveRunnerUrl } from "../api/client.js";
+import { RunnerClient } from "../api/client.js";
+import { resolveClientToken, resolveRunnerUrl } from "./runner-address.js";
 import { formatEvent, isRunEnd } from "../api/event-format.js";
 import { bundleEnv } from "../envs/bundle.js";
 import { loadEnvironment } from "../envs/load.js";
@@ -44,14 +45,14 @@ export function registerRemoteCommand(program: Command): void {
       // Load locally first: env errors show here with file:line, before anything is uploaded.
       const env = await loadEnvironment(envDir);
       const bundle = await bundleEnv(env.dir);
-      const uploaded = await client.uploadEnv(bundle.tarGz, env.info.name);
+      const uploaded = await client.uploadEnvironment(bundle.tarGz, env.info.name);
       process.stderr.write(`uploaded ${env.info.name} (${bundle.files.length} files, ${uploaded.bytes} bytes, sha256 ${uploaded.sha256.slice(0, 12)}${uploaded.created ? "" : ", already on the runner"})\n`);
       const req: CreateRunRequest = { env: uploaded.sha256, policy: policyConfigFrom(flags), group: flags.group, concurrency: flags.concurrency, kind: "rollout" };
       if (flags.tasks !== undefined) req.tasks = flags.tasks;
       if (flags.maxTurns !== undefined) req.maxTurns = flags.maxTurns;
       if (flags.name) req.name = flags.name;
       const run = await client.createRun(req);
-      process.stderr.write(`run ${run.id} started on ${client.url}\n`);
+      process.stderr.write(`run ${run.id} started on ${client.baseUrl}\n`);
       if (flags.detach) {
         console.log(flags.json ? JSON.stringify({ run_id: run.id, env_sha256: uploaded.sha256 }) : run.id);
         return;

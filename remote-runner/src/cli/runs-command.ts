@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { RunnerClient, resolveClientToken, resolveRunnerUrl } from "../api/client.js";
+import { RunnerClient } from "../api/client.js";
+import { resolveClientToken, resolveRunnerUrl } from "./runner-address.js";
 import { fmt, table } from "./run-options.js";
 
 export function registerRunsCommand(program: Command): void {
