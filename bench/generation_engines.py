@@ -72,9 +72,10 @@ def wait_health(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: flo
     raise RuntimeError(f"{url} not ready in {timeout} s; log {log}")
 
 
-def start_builtin(lora_rank: int, work: Path) -> tuple[str, subprocess.Popen[bytes]]:
+def start_builtin(lora_rank: int, work: Path, key: str) -> tuple[str, subprocess.Popen[bytes]]:
     log = work / f"builtin-{lora_rank}.log"
-    env = {**os.environ, "PYTHONPATH": str(TRAINER), "PYTHONUNBUFFERED": "1"}
+    # The built-in server serves only the holder of its token.
+    env = {**os.environ, "PYTHONPATH": str(TRAINER), "PYTHONUNBUFFERED": "1", "AGENTRL_TRAINER_TOKEN": key}
     proc = subprocess.Popen(
         [sys.executable, "-m", "agentrl_trainer", "serve", "--no-train", "--port", "0", "--lora-rank", str(lora_rank),
          "--output-dir", str(work / f"builtin-{lora_rank}")],
@@ -154,17 +155,17 @@ def main() -> int:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         adapter = make_adapter(work, 16)
-        b0_url, p = start_builtin(0, work)
+        b0_url, p = start_builtin(0, work, key)
         procs.append(p)
-        b16_url, p = start_builtin(16, work)
+        b16_url, p = start_builtin(16, work, key)
         procs.append(p)
-        post(f"{b16_url}/v1/load_lora_adapter", {"lora_name": "policy", "lora_path": str(adapter)})
+        post(f"{b16_url}/v1/load_lora_adapter", {"lora_name": "policy", "lora_path": str(adapter)}, key)
         v_url, p = start_vllm(model, key, work)
         procs.append(p)
         post(f"{v_url}/v1/load_lora_adapter", {"lora_name": "policy", "lora_path": str(adapter), "load_inplace": True}, key)
         configs: dict[str, tuple[str, str, str | None]] = {
-            "builtin": (b0_url, "smollm2-135m", None), "vllm": (v_url, "base", key),
-            "builtin_lora": (b16_url, "smollm2-135m", None), "vllm_lora": (v_url, "policy", key),
+            "builtin": (b0_url, "smollm2-135m", key), "vllm": (v_url, "base", key),
+            "builtin_lora": (b16_url, "smollm2-135m", key), "vllm_lora": (v_url, "policy", key),
         }
         for name, (url, m, k) in configs.items():  # warm-up (compiles, caches), not measured
             round_of(url, m, k, argparse.Namespace(requests=2, n=1, max_tokens=4))
