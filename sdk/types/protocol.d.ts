@@ -97,6 +97,10 @@ export type BuiltinToolName = "bash" | "python" | "read_file" | "write_file";
 
 export type Turn = {
   reward?: number | undefined;
+  policyVersion?: number | undefined;
+  rewardComponents?: {
+    [x: string]: number;
+  } | undefined;
   assistant: {
     name?: string | undefined;
     toolCalls?: {
@@ -156,4 +160,37 @@ export type Turn = {
     toolCallId: string;
     durationMs: number;
   }[];
+};
+
+export type EnvTrainDefaults = {
+  temperature?: number | undefined;
+  steps?: number | undefined;
+  tasksPerStep?: number | undefined;
+  seed?: number | undefined;
+  maxTokens?: number | undefined;
+  loraRank?: number | undefined;
+  trainer?: {
+    estimator?: "gdpo" | "grpo" | "rloo" | "drgrpo" | undefined;
+    lr?: number | undefined;
+    weight_decay?: number | undefined;
+    eps_low?: number | undefined;
+    eps_high?: number | undefined;
+    kl_beta?: number | undefined;
+    clip_ratio_c?: number | undefined;
+    loss_agg?: "auto" | "token" | "sequence" | "constant" | undefined;
+    norm_tokens?: number | undefined;
+    temperature?: number | undefined;
+    tis_cap?: number | undefined;
+    drop_zero_variance?: boolean | undefined;
+    micro_batch?: number | undefined;
+    max_grad_norm?: number | undefined;
+    old_logprobs?: "batch" | "recompute" | undefined;
+    drift_tolerance?: number | undefined;
+    shared_prefix?: boolean | undefined;
+    credit?: "outcome" | "return_to_go" | "gigpo" | undefined;
+    gamma?: number | undefined;
+    step_weight?: number | undefined;
+  } | undefined;
+  group?: number | undefined;
+  concurrency?: number | undefined;
 };

@@ -20,10 +20,16 @@ export interface RewardContext<TTask extends Task = Task> {
      */
     judge?: JudgeHandle;
 }
-/** A score, or several named components with optional weights (weight 0 = logged metric only). */
+/**
+ * A score, or several named components with optional weights (weight 0 = logged metric only).
+ * `turns` scores each turn of the episode as well (one value per entry of `ctx.turns`): turn-level
+ * credit for trainers that use it (`credit: return_to_go | gigpo`); the components still give the
+ * episode's score.
+ */
 export type RewardValue = number | boolean | {
     components: Record<string, number | boolean>;
     weights?: Record<string, number>;
+    turns?: (number | boolean)[];
 };
 interface RewardBase {
     name: string;

@@ -422,11 +422,9 @@ describe("AgentRL Studio in VS Code", () => {
     await setTheme("Dark Modern");
     await page.screenshot({ path: screenshotPath("12-token-lens-dark") });
     await setTheme("Light Modern");
-    // The training run itself: how far the trainer's recomputed logprobs were from the sampled ones, per step.
-    const picker = frame.locator("select.run-picker");
-    await picker.selectOption((await picker.locator("option", { hasText: "grpo" }).first().getAttribute("value"))!);
-    await expect.poll(() => frame.locator('[data-testid="chart"] .chart-title').allTextContents(), { timeout: 30_000 }).toContain("sampler vs trainer logprob drift");
-    expect(await frame.locator('[data-testid="chart"]', { hasText: "sampler vs trainer logprob drift" }).textContent()).toMatch(/mean \|sampler − trainer\| logprob/);
+    // The per-step drift chart is not checked here: the tiny random model earns reward 0 in every
+    // group, so the trainer skips every update and reports no drift. webview/components/token-lens.test.ts
+    // checks the chart on stored drift metrics.
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
   });
 
@@ -457,6 +455,11 @@ describe("AgentRL Studio in VS Code", () => {
     await runCommand(page, "View: Focus Problems");
     const problems = page.locator(".markers-panel");
     await expect.poll(async () => (await problems.textContent()) ?? "", { timeout: 90_000 }).toMatch(/Type 'string' is not assignable[\s\S]*\[Ln 3, Col \d+\]/);
+    // An earlier check left the find widget open, and it scrolls the editor under it: close it, go to the top.
+    const closeFind = page.locator(".find-widget.visible .codicon-widget-close, .find-widget.visible .codicon-find-close");
+    if (await closeFind.first().isVisible()) await closeFind.first().click();
+    await page.locator(".monaco-editor .lines-content .view-line").first().click({ force: true });
+    await page.keyboard.press("Control+Home");
     // Hover: the SDK's doc comment on finalAnswer, the way a user sees it (the mouse on the word).
     const token = (text: string) => page.locator(".view-lines .view-line span", { hasText: new RegExp(`^${text}$`) }).first();
     await token("finalAnswer").hover();

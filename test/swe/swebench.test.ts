@@ -60,6 +60,8 @@ beforeAll(async () => {
   const { base, patch, testPatch } = await makeUpstream(upstream);
   mirrors = tempDir("mirrors");
   await git().raw(["clone", "--quiet", "--mirror", upstream, path.join(mirrors, "acme__tinylib.git")]);
+  // Host mirrors are the operator's to name (AGENTRL_SWE_MIRRORS); an env's own `mirrors` must stay inside its folder.
+  process.env.AGENTRL_SWE_MIRRORS = mirrors;
   fs.rmSync(upstream, { recursive: true, force: true });
   // The published form: test lists as JSON strings, fields SWE-bench has that we do not use kept as they are.
   instance = {
@@ -79,6 +81,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  delete process.env.AGENTRL_SWE_MIRRORS;
   await provider.removeByLabels(TEST_LABELS);
 });
 
@@ -99,7 +102,7 @@ describe("SWE-bench instances", () => {
   it("run from the local mirror: the gold patch through the tools resolves it, doing nothing does not", async () => {
     const task = importSweBench(JSON.stringify(instance)).tasks[0];
     if (!task) throw new Error("no task");
-    const kind = sweKind({ dir: tempDir("env"), options: { mirrors: [mirrors] }, provider });
+    const kind = sweKind({ dir: tempDir("env"), options: {}, provider });
     const ref = await runScripted(kind, provider, task, referenceTurns(String(instance.patch)));
     expect(ref.score.resolved).toBe(true);
     expect(ref.score.passToPass).toEqual({ passed: 1, total: 1, broken: [] });
@@ -112,7 +115,7 @@ describe("SWE-bench instances", () => {
   it("the agent's repository has no later history to copy the fix from", async () => {
     const task = importSweBench(JSON.stringify(instance)).tasks[0];
     if (!task) throw new Error("no task");
-    const kind = sweKind({ dir: tempDir("env"), options: { mirrors: [mirrors] }, provider });
+    const kind = sweKind({ dir: tempDir("env"), options: {}, provider });
     const r = await runScripted(kind, provider, task, [{ content: "", tool_calls: [{ name: "bash", arguments: { command: "git log --oneline | wc -l; git status --porcelain | wc -l" } }] }]);
     expect(r.outputs[0]?.trim().split("\n")).toEqual(["1", "0"]);
   }, 300_000);
@@ -120,10 +123,18 @@ describe("SWE-bench instances", () => {
   it("without a mirror the error names the repository and how to make one", async () => {
     const task = importSweBench(JSON.stringify({ ...instance, repo: "acme/absent", instance_id: "acme__absent-1" })).tasks[0];
     if (!task) throw new Error("no task");
-    const kind = sweKind({ dir: tempDir("env"), options: { mirrors: [mirrors] }, provider });
+    const kind = sweKind({ dir: tempDir("env"), options: {}, provider });
     const err = await kind.sandboxSpec(task, { image: "unused" }).catch((e: unknown) => e);
     expect((err as SweTaskError).code).toBe("repo_unavailable");
     expect((err as Error).message).toMatch(/no local mirror of acme\/absent .*git clone --mirror https:\/\/github.com\/acme\/absent.git/s);
+  });
+
+  it("an env's own mirrors option cannot name a host folder outside the env (the operator's AGENTRL_SWE_MIRRORS can)", async () => {
+    const task = importSweBench(JSON.stringify(instance)).tasks[0];
+    if (!task) throw new Error("no task");
+    const kind = sweKind({ dir: tempDir("env"), options: { mirrors: [mirrors] }, provider });
+    const err = await kind.sandboxSpec(task, { image: "unused" }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/options\.mirrors.*leads outside the environment folder.*Fix:/s);
   });
 
   it("agentrl import swebench writes the tasks with the toolchain and install commands given", async () => {

@@ -70,7 +70,7 @@ afterAll(async () => {
 describe("token-exact multi-turn", () => {
   it("a 5-turn trajectory trains as one sequence of exactly the sampled and returned tokens, with drift 0", async () => {
     const envDir = writeFiles(path.join(dir, "env"), { "env.ts": ENV, "tasks.jsonl": '{"id": "t1", "prompt": "Find the codes."}\n' });
-    const inner = new OpenAIPolicy({ baseUrl: trainer.url, model: trainer.model, returnTokenIds: true, maxTokens: 6, temperature: 1 });
+    const inner = new OpenAIPolicy({ baseUrl: trainer.url, model: trainer.model, apiKey: trainer.token, returnTokenIds: true, maxTokens: 6, temperature: 1 });
     const r = await rollout(h, envDir, { policy: { spec: trainer.url }, tasks: 1, group: 1 }, { policy: new CallingPolicy(inner) });
     const t = r.trajectories[0];
     expect(t?.status).toBe("finished");

@@ -192,6 +192,9 @@ export class RewardWorkerPool {
       this.slots.map((s) => {
         if (s.worker.exitCode !== null || s.worker.signalCode !== null) return Promise.resolve();
         const gone = new Promise((r) => s.worker.once("exit", r));
+        // An idle process is unref'd: without this, waiting for its exit is all the event loop
+        // has left, and Node quits mid-await (the CLI's rescore ended with no output, exit 0).
+        s.worker.ref();
         s.worker.kill("SIGKILL");
         return gone;
       }),
