@@ -69,7 +69,7 @@ export class Desktop {
   constructor(
     readonly sandbox: DesktopSandbox,
     readonly screen: { width: number; height: number },
-    private readonly opts: { stepTimeoutMs?: number; windowManager?: boolean } = {},
+    private readonly opts: { stepTimeoutMs?: number; windowManager?: boolean; accessibilityTree?: boolean } = {},
   ) {}
 
   private get stepTimeoutMs(): number {
@@ -115,13 +115,18 @@ export class Desktop {
     };
   }
 
-  /** Executes one computer_13 action and returns the settled screen. */
-  async act(action: Computer13Action): Promise<DesktopReply> {
-    return this.reply(await this.call({ op: "act", action }));
+  /** Whether replies carry the AT-SPI trees of real applications (the Tk apps' trees always come: they cost nothing). */
+  private get atspi(): boolean {
+    return this.opts.accessibilityTree !== false;
   }
 
-  async observe(): Promise<DesktopReply> {
-    return this.reply(await this.call({ op: "observe" }));
+  /** Executes one computer_13 action and returns the settled screen. */
+  async act(action: Computer13Action): Promise<DesktopReply> {
+    return this.reply(await this.call({ op: "act", action, a11y: this.atspi }));
+  }
+
+  async observe(opts: { a11y?: boolean } = {}): Promise<DesktopReply> {
+    return this.reply(await this.call({ op: "observe", a11y: opts.a11y ?? this.atspi }));
   }
 
   /** Starts an application on the desktop; with `waitWindow`, until a window with that title shows. */
