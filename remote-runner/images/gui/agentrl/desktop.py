@@ -217,7 +217,15 @@ class Desktop:
             text = a.get("text")
             if not isinstance(text, str) or text == "":
                 raise ActionError("TYPING needs a non-empty text")
-            return ["type", "--delay", "0", "--", text]
+            # xdotool types "\n" as Linefeed, which GTK and LibreOffice ignore: a newline is a Return
+            # key press, as pyautogui.typewrite makes it.
+            runs = []
+            for i, line in enumerate(text.replace("\r\n", "\n").split("\n")):
+                if i:
+                    runs.append(["key", "Return"])
+                if line:
+                    runs.append(["type", "--delay", "0", "--", line])
+            return runs
         if t == "PRESS":
             return ["key", "--delay", "0", self._key(a.get("key"))]
         if t == "KEY_DOWN":
@@ -244,9 +252,11 @@ class Desktop:
             else:
                 try:
                     args = self.xdotool_args(a)
-                    r = subprocess.run(["xdotool"] + args, env=self.env, capture_output=True, timeout=XDOTOOL_TIMEOUT)
-                    if r.returncode != 0:
-                        error = "xdotool failed: %s" % r.stderr.decode(errors="replace").strip()[:300]
+                    for run in (args if args and isinstance(args[0], list) else [args]):
+                        r = subprocess.run(["xdotool"] + run, env=self.env, capture_output=True, timeout=XDOTOOL_TIMEOUT)
+                        if r.returncode != 0:
+                            error = "xdotool failed: %s" % r.stderr.decode(errors="replace").strip()[:300]
+                            break
                 except ActionError as e:
                     error = str(e)
                 except subprocess.TimeoutExpired:

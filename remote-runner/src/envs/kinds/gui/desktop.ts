@@ -87,10 +87,10 @@ export class Desktop {
     }
   }
 
-  private async call(req: Record<string, unknown>): Promise<RawReply> {
+  private async call(req: Record<string, unknown>, timeoutMs = this.stepTimeoutMs): Promise<RawReply> {
     let raw: Buffer;
     try {
-      raw = await this.sandbox.unixRequest(DESKTOP_SOCKET, Buffer.from(JSON.stringify(req) + "\n"), this.stepTimeoutMs);
+      raw = await this.sandbox.unixRequest(DESKTOP_SOCKET, Buffer.from(JSON.stringify(req) + "\n"), timeoutMs);
     } catch (err) {
       if (err instanceof SandboxError && err.code === "sandbox_died") throw err;
       return { ok: false, error: `the desktop did not answer: ${(err as Error).message}` };
@@ -131,7 +131,9 @@ export class Desktop {
 
   /** Starts an application on the desktop; with `waitWindow`, until a window with that title shows. */
   async launch(command: string | string[], opts: { name?: string; waitWindow?: string; timeoutS?: number } = {}): Promise<{ ok: boolean; error: string | null; pid?: number }> {
-    const r = await this.call({ op: "launch", command, name: opts.name ?? (Array.isArray(command) ? command[0] : command.split(" ")[0]), wait_window: opts.waitWindow, timeout: opts.timeoutS ?? 10 });
+    const timeoutS = opts.timeoutS ?? 10;
+    // The daemon waits up to timeoutS for the window: the request may take that long, plus a margin.
+    const r = await this.call({ op: "launch", command, name: opts.name ?? (Array.isArray(command) ? command[0] : command.split(" ")[0]), wait_window: opts.waitWindow, timeout: timeoutS }, Math.max(this.stepTimeoutMs, timeoutS * 1000 + 10_000));
     return { ok: r.ok, error: r.error ?? null, pid: r.pid };
   }
 }

@@ -2,7 +2,7 @@ import type { Desktop } from "./desktop.js";
 import { renderA11y } from "./desktop.js";
 import { FileValue, type TableReader } from "./files.js";
 import { BROWSER_GETTERS } from "./browser.js";
-import type { Getter } from "./osworld-task.js";
+import { commandArgv, type Getter } from "./osworld-task.js";
 
 export interface GetterContext {
   desktop: Desktop;
@@ -20,12 +20,7 @@ export function need(g: Getter, key: string): string {
   return v;
 }
 
-function commandOf(g: Getter): string | string[] {
-  const command = g.command;
-  if (Array.isArray(command)) return g.shell ? command.map(String).join(" ") : command.map(String);
-  if (typeof command === "string") return g.shell === false ? command.split(" ") : command;
-  throw new Error(`getter "${g.type}" needs "command" (a string or a list)`);
-}
+const commandOf = (g: Getter): string | string[] => commandArgv(g.command, g.shell);
 
 /** `cloud_file`: OSWorld downloads the expected file; here it comes from the env's `gui.downloads` map. */
 async function cloudFile(g: Getter, ctx: GetterContext): Promise<FileValue | FileValue[]> {

@@ -61,11 +61,13 @@ function copyTree(from: string, to: string): void {
  * What the `apps` variant adds on top of the desktop: Debian's Chromium, LibreOffice Calc and
  * Writer, the GTK text editor Mousepad, the xterm terminal, AT-SPI (accessibility trees of
  * GTK/Chromium/LibreOffice apps, over a session D-Bus the desktop daemon starts), openpyxl (XLSX
- * files) and socat (OSWorld's Chrome tasks forward the DevTools port with it). One layer after the
+ * files), socat (OSWorld's Chrome tasks forward the DevTools port with it) and libnss-myhostname
+ * (sandboxes have no network, so Docker leaves /etc/hosts empty: "localhost" must still resolve,
+ * for local web servers and OSWorld's `socat ... tcp:localhost:1337`). One layer after the
  * desktop's packages and before the daemon's files, so the two variants share their cache and a
  * daemon edit does not reinstall the applications.
  */
-export const DESKTOP_APPS = ["chromium", "libreoffice-calc", "libreoffice-writer", "libreoffice-gtk3", "mousepad", "xterm", "socat", "at-spi2-core", "python3-pyatspi", "python3-openpyxl"];
+export const DESKTOP_APPS = ["chromium", "libreoffice-calc", "libreoffice-writer", "libreoffice-gtk3", "mousepad", "xterm", "socat", "at-spi2-core", "python3-pyatspi", "python3-openpyxl", "libnss-myhostname"];
 
 /** The session bus the daemon starts in the `apps` image; every process of the sandbox finds it through this address. */
 export const SESSION_BUS = "unix:path=/tmp/.agentrl/session-bus";
@@ -77,10 +79,13 @@ function appsLayer(): string {
     "RUN apt-get update -q >/dev/null \\",
     ` && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${DESKTOP_APPS.join(" ")} >/dev/null \\`,
     " && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \\",
+    " && sed -i 's/^hosts:.*/hosts: files myhostname dns/' /etc/nsswitch.conf \\",
     // OSWorld's Chrome tasks launch `google-chrome`: Debian's Chromium answers to that name too.
     " && ln -s /usr/bin/chromium /usr/local/bin/google-chrome",
     "COPY apps/chromium-flags /etc/chromium.d/agentrl",
     "COPY apps/libreoffice.xcd /usr/lib/libreoffice/share/registry/agentrl.xcd",
+    "COPY apps/xterm-resources /tmp/xterm-resources",
+    "RUN cat /tmp/xterm-resources >> /etc/X11/app-defaults/XTerm && rm /tmp/xterm-resources",
     // GTK, Chromium and LibreOffice (through its GTK3 plugin) export their trees to AT-SPI on this bus.
     `ENV DBUS_SESSION_BUS_ADDRESS=${SESSION_BUS} SAL_USE_VCLPLUGIN=gtk3 ACCESSIBILITY_ENABLED=1`,
   ].join("\n");

@@ -112,7 +112,8 @@ export const TABLE_METRICS: Record<string, Metric> = {
     const result = await sheetsOf(r);
     if (!result) return 0;
     const rules = options.rules as Rule[] | undefined;
-    const expected = e === undefined || e === null ? [] : await sheetsOf(e);
+    // The expected side is a file (compared sheet by sheet) or absent (rules that only read the result).
+    const expected = e instanceof FileValue ? await sheetsOf(e) : [];
     if (!expected) return 0;
     if (!rules) return result.length === expected.length && result.every((s, i) => sameSheet(s, expected[i] as Sheet)) ? 1 : 0;
     return rules.every((rule) => checkRule(rule, result, expected)) ? 1 : 0;
