@@ -86,7 +86,7 @@ describe("desktop-apps: OSWorld-style tasks over real applications", () => {
     const broken = noopRows.find((t) => t?.taskId === FAILING);
     expect(broken?.status).toBe("env_error");
     expect(broken?.error?.kind).toBe("environment");
-    expect(broken?.error?.message).toMatch(new RegExp(`task "${FAILING}": config\\[0\\] \\(execute\\) failed: exited 1: .*FileNotFoundError`));
+    expect(broken?.error?.message).toMatch(new RegExp(`task "${FAILING}": config\\[0\\] \\(execute\\) failed: exited 1: [\\s\\S]*FileNotFoundError`));
 
     // Observations carry the applications' accessibility trees, read through AT-SPI.
     const text = (id: string) => JSON.stringify(refRows.find((t) => t?.taskId === id)?.turns.flatMap((u) => u.observations.map((o) => o.content)));
