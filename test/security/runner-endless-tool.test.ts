@@ -5,10 +5,10 @@
 // stopped and replaced), the API and other runs carry on, and SIGTERM ends the runner promptly.
 import fs from "node:fs";
 import net from "node:net";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Trajectory } from "@agentrl/protocol";
 import { RunnerClient } from "../../remote-runner/src/api/client.js";
+import { bundleIsolation } from "../../remote-runner/src/bundle/spawn.js";
 import { bundleEnv } from "../../remote-runner/src/envs/bundle.js";
 import { stopServes } from "../api/serve-process.js";
 import { tempDir, writeFiles } from "../rollout/support.js";
@@ -37,6 +37,7 @@ beforeAll(async () => {
   const dir = writeFiles(tempDir("endless"), {
     "env.ts": `import { defineEnvironment, defineReward, defineTool } from "@agentrl/sdk";
 import net from "node:net";
+import os from "node:os";
 export default defineEnvironment({
   name: "endless",
   maxTurns: 3,
@@ -44,7 +45,7 @@ export default defineEnvironment({
   prompt: (task) => task.prompt + " ENV=" + JSON.stringify(process.env),
   tools: [
     defineTool({ name: "spin", description: "loops forever", parameters: { type: "object", properties: {} }, timeoutMs: ${SPIN_LIMIT_MS}, run: () => { for (;;) {} } }),
-    defineTool({ name: "dial", description: "opens a socket to a local listener", parameters: { type: "object", properties: {} }, run: () => ${connect} }),
+    defineTool({ name: "dial", description: "opens a socket to a local listener", parameters: { type: "object", properties: {} }, run: async () => (await ${connect}) + " interfaces=" + JSON.stringify(Object.keys(os.networkInterfaces())) }),
   ],
   rewards: [defineReward({ name: "offline", score: async () => ((await ${connect}) === "connected" ? 0 : 1) })],
 });`,
@@ -77,7 +78,7 @@ async function onlyTrajectory(runId: string): Promise<Trajectory> {
   return client.trajectory((page.items[0] as { id: string }).id);
 }
 
-/** Processes whose parent is `pid` (from /proc), with their command lines. */
+/** Processes whose parent is `pid` (from /proc). */
 function children(pid: number): number[] {
   return fs
     .readdirSync("/proc")
@@ -124,7 +125,11 @@ describe("environment code in its own process", () => {
     expect(dialRun.status).toBe("finished");
     const d = await onlyTrajectory(dial.id);
     expect(d.status).toBe("finished");
-    expect(d.turns[0]?.observations[0]?.content).toMatch(/^refused /);
+    const dialled = d.turns[0]?.observations[0]?.content ?? "";
+    expect(dialled).toMatch(/^refused ERR_AGENTRL_NO_NETWORK/);
+    // Below the in-process refusal: the network namespace (where this user may make one) has no interface up at all.
+    console.log(`endless tool: network namespace ${bundleIsolation().networkNamespace ? "on" : "off (no rights)"}; the tool saw ${dialled}`);
+    if (bundleIsolation().networkNamespace) expect(dialled).toContain("interfaces=[]");
     expect(d.reward.total).toBe(1);
     expect(connections).toBe(0);
 

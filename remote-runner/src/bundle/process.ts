@@ -84,6 +84,19 @@ function fromChild(m: unknown): FromChild | null {
   return null;
 }
 
+/** Every live bundle process of this runner: killed when the runner exits, even where no parent-death signal is set (spawn.ts). */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+function track(child: ChildProcess): void {
+  live.add(child);
+  if (exitHook) return;
+  exitHook = true;
+  process.on("exit", () => {
+    for (const c of live) c.kill("SIGKILL");
+  });
+}
+
 /**
  * One bundle process (spawn.ts, child-source.ts) and the calls in flight on it. Every call has a
  * time limit; at it the whole process is killed (a synchronous loop leaves no other way), the call
@@ -104,6 +117,7 @@ export class BundleProcess {
     private readonly onGone: (p: BundleProcess) => void = () => {},
   ) {
     this.child = spawnBundleProcess(bundlePath);
+    track(this.child);
     this.child.on("message", (m: unknown) => this.onMessage(m));
     this.child.on("error", (err) => this.gone(`could not be started: ${err.message}`));
     this.child.on("exit", (code, signal) => this.gone(signal ? `signal ${signal}` : `exit code ${code}`));
@@ -217,6 +231,7 @@ export class BundleProcess {
   private gone(how: string): void {
     if (this.exited !== null) return;
     this.exited = how;
+    live.delete(this.child);
     for (const [id, p] of [...this.pending]) {
       const err = !p.started
         ? new BundleLoadError(this.killedBecause ? `the bundle process was stopped before it loaded (${this.killedBecause})` : `the environment module ended its process while loading (${how}): top-level code must not call process.exit`)
