@@ -1,13 +1,15 @@
 // Attack: an env.ts whose top-level code ends the process (process.exit) or throws. Imported into
-// the runner, the first ended it (at upload, and again at every start that resumed the run). The
-// server here runs inside this test process: an exit that reached it would end the test run.
-// Now the module is loaded in a process of its own: a named environment error, the runner stays up.
+// the runner, the first ended it (at validation, and again at every start that resumed the run).
+// The runner here is the real CLI (`agentrl serve`) in its own process, so an exit that reached
+// it would end it. Now the module is loaded in a process of its own: a named environment error,
+// and the runner stays up.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RunnerError } from "../../remote-runner/src/api/client.js";
+import { RunnerClient, RunnerError } from "../../remote-runner/src/api/client.js";
 import { bundleEnv } from "../../remote-runner/src/envs/bundle.js";
 import { startRun } from "../../remote-runner/src/rollout/engine.js";
 import { openStore } from "../../remote-runner/src/store/store.js";
-import { startTestRunner } from "../api/runner-fixture.js";
+import { stopServes } from "../api/serve-process.js";
+import { buildCli, startRunnerProcess, TOKEN, type TestRunner } from "./support.js";
 import { tempDir, useTempHome, writeFiles } from "../rollout/support.js";
 
 const ENVS = {
@@ -20,14 +22,17 @@ export default defineEnvironment({ name: "throws", rewards: [defineReward({ name
 };
 
 const dirs: Record<string, string> = {};
-let s: Awaited<ReturnType<typeof startTestRunner>>;
+let runner: TestRunner;
+let client: RunnerClient;
 beforeAll(async () => {
   useTempHome();
   for (const [name, src] of Object.entries(ENVS)) dirs[name] = writeFiles(tempDir(`import-${name}`), { "env.ts": src, "tasks.jsonl": '{"id":"t1","prompt":"hi"}\n' });
-  s = await startTestRunner({ maxSandboxes: 1 });
-}, 60_000);
+  buildCli();
+  runner = await startRunnerProcess();
+  client = new RunnerClient(runner.url, TOKEN);
+}, 120_000);
 afterAll(async () => {
-  await s?.close();
+  await stopServes(runner ? [runner] : []);
 });
 
 const EXPECTED = {
@@ -38,13 +43,14 @@ const EXPECTED = {
 describe("an env module that exits or throws at import", () => {
   for (const name of ["exits", "throws"] as const) {
     it(`${name}: a run of the uploaded env is refused as an invalid environment naming the problem and the fix; the runner stays up`, async () => {
-      const env = (await s.client.uploadEnvironment((await bundleEnv(dirs[name] as string)).tarGz, name)).sha256;
-      const err = await s.client.createRun({ env, policy: { spec: "noop" }, group: 1, concurrency: 1 }).catch((e: unknown) => e);
+      const env = (await client.uploadEnvironment((await bundleEnv(dirs[name] as string)).tarGz, name)).sha256;
+      const err = await client.createRun({ env, policy: { spec: "noop" }, group: 1, concurrency: 1 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RunnerError);
       expect((err as RunnerError).status).toBe(400);
       expect((err as RunnerError).message).toMatch(EXPECTED[name].message);
       expect((err as RunnerError).message).toMatch(EXPECTED[name].fix);
-      expect((await s.client.health()).ok).toBe(true);
+      expect((await client.health()).ok).toBe(true);
+      expect(runner.child.exitCode).toBeNull();
     });
 
     it(`${name}: a run started on its folder (agentrl rollout) fails with the named environment error`, async () => {
