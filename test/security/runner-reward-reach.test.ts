@@ -21,6 +21,7 @@ const sandbox: SandboxHandle = {
 
 let env: LoadedEnvironment;
 let listener: net.Server;
+let unixListener: net.Server;
 let connections = 0;
 let home: string;
 let pool: RewardWorkerPool;
@@ -35,6 +36,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
   const port = (listener.address() as net.AddressInfo).port;
+  // A unix socket like the Docker daemon's: a network namespace does not cover these; the in-process refusal must.
+  const socketPath = path.join(home, "docker-like.sock");
+  unixListener = net.createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => unixListener.listen(socketPath, r));
   fs.writeFileSync(path.join(home, "token"), "the-runner-token-file\n", { mode: 0o600 });
   for (const [k, v] of Object.entries(SECRETS)) {
     saved[k] = process.env[k];
@@ -56,6 +64,7 @@ export default defineEnvironment({
     defineReward({ name: "spawn", score: () => { throw new Error(attempt(() => cp.execSync("id"))); } }),
     defineReward({ name: "loop", score: () => { for (;;) {} } }),
     defineReward({ name: "dial", score: () => new Promise((_, reject) => { try { const s = net.connect(${port}, "127.0.0.1"); s.on("connect", () => reject(new Error("connected"))); s.on("error", (e) => reject(new Error("denied " + String((e as { code?: string }).code)))); } catch (e) { reject(new Error("denied " + String((e as { code?: string }).code))); } }) }),
+    defineReward({ name: "unix", score: () => new Promise((_, reject) => { try { const s = net.connect(${JSON.stringify(socketPath)}); s.on("connect", () => reject(new Error("connected"))); s.on("error", (e) => reject(new Error("denied " + String((e as { code?: string }).code)))); } catch (e) { reject(new Error("denied " + String((e as { code?: string }).code))); } }) }),
     defineReward({ name: "listen", score: () => { throw new Error(attempt(() => net.createServer().listen(0))); } }),
     defineReward({ name: "dns", score: () => { throw new Error(attempt(() => dns.lookup("example.com", () => {}))); } }),
     defineReward({ name: "fetch", score: async () => { try { await fetch("http://127.0.0.1:${port}/"); return 1; } catch (e) { throw new Error("denied " + String((e as { cause?: { code?: string } }).cause?.code)); } } }),
@@ -70,6 +79,7 @@ export default defineEnvironment({
 afterAll(async () => {
   await pool.close();
   await new Promise((r) => listener.close(r));
+  await new Promise((r) => unixListener.close(r));
   delete process.env.AGENTRL_BUNDLE_NETNS;
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k];
@@ -96,8 +106,8 @@ describe("reward code", () => {
     expect(String(await run("spawn"))).toContain("denied ERR_ACCESS_DENIED");
   });
 
-  it("cannot open a socket, listen, resolve names or fetch, even without the network namespace", async () => {
-    for (const name of ["dial", "listen", "dns", "fetch"]) expect(String(await run(name)), name).toContain("denied ERR_AGENTRL_NO_NETWORK");
+  it("cannot open a socket (TCP, or a unix socket like Docker's), listen, resolve names or fetch, even without the network namespace", async () => {
+    for (const name of ["dial", "unix", "listen", "dns", "fetch"]) expect(String(await run(name)), name).toContain("denied ERR_AGENTRL_NO_NETWORK");
     expect(connections).toBe(0);
   });
 
