@@ -91,7 +91,7 @@ export function validateEnvironmentModule(mod: Record<string, unknown>, file: st
       }
       const hasRun = isBundleFunction(t.run);
       const hasCommand = isBundleFunction(t.command);
-      if (hasRun === hasCommand) issues.push({ file, field, message: `tool "${name}" needs exactly one of run (in the runner) or command (in the sandbox)`, fix: "give it run: (args, ctx) => ... or command: (args) => [...]" });
+      if (hasRun === hasCommand) issues.push({ file, field, message: `tool "${name}" needs exactly one of run (in the environment's process) or command (in the sandbox)`, fix: "give it run: (args, ctx) => ... or command: (args) => [...]" });
     });
   const rewards = def.rewards;
   if (!Array.isArray(rewards) || rewards.length === 0) {
