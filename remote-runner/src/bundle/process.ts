@@ -233,9 +233,12 @@ export class BundleProcess {
     this.exited = how;
     live.delete(this.child);
     for (const [id, p] of [...this.pending]) {
-      const err = !p.started
-        ? new BundleLoadError(this.killedBecause ? `the bundle process was stopped before it loaded (${this.killedBecause})` : `the environment module ended its process while loading (${how}): top-level code must not call process.exit`)
-        : new BundleProcessLost(this.killedBecause ? `the bundle process running ${p.what} was stopped: ${this.killedBecause}` : `the bundle process ended (${how}) while running ${p.what}`, this.killedBecause !== null);
+      // Stopped by the runner (another call's limit, closing): lost, whether or not this call had started.
+      const err = this.killedBecause
+        ? new BundleProcessLost(`the bundle process for ${p.what} was stopped: ${this.killedBecause}`, true)
+        : !p.started
+          ? new BundleLoadError(`the environment module ended its process while loading (${how}): top-level code must not call process.exit`)
+          : new BundleProcessLost(`the bundle process ended (${how}) while running ${p.what}`, false);
       this.settle(id, err);
     }
     for (const w of this.exitWaiters.splice(0)) w();
