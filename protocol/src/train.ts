@@ -104,6 +104,14 @@ export const TrainParams = Type.Object(
     vllmUrl: Type.Optional(
       Type.String({ pattern: "^https?://", maxLength: 2000, description: 'engine "vllm": an already running vLLM server (started with --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True); absent = the runner starts one' }),
     ),
+    maxStaleness: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 16,
+        description:
+          "asynchronous rollouts: the next steps' rollouts run while a step trains, on a policy at most this many updates old; a group with an older turn is dropped (and counted). 0 (default) = synchronous: each step rolls out on the policy of the update before it",
+      }),
+    ),
     failedReward: Type.Optional(
       Type.Union([Type.Number(), Type.Null()], {
         description: "reward an episode gets when the policy itself failed it (context overflow, unusable output): it is trained as that reward (default 0); null leaves such episodes out. Infrastructure failures are always left out (and counted).",
