@@ -180,6 +180,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_nproc(args: argparse.Namespace) -> int:
+    from .distributed import available_devices, check_nproc
+
+    try:
+        check_nproc(args.nproc, args.device)
+    except NprocError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    kind, count = available_devices(args.device)
+    print(json.dumps({"nproc": args.nproc, "device": kind, "devices": count}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m agentrl_trainer")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -209,7 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     _train_args(e)
     e.add_argument("--out", required=True)
     sub.add_parser("default-model", help="print the path of the embedded default model")
+    c = sub.add_parser("check-nproc", help="exit 2 (with the reason) when N trainer processes do not fit this machine")
+    c.add_argument("nproc", type=int)
+    c.add_argument("--device", default=None)
     args = ap.parse_args(argv)
+    if args.cmd == "check-nproc":
+        return cmd_check_nproc(args)
     if args.cmd == "serve":
         return cmd_serve(args)
     if args.cmd == "train-step":
