@@ -116,7 +116,8 @@ def shard_model(model: Any, d: Dist, bf16: bool) -> None:
     for m in model.modules():
         if isinstance(m, FSDPModule):
             m.set_gradient_divide_factor(1.0)
-            m.set_force_sum_reduction_for_comms(True)  # plain SUM (gloo has no pre-multiplied sum)
+            if hasattr(m, "set_force_sum_reduction_for_comms"):  # torch >= 2.8; gloo needs it (no PREMUL_SUM)
+                m.set_force_sum_reduction_for_comms(True)
 
 
 def broadcast_trainable(model: Any, d: Dist) -> None:
