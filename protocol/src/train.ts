@@ -113,6 +113,14 @@ export const TrainParams = Type.Object(
     rdzvEndpoint: Type.Optional(
       Type.String({ pattern: "^[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}$", maxLength: 300, description: "nnodes > 1: HOST:PORT of torchrun's c10d rendezvous, reachable from every machine (this runner's machine hosts it)" }),
     ),
+    maxStaleness: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 16,
+        description:
+          "asynchronous rollouts: the next steps' rollouts run while a step trains, on a policy at most this many updates old; a group with an older turn is dropped (and counted). 0 (default) = synchronous: each step rolls out on the policy of the update before it",
+      }),
+    ),
     failedReward: Type.Optional(
       Type.Union([Type.Number(), Type.Null()], {
         description: "reward an episode gets when the policy itself failed it (context overflow, unusable output): it is trained as that reward (default 0); null leaves such episodes out. Infrastructure failures are always left out (and counted).",

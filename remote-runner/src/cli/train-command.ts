@@ -44,6 +44,7 @@ export function registerTrainCommand(program: Command): void {
     .option("--nproc <n>", "trainer processes: torchrun + FSDP2, one per GPU (without a GPU, one per CPU core); 1 = one process", intArg("--nproc"))
     .option("--nnodes <n>", "machines the trainer spans (torchrun); the runner logs the command each other machine runs", intArg("--nnodes"))
     .option("--rdzv-endpoint <host:port>", "with --nnodes: an address of this machine every machine reaches (torchrun's rendezvous)")
+    .option("--max-staleness <k>", "asynchronous rollouts: roll out up to k steps ahead while a step trains; a group with a turn from a policy more than k updates old is dropped (default 0: synchronous)", intArg("--max-staleness", 0))
     .option("--json", "print one JSON object last: {steps, reward_first, reward_last, tokens_per_s, checkpoint}")
     .action(async (envDir: string, o: Record<string, unknown>) => {
       const log = (l: string): void => console.error(l);
@@ -71,6 +72,7 @@ export function registerTrainCommand(program: Command): void {
       if (o.nproc !== undefined) params.nproc = o.nproc as number;
       if (o.nnodes !== undefined) params.nnodes = o.nnodes as number;
       if (o.rdzvEndpoint !== undefined) params.rdzvEndpoint = validate(TrainParams.properties.rdzvEndpoint, o.rdzvEndpoint, "--rdzv-endpoint");
+      if (o.maxStaleness !== undefined) params.maxStaleness = validate(TrainParams.properties.maxStaleness, o.maxStaleness, "--max-staleness");
       checkGeneration(params);
       await checkTrainerProcesses(params);
       const image = await resolveEnvImage(env, log);

@@ -30,8 +30,11 @@ export interface EpisodeRuntime {
   sandboxSpec: SandboxSpec;
   maxTurns: number;
   maxInfraRetries: number;
-  /** The policy version being served (training runs): recorded on every turn. */
-  policyVersion?: number;
+  /**
+   * The policy version being served (training runs), read when a turn's request is sent and recorded
+   * on the turn: with asynchronous rollouts it moves on while an episode runs.
+   */
+  policyVersion?: () => number | undefined;
   /** Aborted when the run is cancelled. */
   signal: AbortSignal;
   /** The run's in-flight episodes: what each waits on, stall flags, kill from outside. */
@@ -179,6 +182,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       }
       const turnStart = Date.now();
       const tt0 = performance.now();
+      const policyVersion = rt.policyVersion?.();
       let response;
       rt.live?.phase(spec.trajectoryId, turnNo, "policy");
       try {
@@ -224,7 +228,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       const assistant: Message = { role: "assistant", content: response.content, toolCallSource: response.toolCallSource };
       if (calls.length) assistant.toolCalls = calls;
       const policyInfo: PolicyInfo = response.info;
-      turns.push({ index: turnNo, startedAt: turnStart, durationMs: performance.now() - tt0, assistant, policy: policyInfo, observations, ...(rt.policyVersion === undefined ? {} : { policyVersion: rt.policyVersion }) });
+      turns.push({ index: turnNo, startedAt: turnStart, durationMs: performance.now() - tt0, assistant, policy: policyInfo, observations, ...(policyVersion === undefined ? {} : { policyVersion }) });
       store.appendEvent(spec.runId, "trajectory.turn", {
         trajectoryId: spec.trajectoryId,
         turn: turnNo,
