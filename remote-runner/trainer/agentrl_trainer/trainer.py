@@ -15,6 +15,7 @@ from .credit import turn_advantages
 from .losses import clipped_policy_loss, entropy_from_logits, k3_kl, tis_weights, token_weights
 from .models import Policy
 from .options import TrainOptions
+from .token_logprobs import bounded, place_turns, span_drift, turn_slices
 
 
 class StepConflict(ValueError):
@@ -29,6 +30,9 @@ class _Row:
     adv: list[float]  # per completion token (its turn's advantage)
     weight: float  # per-token loss weight
     mask: list[bool]  # per completion token: sampled by the policy (trained) or context
+    tid: str  # the trajectory's id
+    spans: list[tuple[int, int]]  # its policy turns in this row's completion
+    first_turn: int  # index among the trajectory's policy turns of this row's first span
 
 
 def _segment_rows(t: Trajectory, turn_adv: list[float], weight: float) -> list[_Row]:
@@ -36,13 +40,34 @@ def _segment_rows(t: Trajectory, turn_adv: list[float], weight: float) -> list[_
     rows: list[_Row] = []
     k = 0
     for s in t.segments:
+        first = k
         adv = [0.0] * len(s.completion_ids)
         for a, b in s.spans:
             adv[a:b] = [turn_adv[k]] * (b - a)
             k += 1
         if s.policy_tokens:
-            rows.append(_Row(s.prompt_ids + s.completion_ids, len(s.prompt_ids), s.logprobs, adv, weight, s.loss_mask()))
+            rows.append(_Row(s.prompt_ids + s.completion_ids, len(s.prompt_ids), s.logprobs, adv, weight,
+                             s.loss_mask(), t.trajectory_id, list(s.spans), first))
     return rows
+
+
+def _by_prompt(rows: list[_Row]) -> list[_Row]:
+    """Rows sharing a prompt next to each other, so they land in one micro-batch."""
+    return sorted(rows, key=lambda r: r.ids[: r.start])
+
+
+def _trainer_logprobs(
+    trajs: list[Trajectory], seen: list[tuple[_Row, list[float]]], max_tokens: int
+) -> tuple[list[float], dict[str, list[list[float]]], int]:
+    """From each row's completion logprobs: |sampler - trainer| on every sampled token, and per
+    trajectory (batch order, at most `max_tokens` values) its policy turns' logprobs; how many
+    trajectories the bound left out."""
+    drift = [d for r, lp in seen for d in span_drift(lp, r.old, r.spans)]
+    per_traj = place_turns([(r.tid, r.first_turn, turn_slices(lp, r.spans)) for r, lp in seen],
+                           {t.trajectory_id: t.turns for t in trajs})
+    ordered = {t.trajectory_id: per_traj[t.trajectory_id] for t in trajs if t.trajectory_id in per_traj}
+    returned, omitted = bounded(ordered, max_tokens)
+    return drift, returned, omitted
 
 
 def _stats(xs: list[float]) -> tuple[float, float]:
@@ -187,12 +212,14 @@ class Trainer:
         return ids.to(self.policy.device), mask.to(self.policy.device)
 
     # -- the update ------------------------------------------------------------------------
-    def _update(self, rows: list[_Row], opts: TrainOptions) -> tuple[dict[str, float], list[float], int, float]:
-        """Forward/backward over micro-batches (gradients accumulate), then one optimizer step."""
+    def _update(self, rows: list[_Row], opts: TrainOptions) -> tuple[dict[str, float], list[list[float]], int, float]:
+        """Forward/backward over micro-batches (gradients accumulate), then one optimizer step.
+        Also returns each row's completion logprobs from the forward pass: every micro-batch runs
+        before the optimizer step, so they are the pre-update (sampling) weights' logprobs."""
         for g in self.optimizer.param_groups:
             g["lr"] = opts.lr
         totals = {k: 0.0 for k in ("loss", "pg", "kl", "ent", "clip", "ratio", "tis", "n")}
-        drift: list[float] = []
+        row_lps: list[list[float]] = []
         tokens_seen = 0
         grad_norm = 0.0
         with self.policy.lock:
@@ -214,8 +241,9 @@ class Trainer:
                         # only the policy's own tokens count; tool results in between are context
                         m = torch.tensor(r.mask, dtype=torch.bool, device=lp_all.device)
                         ref = refs[j][m] if refs is not None else None
-                        loss = loss + self._row_loss(r, lp_all[m], m, ref, opts, totals, drift)
+                        loss = loss + self._row_loss(r, lp_all[m], m, ref, opts, totals)
                         totals["ent"] += float(ents[j][m].sum())
+                        row_lps.append(lp_all.detach().float().cpu().tolist())
                     loss.backward()
                     totals["loss"] += float(loss.detach())
                 if rows:
@@ -225,18 +253,30 @@ class Trainer:
                     self.optimizer.zero_grad(set_to_none=True)
             finally:
                 model.eval()
-        return totals, drift, tokens_seen, grad_norm
+        return totals, row_lps, tokens_seen, grad_norm
+
+    def _recompute(self, rows: list[_Row], opts: TrainOptions) -> tuple[list[list[float]], int]:
+        """Each row's completion logprobs from a no-grad forward pass (the rows the update leaves
+        out), so drift is measured on every step, trained or not; and the positions run."""
+        out: list[list[float]] = []
+        ran = 0
+        with self.policy.lock, torch.no_grad():
+            self.policy.for_training()
+            self.policy.model.eval()
+            for k in range(0, len(rows), opts.micro_batch):
+                lps, _, n = self._logprobs(rows[k : k + opts.micro_batch], opts.shared_prefix, opts.temperature)
+                out.extend(lp.float().cpu().tolist() for lp in lps)
+                ran += n
+        return out, ran
 
     def _row_loss(
         self, r: _Row, lp: torch.Tensor, m: torch.Tensor, ref: torch.Tensor | None, opts: TrainOptions,
-        totals: dict[str, float], drift: list[float],
+        totals: dict[str, float],
     ) -> torch.Tensor:
         """The weighted loss of one row's policy tokens (lp: their logprobs, m: their mask over
         the completion); adds its statistics to totals."""
         new = lp.detach()
         sampled = None if r.old is None else torch.tensor(r.old, dtype=torch.float32, device=lp.device)[m]
-        if sampled is not None:
-            drift.extend((new - sampled).abs().tolist())
         # batch: the sampler's logprobs are the old policy (the sampler is this trainer).
         # recompute: the trainer's own logprobs are; the sampler's only give the TIS weight.
         old = sampled if (sampled is not None and opts.old_logprobs == "batch") else new
@@ -283,11 +323,19 @@ class Trainer:
         rows: list[_Row] = []
         for i, w in zip(trained, weights):
             rows.extend(_segment_rows(trajs[i], turn_adv[i], w))
-        rows.sort(key=lambda r: r.ids[: r.start])  # rows sharing a prompt land in one micro-batch
-        totals, drift, tokens_seen, grad_norm = self._update(rows, opts)
+        rows = _by_prompt(rows)
+        # What the update leaves out (zero-variance groups, or all of a skipped update) still gets
+        # the trainer's logprobs, from a no-grad pass run first: the update changes the weights.
+        left_out = _by_prompt([r for i in range(len(trajs)) if not keep[i] and opts.recompute_untrained
+                               for r in _segment_rows(trajs[i], turn_adv[i], 0.0)])
+        t_fwd = time.perf_counter()
+        measured, fwd_ran = self._recompute(left_out, opts) if left_out else ([], 0)
+        fwd_s = time.perf_counter() - t_fwd
+        totals, lps, tokens_seen, grad_norm = self._update(rows, opts)
         elapsed = time.perf_counter() - t0
         self.step += 1
         n = max(int(totals["n"]), 1)
+        drift, returned, omitted = _trainer_logprobs(trajs, list(zip(rows + left_out, lps + measured)), opts.return_logprobs_tokens)
         rewards = [t.reward for t in trajs]
         r_mean, r_std = _stats(rewards)
         comp_names = sorted({k for t in trajs for k in t.components})
@@ -321,11 +369,15 @@ class Trainer:
             # positions_run is what the model actually ran after sharing prompts
             "tokens": sum(len(r.ids) for r in rows),
             "tokens_per_s": sum(len(r.ids) for r in rows) / elapsed if elapsed > 0 else 0.0,
-            "positions_run": tokens_seen,
+            "positions_run": tokens_seen + fwd_ran,
             "time_s": elapsed,
+            # the no-grad pass over trajectories the update left out (recompute_untrained)
+            "recompute_s": fwd_s,
+            "recomputed_trajectories": len({r.tid for r in left_out}),
             "logprob_drift_max": max(drift) if drift else None,
             "logprob_drift_mean": (sum(drift) / len(drift)) if drift else None,
             "updated": bool(rows),
+            "trajectory_logprobs_omitted": omitted,
         }
         if not rows:
             metrics["skipped"] = "every group had zero reward variance; nothing to learn from this batch"
@@ -335,4 +387,7 @@ class Trainer:
                 f"(> {opts.drift_tolerance}); the rollouts may come from another model, dtype or tokenization"
             )
         self.history.append(metrics)
-        return metrics
+        # per trajectory, per policy turn: the trainer's logprob of each sampled token under the
+        # weights that sampled it (before this step's update); the runner stores them on the turns.
+        # Not kept in the history (checkpoints, /v1/state): they are the trajectories' data.
+        return {**metrics, "trajectory_logprobs": returned}
