@@ -428,6 +428,8 @@ describe("AgentRL Studio in VS Code", () => {
     const [sampler, trainer, diff] = [m?.[1], m?.[2], m?.[3]].map(Number);
     expect(Math.abs((sampler as number) - (trainer as number))).toBeLessThan(0.01);
     expect(Math.abs(diff as number)).toBeLessThan(0.01);
+    // The picture shows the numbers: the detail table sits under the tokens, below the fold.
+    await frame.locator('[data-testid="lens-detail"]').first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath("12-token-lens-light") });
     await setTheme("Dark Modern");
     await page.screenshot({ path: screenshotPath("12-token-lens-dark") });
