@@ -89,8 +89,9 @@ export type TrainerOptions = Static<typeof TrainerOptions>;
 
 /**
  * A training step's `trajectory_logprobs`: per trajectory id, one list per policy turn (in turn order)
- * of the trainer's logprob of each token that turn sampled, under the weights that sampled it (before
- * the step's update). The trainer slices its sequences by turn spans; the runner stores list k on turn k.
+ * of the trainer's logprob of each token that turn sampled, under its weights before the step's update
+ * (the weights that sampled it, or newer by the policy lag when rollouts ran ahead under max-staleness).
+ * The trainer slices its sequences by turn spans; the runner stores list k on turn k.
  */
 export const TrainerTurnLogprobs = Type.Record(Type.String(), Type.Array(Type.Array(Type.Number())));
 export type TrainerTurnLogprobs = Static<typeof TrainerTurnLogprobs>;
@@ -123,6 +124,14 @@ export const TrainParams = Type.Object(
     engine: Type.Optional(GenerationEngine),
     vllmUrl: Type.Optional(
       Type.String({ pattern: "^https?://", maxLength: 2000, description: 'engine "vllm": an already running vLLM server (started with --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True); absent = the runner starts one' }),
+    ),
+    maxStaleness: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 16,
+        description:
+          "asynchronous rollouts: the next steps' rollouts run while a step trains, on a policy at most this many updates old; a group with an older turn is dropped (and counted). 0 (default) = synchronous: each step rolls out on the policy of the update before it",
+      }),
     ),
     failedReward: Type.Optional(
       Type.Union([Type.Number(), Type.Null()], {

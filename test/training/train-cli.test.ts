@@ -58,6 +58,8 @@ describe("agentrl train", () => {
       [["--trainer-options", "{micro"], /--trainer-options is not valid JSON/],
       [["--failed-reward", "zero"], /--failed-reward zero is not a number\. Fix: pass a number such as 0, or 'skip'/],
       [["--loss-agg", "mean"], /loss_agg must be one of \["auto","token","sequence","constant"\]/],
+      [["--max-staleness", "-1"], /--max-staleness must be a whole number ≥ 0, got "-1"/],
+      [["--max-staleness", "17"], /--max-staleness must be <= 16/],
     ] as const) {
       const err = await train([...args, "--steps", "1"]).then(
         () => null,
@@ -103,6 +105,9 @@ describe("agentrl train", () => {
       store.close();
     }
 
+    // Synchronous (the default): step 2's rollouts start after step 1's update is recorded.
+    expect(firstEventSeq(rolloutOf(first.run_id, 2))).toBeGreaterThan(metricsEventSeq(first.run_id, 1));
+
     // The checkpoint keeps its trainer options (zero-variance groups kept); this step drops them again,
     // so the tiny model's all-zero rewards skip its update.
     const resumed = await train(["--steps", "1", "--resume", first.checkpoint, "--trainer-options", '{"drop_zero_variance": true}']);
@@ -122,4 +127,55 @@ describe("agentrl train", () => {
       store2.close();
     }
   });
+
+  it("rolls out ahead under --max-staleness 1: step 2's rollouts start before step 1's update ends, staleness stays within the bound", async () => {
+    const r = await train(["--steps", "3", "--lr", "0.05", "--keep-zero-variance", "--max-staleness", "1"]);
+    expect(r.steps).toBe(3);
+    // Ordered by the durable log's global seq, not by clocks: the overlap is a fact of the loop.
+    expect(firstEventSeq(rolloutOf(r.run_id, 2))).toBeLessThan(metricsEventSeq(r.run_id, 1));
+    expect(firstEventSeq(rolloutOf(r.run_id, 3))).toBeLessThan(metricsEventSeq(r.run_id, 2));
+    const store = openStore(HOME);
+    try {
+      const series = store.metricSeries(r.run_id);
+      expect(series.map((p) => p.step)).toEqual([1, 2, 3]);
+      for (const p of series) {
+        expect(p.values.max_staleness).toBe(1);
+        expect(p.values.staleness_max).toBeLessThanOrEqual(1);
+        expect(p.values.stale_trajectories_dropped).toBe(0);
+        for (const k of ["trainer_idle_share", "rollout_idle_share"]) expect(p.values[k]).toBeGreaterThanOrEqual(0);
+      }
+      // Step 2 was launched on the policy before update 1: its turns record that (or a newer) version.
+      const versions = store.runRows(rolloutOf(r.run_id, 2)).flatMap((row) => store.getTrajectory(row.id)?.turns.map((t) => t.policyVersion) ?? []);
+      expect(versions.length).toBeGreaterThan(0);
+      for (const v of versions) expect([0, 1]).toContain(v);
+    } finally {
+      store.close();
+    }
+  });
 });
+
+function withStore<T>(fn: (store: ReturnType<typeof openStore>) => T): T {
+  const store = openStore(HOME);
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** The rollout run of a training run's step. */
+function rolloutOf(trainRunId: string, step: number): string {
+  const run = withStore((s) => s.listRuns().find((x) => x.config.name === `${trainRunId} step ${step}`));
+  if (!run) throw new Error(`no rollout run for step ${step} of ${trainRunId}`);
+  return run.id;
+}
+
+function firstEventSeq(runId: string): number {
+  return withStore((s) => s.eventsAfter(0, { runId, limit: 1 })[0]?.seq ?? Infinity);
+}
+
+function metricsEventSeq(runId: string, step: number): number {
+  const e = withStore((s) => s.eventsAfter(0, { runId, limit: 100_000 }).find((x) => x.type === "run.metrics" && x.data.step === step));
+  if (!e) throw new Error(`no run.metrics event for step ${step}`);
+  return e.seq;
+}

@@ -88,6 +88,27 @@ describe("inspector", () => {
     expect(container.querySelector('[data-testid="tool-call"]')).toBeNull();
   });
 
+  it("shows the policy versions that sampled a trajectory's turns, on the trajectory and on each turn", async () => {
+    const { bridge, data } = setup(1, { turns: 2 });
+    const base = data.trajectory(data.summaries[0]!.id);
+    const render = (t: typeof base): void =>
+      act(() =>
+        root!.render(
+          <BridgeContext.Provider value={bridge}>
+            <TurnStepper trajectory={t} />
+          </BridgeContext.Provider>,
+        ),
+      );
+    render(base);
+    expect(container.querySelector('[data-testid="policy-versions"]')).toBeNull();
+    // An asynchronous rollout whose episode spanned an update: turn 1 from v2, turn 2 from v3.
+    render({ ...base, id: `${base.id}-async`, turns: base.turns.map((t, k) => ({ ...t, policyVersion: 2 + k })) });
+    expect(container.querySelector('[data-testid="policy-versions"]')?.textContent).toBe("policy v2–v3");
+    expect(container.querySelector(".turn-meta")?.textContent).toContain("policy v2");
+    act(() => container.querySelector<HTMLElement>('[data-testid="next-turn"]')!.click());
+    expect(container.querySelector(".turn-meta")?.textContent).toContain("policy v3");
+  });
+
   it("renders a patch observation as a diff and draws a GUI action on a screenshot", async () => {
     const { bridge, data } = setup(1, { turns: 2 });
     const base = data.trajectory(data.summaries[0]!.id);

@@ -40,6 +40,7 @@ export function registerTrainCommand(program: Command): void {
     .option("--trainer-options <json>", "more trainer options as JSON")
     .option("--engine <e>", "what generates the rollouts: builtin (the trainer's own server) | vllm (vLLM, the adapter reloaded after every update; install: bash scripts/setup-python.sh --vllm)", "builtin")
     .option("--vllm-url <url>", "with --engine vllm: a running vLLM server (--enable-lora, VLLM_ALLOW_RUNTIME_LORA_UPDATING=True) instead of one the runner starts")
+    .option("--max-staleness <k>", "asynchronous rollouts: roll out up to k steps ahead while a step trains; a group with a turn from a policy more than k updates old is dropped (default 0: synchronous)", intArg("--max-staleness", 0))
     .option("--json", "print one JSON object last: {steps, reward_first, reward_last, tokens_per_s, checkpoint}")
     .action(async (envDir: string, o: Record<string, unknown>) => {
       const log = (l: string): void => console.error(l);
@@ -64,6 +65,7 @@ export function registerTrainCommand(program: Command): void {
       if (o.engine !== "builtin" && o.engine !== "vllm") throw new Error(`--engine must be builtin or vllm, not "${String(o.engine)}"`);
       params.engine = o.engine;
       if (o.vllmUrl !== undefined) params.vllmUrl = validate(TrainParams.properties.vllmUrl, o.vllmUrl, "--vllm-url");
+      if (o.maxStaleness !== undefined) params.maxStaleness = validate(TrainParams.properties.maxStaleness, o.maxStaleness, "--max-staleness");
       checkGeneration(params);
       const image = await resolveEnvImage(env, log);
       holdHomeLock(homeDir());

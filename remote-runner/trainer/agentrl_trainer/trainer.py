@@ -387,7 +387,7 @@ class Trainer:
                 f"(> {opts.drift_tolerance}); the rollouts may come from another model, dtype or tokenization"
             )
         self.history.append(metrics)
-        # per trajectory, per policy turn: the trainer's logprob of each sampled token under the
-        # weights that sampled it (before this step's update); the runner stores them on the turns.
+        # per trajectory, per policy turn: the trainer's logprob of each sampled token under its
+        # weights before this step's update; the runner stores them on the turns.
         # Not kept in the history (checkpoints, /v1/state): they are the trajectories' data.
         return {**metrics, "trajectory_logprobs": returned}
