@@ -125,6 +125,15 @@ export const TrainParams = Type.Object(
     vllmUrl: Type.Optional(
       Type.String({ pattern: "^https?://", maxLength: 2000, description: 'engine "vllm": an already running vLLM server (started with --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True); absent = the runner starts one' }),
     ),
+    nproc: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1024, description: "trainer processes on this machine (torchrun + FSDP2, one per GPU, or per CPU core without a GPU); default 1 = one process, no torchrun" }),
+    ),
+    nnodes: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 4096, description: "machines the trainer spans (torchrun --nnodes); each other machine runs the trainer command the runner logs; needs rdzvEndpoint" }),
+    ),
+    rdzvEndpoint: Type.Optional(
+      Type.String({ pattern: "^[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}$", maxLength: 300, description: "nnodes > 1: HOST:PORT of torchrun's c10d rendezvous, reachable from every machine (this runner's machine hosts it)" }),
+    ),
     maxStaleness: Type.Optional(
       Type.Integer({
         minimum: 0,

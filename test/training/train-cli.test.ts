@@ -15,7 +15,7 @@ const ROOT = path.join(__dirname, "../..");
 const HOME = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-train-home-"));
 const MODEL = path.join(HOME, "tiny-llama");
 
-async function train(args: string[]): Promise<{ steps: number; reward_first: number; reward_last: number; tokens_per_s: number; checkpoint: string; run_id: string }> {
+async function train(args: string[]): Promise<{ steps: number; reward_first: number; reward_last: number; tokens_per_s: number; checkpoint: string; run_id: string; status: string }> {
   const r = await run(process.execPath, ["--import", "tsx", path.join(ROOT, "remote-runner/src/cli/main.ts"), "train", path.join(ROOT, "examples/addition"), "--model", MODEL, "--lora-rank", "4", "--max-tokens", "8", "--group", "4", "--tasks-per-step", "2", "--concurrency", "8", "--json", ...args], {
     cwd: ROOT,
     env: { ...process.env, AGENTRL_HOME: HOME },
@@ -58,6 +58,10 @@ describe("agentrl train", () => {
       [["--trainer-options", "{micro"], /--trainer-options is not valid JSON/],
       [["--failed-reward", "zero"], /--failed-reward zero is not a number\. Fix: pass a number such as 0, or 'skip'/],
       [["--loss-agg", "mean"], /loss_agg must be one of \["auto","token","sequence","constant"\]/],
+      [["--nproc", "0"], /--nproc must be a whole number ≥ 1, got "0"\. Fix: pass --nproc 1, 2/],
+      // On CPU a trainer process is one core: more processes than cores are refused with the count.
+      [["--nproc", "1000"], /--nproc 1000 is more than the \d+ (CPU cores \(on CPU each trainer process takes one core\)|CUDA GPUs) of this machine\. Fix: pass --nproc \d+ or fewer/],
+      [["--nnodes", "2"], /needs the rendezvous address\. Fix: pass --rdzv-endpoint HOST:PORT/],
       [["--max-staleness", "-1"], /--max-staleness must be a whole number ≥ 0, got "-1"/],
       [["--max-staleness", "17"], /--max-staleness must be <= 16/],
     ] as const) {
@@ -75,7 +79,7 @@ describe("agentrl train", () => {
     const first = await train(["--steps", "2", "--lr", "0.05", "--keep-zero-variance"]);
     expect(first.steps).toBe(2);
     for (const k of ["reward_first", "reward_last", "tokens_per_s"] as const) expect(Number.isFinite(first[k])).toBe(true);
-    expect(fs.readdirSync(first.checkpoint)).toEqual(expect.arrayContaining(["adapter", "optimizer.pt"]));
+    expect(fs.readdirSync(first.checkpoint)).toEqual(expect.arrayContaining(["adapter", "dcp", "trainer_state.json"]));
     expect(fs.readdirSync(path.join(first.checkpoint, "adapter"))).toEqual(expect.arrayContaining(["adapter_model.safetensors", "adapter_config.json"]));
 
     const store = openStore(HOME);
@@ -127,6 +131,22 @@ describe("agentrl train", () => {
       store2.close();
     }
   });
+
+  it("trains with --nproc 2: two trainer processes under torchrun (FSDP2, gloo on CPU), each writing its shard of the checkpoint", async () => {
+    const r = await train(["--nproc", "2", "--steps", "2", "--lr", "0.05", "--keep-zero-variance"]);
+    expect(r.steps).toBe(2);
+    expect(r.status).toBe("finished");
+    expect(fs.readdirSync(path.join(r.checkpoint, "dcp")).filter((f) => f.endsWith(".distcp"))).toHaveLength(2);
+    expect(JSON.parse(fs.readFileSync(path.join(r.checkpoint, "trainer_state.json"), "utf8"))).toMatchObject({ step: 2, world_size: 2 });
+    const store = openStore(HOME);
+    try {
+      const series = store.metricSeries(r.run_id);
+      expect(series.map((p) => p.step)).toEqual([1, 2]);
+      for (const p of series) expect(Number.isFinite(p.values.loss)).toBe(true);
+    } finally {
+      store.close();
+    }
+  }, 300_000);
 
   it("rolls out ahead under --max-staleness 1: step 2's rollouts start before step 1's update ends, staleness stays within the bound", async () => {
     const r = await train(["--steps", "3", "--lr", "0.05", "--keep-zero-variance", "--max-staleness", "1"]);

@@ -262,6 +262,10 @@ class TrainingRun {
           options: { ...(params.temperature ? { temperature: params.temperature } : {}), ...params.trainer },
           loraRank: params.loraRank,
           maxTokens: params.maxTokens ?? 96,
+          nproc: params.nproc,
+          nnodes: params.nnodes,
+          rdzvEndpoint: params.rdzvEndpoint,
+          log,
         },
         (message) => this.engineDown(message),
       );
