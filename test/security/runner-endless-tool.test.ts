@@ -45,7 +45,7 @@ export default defineEnvironment({
   prompt: (task) => task.prompt + " ENV=" + JSON.stringify(process.env),
   tools: [
     defineTool({ name: "spin", description: "loops forever", parameters: { type: "object", properties: {} }, timeoutMs: ${SPIN_LIMIT_MS}, run: () => { for (;;) {} } }),
-    defineTool({ name: "dial", description: "opens a socket to a local listener", parameters: { type: "object", properties: {} }, run: async () => (await ${connect}) + " interfaces=" + JSON.stringify(Object.keys(os.networkInterfaces())) }),
+    defineTool({ name: "dial", description: "opens a socket to a local listener", parameters: { type: "object", properties: {} }, run: async () => (await ${connect}) + " interfaces=" + JSON.stringify(Object.keys(os.networkInterfaces())) + " ppid=" + process.ppid }),
   ],
   rewards: [defineReward({ name: "offline", score: async () => ((await ${connect}) === "connected" ? 0 : 1) })],
 });`,
@@ -128,8 +128,10 @@ describe("environment code in its own process", () => {
     const dialled = d.turns[0]?.observations[0]?.content ?? "";
     expect(dialled).toMatch(/^refused ERR_AGENTRL_NO_NETWORK/);
     // Below the in-process refusal: the network namespace (where this user may make one) has no interface up at all.
-    console.log(`endless tool: network namespace ${bundleIsolation().networkNamespace ? "on" : "off (no rights)"}; the tool saw ${dialled}`);
+    console.log(`endless tool: network namespace ${bundleIsolation().networkNamespace ? "on" : "off (no rights)"}, PID namespace ${bundleIsolation().pidNamespace ? "on" : "off"}; the tool saw ${dialled}`);
     if (bundleIsolation().networkNamespace) expect(dialled).toContain("interfaces=[]");
+    // In a PID namespace of its own the runner is not even nameable: no parent is visible.
+    if (bundleIsolation().pidNamespace) expect(dialled).toMatch(/ ppid=0$/);
     expect(d.reward.total).toBe(1);
     expect(connections).toBe(0);
 

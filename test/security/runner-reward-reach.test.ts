@@ -1,7 +1,7 @@
 // Attack: reward code (bundle code the runner executes) reads the runner's secrets, its store or
 // token file, starts processes, opens sockets, or loops forever. Rewards run in a separate process
-// that gets none of it and is killed at its time limit. The network is checked here without the
-// namespace (AGENTRL_BUNDLE_NETNS=off): the in-process refusal alone must hold.
+// that gets none of it and is killed at its time limit. The network and signals are checked here
+// without the namespaces (AGENTRL_BUNDLE_NETNS=off): the in-process refusals alone must hold.
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -65,6 +65,7 @@ export default defineEnvironment({
     defineReward({ name: "loop", score: () => { for (;;) {} } }),
     defineReward({ name: "dial", score: () => new Promise((_, reject) => { try { const s = net.connect(${port}, "127.0.0.1"); s.on("connect", () => reject(new Error("connected"))); s.on("error", (e) => reject(new Error("denied " + String((e as { code?: string }).code)))); } catch (e) { reject(new Error("denied " + String((e as { code?: string }).code))); } }) }),
     defineReward({ name: "unix", score: () => new Promise((_, reject) => { try { const s = net.connect(${JSON.stringify(socketPath)}); s.on("connect", () => reject(new Error("connected"))); s.on("error", (e) => reject(new Error("denied " + String((e as { code?: string }).code)))); } catch (e) { reject(new Error("denied " + String((e as { code?: string }).code))); } }) }),
+    defineReward({ name: "signal", score: () => { throw new Error([process.ppid, 0, -1].map((pid) => attempt(() => process.kill(pid, 0))).join(" ")); } }),
     defineReward({ name: "listen", score: () => { throw new Error(attempt(() => net.createServer().listen(0))); } }),
     defineReward({ name: "dns", score: () => { throw new Error(attempt(() => dns.lookup("example.com", () => {}))); } }),
     defineReward({ name: "fetch", score: async () => { try { await fetch("http://127.0.0.1:${port}/"); return 1; } catch (e) { throw new Error("denied " + String((e as { cause?: { code?: string } }).cause?.code)); } } }),
@@ -109,6 +110,10 @@ describe("reward code", () => {
   it("cannot open a socket (TCP, or a unix socket like Docker's), listen, resolve names or fetch, even without the network namespace", async () => {
     for (const name of ["dial", "unix", "listen", "dns", "fetch"]) expect(String(await run(name)), name).toContain("denied ERR_AGENTRL_NO_NETWORK");
     expect(connections).toBe(0);
+  });
+
+  it("cannot signal the runner or a process group (kill ppid, 0, -1), even without the PID namespace", async () => {
+    expect(String(await run("signal"))).toMatch(/: denied ERR_AGENTRL_NO_SIGNAL denied ERR_AGENTRL_NO_SIGNAL denied ERR_AGENTRL_NO_SIGNAL$/);
   });
 
   it("that loops forever is a reward timeout; its process is killed and the next reward still scores", async () => {

@@ -9,7 +9,7 @@
 export const BUNDLE_PROCESS_SOURCE = `
 "use strict";
 const { pathToFileURL } = require("node:url");
-// Network refused in-process (the namespace, when the runner could make one, refuses it below this):
+// Network and signals refused in-process (the namespaces, when the runner could make them, refuse them below this):
 // every TCP/IPC connect, listen, UDP socket and DNS query of Node's modules ends in these functions,
 // and the raw handles are out of reach (process.binding is denied by the permission model).
 (() => {
@@ -24,6 +24,17 @@ const { pathToFileURL } = require("node:url");
   lock(net.Server.prototype, "listen", "listening on a socket");
   const dgram = require("node:dgram");
   for (const k of ["bind", "send", "connect"]) lock(dgram.Socket.prototype, k, "a UDP socket");
+  // Signals only to itself: a bundle must not end the runner (process.kill(process.ppid)) or a
+  // process group (kill 0, -1). Captured before the bundle loads; process._kill is what kill calls.
+  const self = process.pid;
+  const rawKill = process._kill;
+  const ownOnly = (f) => function kill(pid, sig) {
+    if (Number(pid) !== self) { const e = new Error("signalling process " + pid + " is refused: environment and reward code may signal only its own process"); e.code = "ERR_AGENTRL_NO_SIGNAL"; throw e; }
+    return f.call(process, pid, sig);
+  };
+  const kill = process.kill;
+  Object.defineProperty(process, "_kill", { value: ownOnly(rawKill), writable: false, configurable: false });
+  Object.defineProperty(process, "kill", { value: ownOnly(kill), writable: false, configurable: false });
   const dns = require("node:dns");
   for (const mod of [dns, dns.promises, dns.Resolver.prototype, dns.promises.Resolver.prototype]) {
     for (const k of Object.keys(mod)) if (k === "lookup" || k === "lookupService" || k.startsWith("resolve") || k === "reverse") lock(mod, k, "a DNS query");

@@ -83,6 +83,16 @@ def test_two_ranks_give_the_one_process_update_and_resume_in_one(tiny_model_dir:
     for k in lp1:
         assert lp2[k][0] == pytest.approx(lp1[k][0], abs=1e-4)
     assert m2["logprob_drift_max"] == pytest.approx(m1["logprob_drift_max"], abs=1e-4)
+    # The adapter files come from rank 0's whole copy (what it generates with and pushes to vLLM):
+    # it took the update the shards made.
+    from peft import get_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    saved = load_file(str(tmp_path / "ck" / "adapter" / "adapter_model.safetensors"))
+    updated = get_peft_model_state_dict(ref.policy.model)
+    assert saved.keys() == updated.keys()
+    for k, v in updated.items():
+        assert torch.allclose(saved[k], v, atol=1e-5, rtol=0), k
 
     # The 2-rank checkpoint in one process: every trained weight and the Adam state as the
     # one-process update left them, and the step count continues.
