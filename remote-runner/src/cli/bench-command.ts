@@ -73,7 +73,12 @@ export function registerBenchCommand(program: Command): Command {
       if (opts.json) return console.log(JSON.stringify(r));
       console.log(`desktop ready p50: ${r.desktop_ready_ms.p50} ms from the warm pool, ${r.desktop_ready_cold_ms.p50} ms cold; app window ${r.app_ready_ms.p50} ms`);
       console.log(`action + screenshot p50: ${r.action_screenshot_ms.p50} ms (p95 ${r.action_screenshot_ms.p95}) vs docker exec ${r.baseline_exec_action_screenshot_ms.p50} ms: ${r.ratios.action_screenshot_vs_docker_exec}x`);
-      for (const [name, a] of Object.entries(r.apps ?? {})) console.log(`${name}: window ${a.app_ready_ms.p50} ms p50; action + screenshot p50 ${a.action_screenshot_ms.p50} ms (p95 ${a.action_screenshot_ms.p95})`);
+      for (const [name, a] of Object.entries(r.apps ?? {})) {
+        console.log(
+          `${name}: desktop ready ${a.desktop_ready_ms.p50} ms p50, window ${a.app_ready_ms.p50} ms p50; action + screenshot p50 ${a.action_screenshot_ms.p50} ms (p95 ${a.action_screenshot_ms.p95}), with the AT-SPI tree ${a.action_screenshot_a11y_ms.p50} ms`,
+        );
+      }
+      console.log(`load average (1 min): ${r.load_average.before.toFixed(1)} before, ${r.load_average.after.toFixed(1)} after`);
     });
   bench
     .command("env-host")
