@@ -5,6 +5,7 @@
 // environment error. No Docker, no runner: the host alone, driven as the engine drives it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SandboxHandle } from "@agentrl/sdk";
+import { BundleProcess, BundleProcessLost, BundleTimeoutError } from "../../remote-runner/src/bundle/process.js";
 import { EnvCodeError, EnvHostReplaced } from "../../remote-runner/src/envs/host.js";
 import { loadEnvironment, type LoadedEnvironment } from "../../remote-runner/src/envs/load.js";
 import { tempDir, useTempHome, writeFiles } from "../rollout/support.js";
@@ -30,7 +31,7 @@ export default defineEnvironment({
     tool("wait", () => new Promise(() => {})),
     tool("exit", () => process.exit(3)),
   ],
-  rewards: [defineReward({ name: "r", score: () => 1 })],
+  rewards: [defineReward({ name: "r", score: () => 1 }), defineReward({ name: "spin", score: () => { for (;;) {} } })],
 });`,
     "tasks.jsonl": '{"id":"t1","prompt":"x"}\n',
   });
@@ -75,5 +76,21 @@ describe("the env host", () => {
     const b = await env.host.openEpisode(task, 10_000);
     expect(await call(b, "count")).toBe("1");
     b.close();
+  });
+
+  it("a call queued behind busy code waits for that code's own limit, not the load limit (it is not a load error)", async () => {
+    const p = new BundleProcess(env.compiled.bundlePath, undefined, 300);
+    try {
+      await p.call("describe", {}, { what: "describe", timeoutMs: 10_000 });
+      const spinning = p.call("score", { reward: "spin", ctx: {} }, { what: 'reward "spin"', timeoutMs: 1_500 }).catch((e: unknown) => e);
+      const queued = p.call("describe", {}, { what: "a queued describe", timeoutMs: 10_000 }).catch((e: unknown) => e);
+      expect(await spinning).toBeInstanceOf(BundleTimeoutError);
+      const q = await queued;
+      expect(q).toBeInstanceOf(BundleProcessLost);
+      expect((q as BundleProcessLost).byRunner).toBe(true);
+    } finally {
+      p.kill("test over");
+      await p.whenExited();
+    }
   });
 });

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore } from "../../remote-runner/src/store/store.js";
+import { openStore, type Store } from "../../remote-runner/src/store/store.js";
 import { makeTinyModel } from "../helpers/tiny-model.js";
 
 const run = promisify(execFile);
@@ -22,6 +22,26 @@ async function train(args: string[]): Promise<{ steps: number; reward_first: num
     maxBuffer: 64 << 20,
   });
   return JSON.parse(r.stdout.trim().split("\n").pop() as string);
+}
+
+/**
+ * Every turn of every trajectory of a step's rollout run carries the trainer's logprob of each token
+ * it sampled; the trainer is the sampler here, so they read the sampled ones back; a
+ * `trajectory.logprobs` event on the rollout run names them.
+ */
+function expectTrainerLogprobs(store: Store, rolloutRunId: string): void {
+  const rows = store.runRows(rolloutRunId);
+  expect(rows.length).toBeGreaterThan(0);
+  for (const row of rows) {
+    for (const turn of store.getTrajectory(row.id)?.turns ?? []) {
+      const { completionLogprobs: sampled = [], trainerLogprobs: trainer = [] } = turn.policy;
+      expect(trainer.length).toBe(turn.policy.completionTokenIds?.length);
+      trainer.forEach((lp, i) => expect(Math.abs(lp - (sampled[i] as number))).toBeLessThan(1e-3));
+    }
+  }
+  const events = store.eventsAfter(0, { runId: rolloutRunId, limit: 10_000 }).flatMap((e) => (e.type === "trajectory.logprobs" ? [e.data] : []));
+  expect(events).toHaveLength(1);
+  expect(new Set(events[0]?.trajectoryIds)).toEqual(new Set(rows.map((r) => r.id)));
 }
 
 beforeAll(() => {
@@ -70,6 +90,7 @@ describe("agentrl train", () => {
       const series = store.metricSeries(first.run_id);
       expect(series.map((p) => p.step)).toEqual([1, 2]);
       for (const p of series) {
+        expect(p.values.logprob_drift_max).toBeLessThan(1e-3);
         expect(p.values).toHaveProperty("loss");
         expect(p.values).toHaveProperty("kl");
         expect(p.values).toHaveProperty("entropy");
@@ -82,6 +103,8 @@ describe("agentrl train", () => {
       const t = store.getTrajectory(row?.id as string);
       expect(t?.turns[0]?.policy.completionTokenIds?.length).toBeGreaterThan(0);
       expect(t?.turns[0]?.policy.completionLogprobs?.length).toBe(t?.turns[0]?.policy.completionTokenIds?.length);
+      // ...and, once the step trained on them, the trainer's logprob of each of those tokens.
+      for (const r of rollouts) expectTrainerLogprobs(store, r.id);
     } finally {
       store.close();
     }
@@ -89,11 +112,21 @@ describe("agentrl train", () => {
     // Synchronous (the default): step 2's rollouts start after step 1's update is recorded.
     expect(firstEventSeq(rolloutOf(first.run_id, 2))).toBeGreaterThan(metricsEventSeq(first.run_id, 1));
 
-    const resumed = await train(["--steps", "1", "--resume", first.checkpoint]);
+    // The checkpoint keeps its trainer options (zero-variance groups kept); this step drops them again,
+    // so the tiny model's all-zero rewards skip its update.
+    const resumed = await train(["--steps", "1", "--resume", first.checkpoint, "--trainer-options", '{"drop_zero_variance": true}']);
     expect(resumed.steps).toBe(1);
     const store2 = openStore(HOME);
     try {
-      expect(store2.metricSeries(resumed.run_id).map((p) => p.step)).toEqual([3]);
+      const series = store2.metricSeries(resumed.run_id);
+      expect(series.map((p) => p.step)).toEqual([3]);
+      // Drift is measured on every step, also one whose update is skipped (zero-variance groups dropped).
+      expect(series[0]?.values.logprob_drift_max).toBeLessThan(1e-3);
+      // a step with no group of varied rewards takes no update, and says so
+      const v = series[0]?.values ?? {};
+      expect(v.updated).toBe(v.zero_variance_groups === v.groups ? 0 : 1);
+      const [rollout] = store2.listRuns().filter((r) => r.config.name?.startsWith(`${resumed.run_id} step`));
+      expectTrainerLogprobs(store2, rollout?.id as string);
     } finally {
       store2.close();
     }

@@ -108,6 +108,11 @@ export class BundleProcess {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private killedBecause: string | null = null;
+  /**
+   * The bundle has loaded (a call started). From then on a call that has not started is waiting
+   * behind busy code, whose own time limit ends the wait; only loading has the load limit.
+   */
+  private loaded = false;
   /** Set once the process has exited, with how (code or signal). */
   exited: string | null = null;
   private readonly exitWaiters: (() => void)[] = [];
@@ -115,6 +120,7 @@ export class BundleProcess {
   constructor(
     readonly bundlePath: string,
     private readonly onGone: (p: BundleProcess) => void = () => {},
+    private readonly loadLimitMs = BUNDLE_LOAD_LIMIT_MS,
   ) {
     this.child = spawnBundleProcess(bundlePath);
     track(this.child);
@@ -146,7 +152,7 @@ export class BundleProcess {
         started: false,
         limitMs: opts.timeoutMs,
         caps: { sandbox: opts.sandbox, judge: opts.judge },
-        timer: setTimeout(() => this.loadTimedOut(), BUNDLE_LOAD_LIMIT_MS),
+        timer: this.loaded ? null : setTimeout(() => this.loadTimedOut(), this.loadLimitMs),
         resolve,
         reject,
         cleanup: () => {
@@ -196,8 +202,8 @@ export class BundleProcess {
   }
 
   private loadTimedOut(): void {
-    if (!this.alive) return;
-    for (const [id, p] of this.pending) if (!p.started) this.settle(id, new BundleLoadError(`the environment bundle did not load within ${BUNDLE_LOAD_LIMIT_MS} ms (an endless loop at the top level of the module?)`));
+    if (!this.alive || this.loaded) return;
+    for (const [id, p] of this.pending) if (!p.started) this.settle(id, new BundleLoadError(`the environment bundle did not load within ${this.loadLimitMs} ms (an endless loop at the top level of the module?)`));
     this.kill("the bundle did not load in time");
   }
 
@@ -217,6 +223,7 @@ export class BundleProcess {
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === "started") {
+      this.loaded = true;
       p.started = true;
       if (p.timer) clearTimeout(p.timer);
       const limit = p.limitMs;
@@ -236,9 +243,9 @@ export class BundleProcess {
       // Stopped by the runner (another call's limit, closing): lost, whether or not this call had started.
       const err = this.killedBecause
         ? new BundleProcessLost(`the bundle process for ${p.what} was stopped: ${this.killedBecause}`, true)
-        : !p.started
+        : !this.loaded
           ? new BundleLoadError(`the environment module ended its process while loading (${how}): top-level code must not call process.exit`)
-          : new BundleProcessLost(`the bundle process ended (${how}) while running ${p.what}`, false);
+          : new BundleProcessLost(`the bundle process ended (${how}) ${p.started ? "while running" : "before it ran"} ${p.what}`, false);
       this.settle(id, err);
     }
     for (const w of this.exitWaiters.splice(0)) w();

@@ -9,7 +9,7 @@ import { PauseGate } from "../util/pause-gate.js";
 import { firstLastMeans, taskSchedule } from "./task-schedule.js";
 import { openGeneration, type Generation } from "./generation.js";
 import { applyStalenessBound, BusyClock, type StalenessReport } from "./staleness.js";
-import { stepRecords, trainedAdvantages } from "./train-records.js";
+import { stepRecords, trainedAdvantages, trainerLogprobUpdates } from "./train-records.js";
 import type { TrainerServer, TrainStepResult } from "./trainer-process.js";
 
 export interface TrainingDeps {
@@ -418,7 +418,8 @@ class TrainingRun {
     // The update stands either way; a failed sync pauses the run and is redone when it resumes.
     await gen.afterUpdate(metrics).catch((err: unknown) => this.engineDown(`vLLM did not get the new policy: ${(err as Error).message}`));
     this.storeTrainedAdvantages(handle.runId, trajectories, metrics);
-    const { trajectory_advantages: _perTrajectory, ...scalars } = metrics;
+    this.storeTrainerLogprobs(handle.runId, step, trajectories, metrics);
+    const { trajectory_advantages: _perTrajectory, trajectory_logprobs: _perToken, ...scalars } = metrics;
     const values: Record<string, number> = {
       ...numericMetrics(scalars),
       reward: rewardMean,
@@ -428,7 +429,7 @@ class TrainingRun {
       skipped_trajectories: skipped,
       skipped_infra: skippedInfra,
       failed_trained: failedTrained,
-      updated: 1,
+      updated: metrics.updated === false ? 0 : 1,
       ...this.loopValues(stale),
     };
     for (const [c, v] of Object.entries(summary.componentMeans)) values[`reward.${c}`] = v;
@@ -472,6 +473,21 @@ class TrainingRun {
       groups.set(t.groupId, [...(groups.get(t.groupId) ?? []), { id: t.id, advantage: a, componentAdvantages: t.componentAdvantages ?? {} }]);
     }
     for (const [groupId, items] of groups) this.store.setGroupAdvantages(rolloutRunId, groupId, items, trained.source);
+  }
+
+  /** The store keeps, on each turn of the step's trajectories, the trainer's logprob of every token it sampled (the token lens). */
+  private storeTrainerLogprobs(rolloutRunId: string, step: number, trajectories: Trajectory[], metrics: TrainStepResult): void {
+    const { items, mismatched } = trainerLogprobUpdates(trajectories, metrics);
+    this.store.setTrainerLogprobs(rolloutRunId, step, items);
+    const omitted = typeof metrics.trajectory_logprobs_omitted === "number" ? metrics.trajectory_logprobs_omitted : 0;
+    const problems = [
+      ...(mismatched.length ? [`the trainer's logprobs do not match the turns of ${mismatched.length} trajectories (not stored): ${mismatched.slice(0, 3).join("; ")}`] : []),
+      ...(omitted ? [`${omitted} trajectories got no trainer logprobs (past the trainer's return_logprobs_tokens bound; raise it in the trainer options)`] : []),
+    ];
+    for (const message of problems) {
+      this.log(`step ${step}: ${message}`);
+      this.store.appendEvent(this.runId, "log", { level: "warn", message: `step ${step}: ${message}` });
+    }
   }
 
   /** Replaces `checkpoint-last` so that a crash at any moment leaves one complete checkpoint. */

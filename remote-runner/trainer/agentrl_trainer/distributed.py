@@ -9,7 +9,6 @@ in float32."""
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -86,6 +85,13 @@ def broadcast_object(d: Dist, obj: Any) -> Any:
     return box[0]
 
 
+def gather_to_leader(d: Dist, obj: Any) -> list[Any]:
+    """Every rank's object on rank 0, in rank order (an empty list on the other ranks)."""
+    out: list[Any] | None = [None] * d.world if d.leader else None
+    dist.gather_object(obj, out, dst=0, group=d.control)
+    return out or []
+
+
 def all_sum(d: Dist, values: list[float]) -> list[float]:
     t = torch.tensor(values, dtype=torch.float64)
     dist.all_reduce(t, op=dist.ReduceOp.SUM, group=d.control)
@@ -149,8 +155,3 @@ def assign_groups(sizes: list[int], world: int) -> list[int]:
         owner[i] = k
         load[k] += sizes[i]
     return owner
-
-
-def log(d: Dist | None, msg: str) -> None:
-    if d is None or d.leader:
-        print(msg, file=sys.stderr, flush=True)

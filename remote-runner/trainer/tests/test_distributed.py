@@ -32,10 +32,12 @@ def one_process(model_dir: Path) -> Trainer:
 
 def batch(tr: Trainer) -> list[dict[str, Any]]:
     """Three groups of unequal size and length: one rank gets the 6 rows of the first group (3
-    micro-batches), the other the 4 of the others (2, then a dummy one)."""
+    micro-batches), the other the 4 of the others (2, then a dummy one); and a zero-variance group
+    the update leaves out (one rank runs its forward-only pass, the other a dummy one)."""
     out = []
     for g, (prompt, rewards, n_tok) in enumerate([([1, 2, 3, 4, 5], [1.0, 0.0, 0.0, 1.0, 0.5, 0.0], 6),
-                                                  ([7, 8, 9], [0.0, 1.0], 9), ([11, 12, 13, 14], [0.5, 0.0], 4)]):
+                                                  ([7, 8, 9], [0.0, 1.0], 9), ([11, 12, 13, 14], [0.5, 0.0], 4),
+                                                  ([15, 16], [1.0, 1.0], 5)]):
         rows = [Row(prompt, n_tok, 1.0, 1.0, seed=10 * g + i) for i in range(len(rewards))]
         with tr.policy.lock:
             generate(tr.policy, rows)
@@ -74,6 +76,13 @@ def test_two_ranks_give_the_one_process_update_and_resume_in_one(tiny_model_dir:
     assert m2["loss"] == pytest.approx(m1["loss"], abs=1e-5)
     assert m2["grad_norm"] == pytest.approx(m1["grad_norm"], rel=1e-4)
     assert json.loads((tmp_path / "ck" / "trainer_state.json").read_text())["world_size"] == 2
+    # the trainer's per-token logprobs of every trajectory, gathered from both ranks, trained or not
+    assert m2["recomputed_trajectories"] == m1["recomputed_trajectories"] == 2
+    lp1, lp2 = m1["trajectory_logprobs"], m2["trajectory_logprobs"]
+    assert list(lp2) == list(lp1) == [t["trajectory_id"] for t in b]
+    for k in lp1:
+        assert lp2[k][0] == pytest.approx(lp1[k][0], abs=1e-4)
+    assert m2["logprob_drift_max"] == pytest.approx(m1["logprob_drift_max"], abs=1e-4)
     # The adapter files come from rank 0's whole copy (what it generates with and pushes to vLLM):
     # it took the update the shards made.
     from peft import get_peft_model_state_dict
