@@ -3,6 +3,7 @@
  * what a user would otherwise write: `docker exec xdotool …` then `docker exec` a screenshot script.
  */
 import { execFile } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { connectDocker } from "../remote-runner/src/docker/engine.js";
@@ -23,13 +24,19 @@ export interface GuiBenchResult {
   action_screenshot_ms: Summary;
   baseline_exec_action_screenshot_ms: Summary;
   ratios: { action_screenshot_vs_docker_exec: number };
-  /** With `variant: "apps"`: per application (Chromium, LibreOffice Calc), launch until its window shows, and one action + screenshot with it on screen. */
-  apps?: Record<string, { app_ready_ms: Summary; action_screenshot_ms: Summary }>;
+  /**
+   * With `variant: "apps"`: per application (Chromium, LibreOffice Calc), a fresh container's desktop
+   * ready (Xvfb, window manager, session bus, daemon), launch until its window shows, and one action +
+   * screenshot with it on screen, without and with its AT-SPI accessibility tree.
+   */
+  apps?: Record<string, { desktop_ready_ms: Summary; app_ready_ms: Summary; action_screenshot_ms: Summary; action_screenshot_a11y_ms: Summary }>;
+  /** The machine's 1-minute load average before and after the run (the figures depend on it). */
+  load_average: { before: number; after: number };
 }
 
 /** The applications of the `apps` image measured one after the other, each in a fresh desktop. */
 const APPS: { name: string; command: string[]; window: string }[] = [
-  { name: "chromium", command: ["chromium", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage", "--user-data-dir=/tmp/chromium", "about:blank"], window: "Chromium" },
+  { name: "chromium", command: ["chromium", "about:blank"], window: "Chromium" },
   { name: "libreoffice-calc", command: ["libreoffice", "--calc", "--norestore", "--nologo"], window: "LibreOffice Calc" },
 ];
 
@@ -37,13 +44,17 @@ async function benchApps(provider: DockerSandboxProvider, spec: SandboxSpec, scr
   const out: NonNullable<GuiBenchResult["apps"]> = {};
   for (const app of APPS) {
     log(`${app.name}: launch until its window shows, then action + screenshot with it on screen`);
+    const desktopReady: number[] = [];
     const ready: number[] = [];
     let actions: number[] = [];
+    let withTree: number[] = [];
     for (let i = 0; i < Math.min(n, 3); i++) {
       const sb = await provider.create(spec);
       try {
-        const desktop = new Desktop(sb, screen);
+        const desktop = new Desktop(sb, screen, { accessibilityTree: false });
+        const t = performance.now();
         await desktop.start();
+        desktopReady.push(performance.now() - t);
         const t0 = performance.now();
         const r = await desktop.launch(app.command, { waitWindow: app.window, timeoutS: 60 });
         if (!r.ok) throw new Error(`${app.name} did not start: ${r.error}`);
@@ -53,12 +64,17 @@ async function benchApps(provider: DockerSandboxProvider, spec: SandboxSpec, scr
             const res = await desktop.act({ action_type: "CLICK", x: 300 + (k % 3) * 40, y: 300 });
             if (res.error || res.screenshot.length < 1000) throw new Error(`action failed: ${res.error}`);
           });
+          const treeDesktop = new Desktop(sb, screen, { accessibilityTree: true });
+          withTree = await timeEach(n, async (k) => {
+            const res = await treeDesktop.act({ action_type: "MOVE_TO", x: 300 + (k % 3) * 40, y: 300 });
+            if (res.error || !res.a11y.some((t) => t.app !== "at-spi")) throw new Error(`no accessibility tree: ${res.error ?? JSON.stringify(res.a11y).slice(0, 200)}`);
+          });
         }
       } finally {
         await sb.destroy();
       }
     }
-    out[app.name] = { app_ready_ms: summarize(ready), action_screenshot_ms: summarize(actions) };
+    out[app.name] = { desktop_ready_ms: summarize(desktopReady), app_ready_ms: summarize(ready), action_screenshot_ms: summarize(actions), action_screenshot_a11y_ms: summarize(withTree) };
   }
   return out;
 }
@@ -68,6 +84,7 @@ const GRAB = "import io,sys\nfrom PIL import ImageGrab\nb=io.BytesIO()\nImageGra
 export async function runGuiBench(opts: { samples?: number; root: string; log?: (l: string) => void; variant?: "desktop" | "apps" }): Promise<GuiBenchResult> {
   const log = opts.log ?? (() => {});
   const n = opts.samples ?? 10;
+  const loadBefore = os.loadavg()[0] as number;
   const image = await ensureGuiImage({ progress: log, variant: opts.variant });
   const provider = await DockerSandboxProvider.connect();
   const { endpoint } = await connectDocker();
@@ -133,8 +150,10 @@ export async function runGuiBench(opts: { samples?: number; root: string; log?: 
     action_screenshot_ms: summarize(ours),
     baseline_exec_action_screenshot_ms: summarize(baseline),
     ratios: { action_screenshot_vs_docker_exec: 0 },
+    load_average: { before: loadBefore, after: 0 },
   };
   result.ratios.action_screenshot_vs_docker_exec = ratio(result.baseline_exec_action_screenshot_ms.p50, result.action_screenshot_ms.p50);
   if (opts.variant === "apps") result.apps = await benchApps(provider, spec, screen, n, log);
+  result.load_average.after = os.loadavg()[0] as number;
   return result;
 }

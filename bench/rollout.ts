@@ -1,7 +1,7 @@
 /**
  * `agentrl bench rollout`: rollout throughput of the calculator example with its scripted reference
  * policy at several concurrency levels (tools run in real Docker sandboxes), the engine's own
- * overhead per step (turn time minus policy and sandbox time), the engine alone (tools in the runner,
+ * overhead per step (turn time minus policy and sandbox time), the engine alone (a `run` tool in the env host,
  * no Docker), and store write throughput.
  */
 import fs from "node:fs";
@@ -36,7 +36,7 @@ export interface RolloutLevel {
 export interface RolloutBenchResult {
   env: string;
   levels: RolloutLevel[];
-  /** Runner-side tool, no sandbox: the engine's own ceiling (policy, tools, rewards in workers, store, events). */
+  /** A `run` tool, no sandbox: the engine's own ceiling (policy, tools and rewards in bundle processes, store, events). */
   engine_only: RolloutLevel & { cpu_ms_per_episode: number };
   store: { trajectories: number; writes_per_s: number; writes_per_s_median: number; writes_per_cpu_s: number; bytes_per_trajectory: number; target_writes_per_s: number; ok: boolean };
   machine: { cpus: number; node: string; load_avg_1m: number };
@@ -86,7 +86,7 @@ function level(store: Store, runId: string, concurrency: number, wallMs: number)
   };
 }
 
-/** An environment whose tool runs in the runner: measures the engine without Docker in the way. */
+/** An environment whose tool is a `run` function (in the env host's process): measures the engine without Docker in the way. */
 function engineOnlyEnv(dir: string, tasks: number): string {
   fs.writeFileSync(
     path.join(dir, "env.ts"),
@@ -176,7 +176,7 @@ export async function runRolloutBench(opts: { concurrency?: number[]; episodes?:
     const eoDir = engineOnlyEnv(fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-bench-engine-")), 400);
     const eoEnv = await loadEnvironment(eoDir, { git: false });
     const eoConfig: RunConfig = { envDir: eoDir, policy: { spec: `scripted:${path.join(eoDir, "reference.jsonl")}` }, group: 4, concurrency: 32, kind: "rollout", name: "bench engine-only" };
-    log("engine only (runner-side tool, no sandbox): 1600 episodes at concurrency 32…");
+    log("engine only (run tool in the env host, no sandbox): 1600 episodes at concurrency 32…");
     // No Docker at all: a sandbox source that fails if the env ever asks for a container.
     const noSandbox = { acquire: () => Promise.reject(new Error("the engine-only env must not use a sandbox")), release: async () => {} };
     const eoCpu0 = process.cpuUsage();

@@ -43,6 +43,17 @@ export const GroupAdvantagesEvent = Type.Object({
 });
 export type GroupAdvantagesEvent = Static<typeof GroupAdvantagesEvent>;
 
+/**
+ * The trainer's per-token logprobs of these trajectories are stored on their turns (after the training
+ * step that recomputed them); a viewer showing one of them re-reads it for the token lens.
+ */
+export const TrajectoryLogprobsEvent = Type.Object({
+  /** The training step (of the training run) that recomputed them. */
+  step: Type.Integer(),
+  trajectoryIds: Type.Array(Type.String()),
+});
+export type TrajectoryLogprobsEvent = Static<typeof TrajectoryLogprobsEvent>;
+
 /** What an in-flight episode is waiting on. */
 export const EpisodePhase = Type.Union([Type.Literal("sandbox"), Type.Literal("policy"), Type.Literal("tool"), Type.Literal("reward")]);
 export type EpisodePhase = Static<typeof EpisodePhase>;
@@ -76,6 +87,7 @@ export const RunEventData = {
   "trajectory.finished": TrajectoryFinishedEvent,
   "run.metrics": RunMetricsEvent,
   "group.advantages": GroupAdvantagesEvent,
+  "trajectory.logprobs": TrajectoryLogprobsEvent,
   "trajectory.phase": TrajectoryPhaseEvent,
   "episode.stalled": EpisodeStalledEvent,
   log: LogEvent,
@@ -99,6 +111,7 @@ export const RunEvent = Type.Union([
   eventOf("trajectory.finished", TrajectoryFinishedEvent),
   eventOf("run.metrics", RunMetricsEvent),
   eventOf("group.advantages", GroupAdvantagesEvent),
+  eventOf("trajectory.logprobs", TrajectoryLogprobsEvent),
   eventOf("trajectory.phase", TrajectoryPhaseEvent),
   eventOf("episode.stalled", EpisodeStalledEvent),
   eventOf("log", LogEvent),

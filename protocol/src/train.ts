@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
 
 /**
  * One token sequence of a training example: the exact prompt ids the server saw, then everything
@@ -68,6 +69,12 @@ export const TrainerOptions = Type.Object(
     old_logprobs: Type.Optional(Type.Union([Type.Literal("batch"), Type.Literal("recompute")])),
     drift_tolerance: Type.Optional(Type.Number({ minimum: 0 })),
     shared_prefix: Type.Optional(Type.Boolean()),
+    recompute_untrained: Type.Optional(
+      Type.Boolean({
+        description: "a no-grad forward pass over the trajectories an update leaves out (zero-variance groups, a skipped update), so the trainer's per-token logprobs and the sampler/trainer drift are measured every step; costs one forward pass over them (default true)",
+      }),
+    ),
+    return_logprobs_tokens: Type.Optional(Type.Integer({ minimum: 0, description: "at most this many per-token trainer logprobs per step's response (about 10 bytes each; default 262144); 0 = none" })),
     credit: Type.Optional(
       Type.Union([Type.Literal("outcome"), Type.Literal("return_to_go"), Type.Literal("gigpo")], {
         description: "how the turns of a trajectory share credit: outcome (every turn the trajectory's advantage), return_to_go (normalized step rewards, discounted sum), gigpo (episode + same-state step advantage)",
@@ -79,6 +86,20 @@ export const TrainerOptions = Type.Object(
   { additionalProperties: false },
 );
 export type TrainerOptions = Static<typeof TrainerOptions>;
+
+/**
+ * A training step's `trajectory_logprobs`: per trajectory id, one list per policy turn (in turn order)
+ * of the trainer's logprob of each token that turn sampled, under its weights before the step's update
+ * (the weights that sampled it, or newer by the policy lag when rollouts ran ahead under max-staleness).
+ * The trainer slices its sequences by turn spans; the runner stores list k on turn k.
+ */
+export const TrainerTurnLogprobs = Type.Record(Type.String(), Type.Array(Type.Array(Type.Number())));
+export type TrainerTurnLogprobs = Static<typeof TrainerTurnLogprobs>;
+
+/** Whether the trainer's answer (another program's JSON) holds `trajectory_logprobs` of that shape. */
+export function isTrainerTurnLogprobs(v: unknown): v is TrainerTurnLogprobs {
+  return Value.Check(TrainerTurnLogprobs, v);
+}
 
 /**
  * What generates a training run's rollouts: `builtin` = the trainer process's own server (one copy of
@@ -103,6 +124,23 @@ export const TrainParams = Type.Object(
     engine: Type.Optional(GenerationEngine),
     vllmUrl: Type.Optional(
       Type.String({ pattern: "^https?://", maxLength: 2000, description: 'engine "vllm": an already running vLLM server (started with --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True); absent = the runner starts one' }),
+    ),
+    nproc: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1024, description: "trainer processes on this machine (torchrun + FSDP2, one per GPU, or per CPU core without a GPU); default 1 = one process, no torchrun" }),
+    ),
+    nnodes: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 4096, description: "machines the trainer spans (torchrun --nnodes); each other machine runs the trainer command the runner logs; needs rdzvEndpoint" }),
+    ),
+    rdzvEndpoint: Type.Optional(
+      Type.String({ pattern: "^[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}$", maxLength: 300, description: "nnodes > 1: HOST:PORT of torchrun's c10d rendezvous, reachable from every machine (this runner's machine hosts it)" }),
+    ),
+    maxStaleness: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 16,
+        description:
+          "asynchronous rollouts: the next steps' rollouts run while a step trains, on a policy at most this many updates old; a group with an older turn is dropped (and counted). 0 (default) = synchronous: each step rolls out on the policy of the update before it",
+      }),
     ),
     failedReward: Type.Optional(
       Type.Union([Type.Number(), Type.Null()], {

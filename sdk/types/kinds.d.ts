@@ -23,6 +23,12 @@ export interface GuiOptions {
     files?: string;
     /** Put the accessibility tree in every observation (default true). */
     accessibilityTree?: boolean;
+    /**
+     * The desktop image: "desktop" (default: Xvfb, a window manager, Python Tk for apps in the env's
+     * files) or "apps" (that plus Debian's Chromium, LibreOffice Calc and Writer, the Mousepad text
+     * editor, xterm, AT-SPI accessibility trees and a session D-Bus; larger, built once and cached).
+     */
+    image?: "desktop" | "apps";
     /** Run a window manager (default true). */
     windowManager?: boolean;
     /**

@@ -187,6 +187,8 @@ export type EnvTrainDefaults = {
     old_logprobs?: "batch" | "recompute" | undefined;
     drift_tolerance?: number | undefined;
     shared_prefix?: boolean | undefined;
+    recompute_untrained?: boolean | undefined;
+    return_logprobs_tokens?: number | undefined;
     credit?: "outcome" | "return_to_go" | "gigpo" | undefined;
     gamma?: number | undefined;
     step_weight?: number | undefined;

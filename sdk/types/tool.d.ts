@@ -31,7 +31,7 @@ interface ToolBase {
     timeoutMs?: number;
 }
 export interface RunnerTool<TArgs = Record<string, unknown>, TTask extends Task = Task, TState = Record<string, unknown>> extends ToolBase {
-    /** Runs in the runner process; use `ctx.sandbox` to touch the container. */
+    /** Runs in the environment's own process (never the runner's), with a time limit; use `ctx.sandbox` to touch the container. */
     run: (args: TArgs, ctx: ToolContext<TTask, TState>) => ToolOutput | Promise<ToolOutput>;
 }
 export interface CommandTool<TArgs = Record<string, unknown>, TTask extends Task = Task> extends ToolBase {

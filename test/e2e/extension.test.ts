@@ -392,7 +392,8 @@ describe("AgentRL Studio in VS Code", () => {
     const titles = await frame.locator('[data-testid="chart"] .chart-title').allTextContents();
     expect(titles).toEqual(expect.arrayContaining(["reward (mean and spread per component)", "training: loss", "training: kl", "training: entropy", "throughput"]));
     expect(await frame.locator('[data-testid="chart"] canvas').count()).toBe(titles.length);
-    await runCommand(page, "View: Hide Panel");
+    // The command exists only while the panel shows (an earlier check opens it).
+    if (await page.locator("#workbench\\.parts\\.panel").isVisible()) await runCommand(page, "View: Hide Panel");
     await page.screenshot({ path: screenshotPath("10-training-run-light") });
     const row = page.locator(".pane-body .monaco-list-row", { hasText: "addition · grpo" });
     await expect.poll(async () => (await row.textContent()) ?? "", { timeout: 30_000 }).toMatch(/finished · training · 3\/3 steps/);
@@ -404,7 +405,8 @@ describe("AgentRL Studio in VS Code", () => {
     await page.screenshot({ path: screenshotPath("11-training-step-group-light") });
     // Give the keyboard back to the workbench: a quick pick opened while the webview holds focus can lose it.
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
-  });
+    // its own waits allow the run 240 s: the default 120 s cut it short on a loaded machine
+  }, 400_000);
 
   it("shows the token lens on a trained run's turn, and the training run's sampler/trainer drift per step", async () => {
     await page.locator(".tab", { hasText: "AgentRL Inspector" }).first().click();
@@ -414,17 +416,33 @@ describe("AgentRL Studio in VS Code", () => {
     await frame.locator(".traj-row").first().click();
     const lens = frame.locator('[data-testid="token-lens"]').first();
     await lens.waitFor({ timeout: 30_000 });
-    expect(await lens.textContent()).toMatch(/token lens · \d+ tokens · coloured by/);
+    // The step trained on them: the trainer's recomputed logprobs are stored beside the sampler's.
+    expect(await lens.textContent()).toMatch(/token lens · \d+ tokens · coloured by \|sampler − trainer\| logprob/);
+    expect(await lens.locator('[data-testid="lens-drift"]').textContent()).toMatch(/mean \|Δ\| \d\.\d{3} · max \d\.\d{3} · \d+ past/);
     expect(await lens.locator('[data-testid="lens-token"]').count()).toBeGreaterThan(0);
     await lens.locator('[data-testid="lens-token"]').first().click();
-    expect(await frame.locator('[data-testid="lens-detail"]').first().textContent()).toMatch(/sampler logprob-?\d+\.\d{4} \(p \d\.\d{3}\).*advantage applied/);
+    const detail = (await frame.locator('[data-testid="lens-detail"]').first().textContent()) ?? "";
+    const m = /sampler logprob(-?\d+\.\d{4}) \(p \d\.\d{3}\)trainer logprob(-?\d+\.\d{4}) \(p \d\.\d{3}\)difference([+-]\d+\.\d{4}).*advantage applied/.exec(detail);
+    expect(m, detail).not.toBeNull();
+    // The trainer is the sampler here (the built-in engine, the weights that sampled): they agree.
+    const [sampler, trainer, diff] = [m?.[1], m?.[2], m?.[3]].map(Number);
+    expect(Math.abs((sampler as number) - (trainer as number))).toBeLessThan(0.01);
+    expect(Math.abs(diff as number)).toBeLessThan(0.01);
+    // The picture shows the numbers: the detail table sits under the tokens, below the fold.
+    await frame.locator('[data-testid="lens-detail"]').first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath("12-token-lens-light") });
     await setTheme("Dark Modern");
     await page.screenshot({ path: screenshotPath("12-token-lens-dark") });
     await setTheme("Light Modern");
-    // The per-step drift chart is not checked here: the tiny random model earns reward 0 in every
-    // group, so the trainer skips every update and reports no drift. webview/components/token-lens.test.ts
-    // checks the chart on stored drift metrics.
+    // The training run itself: how far the trainer's recomputed logprobs were from the sampled ones,
+    // per step (measured also on steps whose update is skipped: the tiny model's groups earn reward 0).
+    const picker = frame.locator("select.run-picker");
+    await picker.selectOption((await picker.locator("option", { hasText: "grpo" }).first().getAttribute("value"))!);
+    await expect.poll(() => frame.locator('[data-testid="chart"] .chart-title').allTextContents(), { timeout: 30_000 }).toContain("sampler vs trainer logprob drift");
+    const driftChart = frame.locator('[data-testid="chart"]', { hasText: "sampler vs trainer logprob drift" });
+    expect(await driftChart.textContent()).toMatch(/mean \|sampler − trainer\| logprob/);
+    expect(await driftChart.locator("canvas").count()).toBe(1);
+    await page.screenshot({ path: screenshotPath("13-drift-chart-light") });
     await page.locator(".tab", { hasText: "env.ts" }).first().click();
   });
 

@@ -54,7 +54,7 @@ function input(finalAnswer: string): RewardInput {
 }
 
 async function score(pool: RewardWorkerPool, finalAnswer: string): Promise<RewardResult> {
-  return scoreEpisode({ rewards: env.def.rewards, input: input(finalAnswer), sandbox, pool, defaultTimeoutMs: 20_000 });
+  return scoreEpisode({ rewards: env.def.rewards, input: input(finalAnswer), sandbox, pool, host: env.host, defaultTimeoutMs: 20_000 });
 }
 
 describe("judge and rubric graders", () => {

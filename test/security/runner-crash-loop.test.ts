@@ -1,7 +1,8 @@
-// Attack: an environment whose code ends the runner process (process.exit in its prompt). Each
-// start resumed the run and went down again, so the runner never came up. Now a run that was
-// active while the runner went down twice is failed at the next start, with the reason; and
-// `--no-resume` starts the runner without touching unfinished runs.
+// Attack: a run that takes the runner down (the kernel's OOM killer, or, before bundle code left the
+// runner process, an env calling process.exit). Each start resumed the run and went down again, so
+// the runner never came up. Now a run that was active while the runner went down twice is failed
+// at the next start, with the reason; and `--no-resume` starts the runner without touching
+// unfinished runs. The runner is killed here (SIGKILL) while the run's episode waits in a tool.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,13 +20,14 @@ beforeAll(() => {
   buildCli();
   fs.mkdirSync(envDir);
   fs.writeFileSync(path.join(envDir, "tasks.jsonl"), '{"id":"t1","prompt":"hi"}\n');
+  fs.writeFileSync(path.join(envDir, "wait.jsonl"), '{"task_id":"*","turns":[{"tool_calls":[{"name":"wait","arguments":{}}]}]}\n');
   fs.writeFileSync(
     path.join(envDir, "env.ts"),
-    `import { defineEnvironment, defineReward } from "@agentrl/sdk";
+    `import { defineEnvironment, defineReward, defineTool } from "@agentrl/sdk";
 export default defineEnvironment({
-  name: "exits",
-  prompt: () => { process.exit(7); },
+  name: "crashes",
   maxTurns: 1,
+  tools: [defineTool({ name: "wait", description: "waits", parameters: { type: "object", properties: {} }, timeoutMs: 600000, run: () => new Promise(() => {}) })],
   rewards: [defineReward({ name: "r", score: () => 0 })],
 });
 `,
@@ -37,20 +39,28 @@ afterAll(async () => {
   fs.rmSync(envDir, { recursive: true, force: true });
 });
 
+/** Kills the runner (as the OOM killer would) once the run's episode waits in its tool: a condition, not a timing guess. */
+async function crashWhileActive(r: TestRunner, runId: string): Promise<void> {
+  const client = new RunnerClient(r.url, TOKEN);
+  while (!(await client.liveEpisodes(runId)).episodes.some((e) => e.phase === "tool")) await new Promise((res) => setTimeout(res, 100));
+  r.child.kill("SIGKILL");
+  expect(await r.exited).toBe("SIGKILL");
+}
+
 async function start(args: string[] = []): Promise<TestRunner> {
   const r = await startRunnerProcess({}, args, home);
   runners.push(r);
   return r;
 }
 
-describe("an env that ends the runner process", () => {
+describe("a run that takes the runner down", () => {
   it("takes it down at most twice; the third start fails the run with the reason and stays up", async () => {
     const first = await start();
     const client = new RunnerClient(first.url, TOKEN);
     const { tarGz } = await bundleEnv(envDir);
-    const sha = (await client.uploadEnvironment(tarGz, "exits")).sha256;
-    const run = await client.createRun({ env: sha, policy: { spec: "noop" }, group: 1, concurrency: 1 });
-    expect(await first.exited).toBe("7"); // the env's process.exit(7) ended the runner
+    const sha = (await client.uploadEnvironment(tarGz, "crashes")).sha256;
+    const run = await client.createRun({ env: sha, policy: { spec: "scripted:wait.jsonl" }, group: 1, concurrency: 1 });
+    await crashWhileActive(first, run.id);
 
     // --no-resume: up, the run left as it was (it resumes at a later start).
     const calm = await start(["--no-resume"]);
@@ -61,9 +71,9 @@ describe("an env that ends the runner process", () => {
     calm.child.kill("SIGTERM");
     await calm.exited;
 
-    // The second crash: the run is resumed and ends the runner again.
-    const second = await start().catch((e: Error) => e);
-    if (!(second instanceof Error)) expect(await second.exited).toBe("7");
+    // The second crash: the run is resumed and the runner goes down again.
+    const second = await start();
+    await crashWhileActive(second, run.id);
 
     // The third start: the run is failed, not resumed; the runner stays up and says why.
     const third = await start();

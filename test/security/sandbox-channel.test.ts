@@ -9,7 +9,8 @@ import { RewardWorkerPool } from "../../remote-runner/src/rewards/worker-pool.js
 import { AgentChannel } from "../../remote-runner/src/sandbox/agent-channel.js";
 import type { DockerSandboxProvider } from "../../remote-runner/src/sandbox/docker-provider.js";
 import type { DockerSandbox } from "../../remote-runner/src/sandbox/docker-sandbox.js";
-import { defineReward } from "@agentrl/sdk";
+import type { EnvDescription } from "../../remote-runner/src/envs/description.js";
+import { EnvHost } from "../../remote-runner/src/envs/host.js";
 import { startTestServer, type TestServer } from "../api/fixture.js";
 import { sandboxEnv } from "../helpers/sandbox-env.js";
 
@@ -111,11 +112,12 @@ describe("agent channel", () => {
     expect(started.exitCode).toBe(0);
     const handle = new EpisodeSandbox(async () => sb, async () => {}, 30_000);
     const pool = new RewardWorkerPool("/nonexistent-bundle.js", 1);
-    const rewards = [defineReward({ name: "solved", command: "sleep 0.2; test -f /home/agent/solution.txt" })];
+    const rewards: EnvDescription["rewards"] = [{ __agentrl: "reward", name: "solved", command: "sleep 0.2; test -f /home/agent/solution.txt" }];
+    const host = new EnvHost("/nonexistent-bundle.js");
     const input = { task: { id: "t" }, prompt: [], turns: [], messages: [], finalAnswer: "", toolCalls: 0, stopReason: "final_answer" as const };
     try {
       for (let i = 0; i < 8; i++) {
-        const r = await scoreEpisode({ rewards, input, sandbox: handle, pool, defaultTimeoutMs: 30_000 });
+        const r = await scoreEpisode({ rewards, input, sandbox: handle, pool, host, defaultTimeoutMs: 30_000 });
         expect(r.total, `attempt ${i}`).toBe(0);
       }
     } finally {

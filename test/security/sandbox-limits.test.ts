@@ -4,7 +4,6 @@ import { validateEnvironmentModule } from "../../remote-runner/src/envs/validate
 import type { DockerSandboxProvider } from "../../remote-runner/src/sandbox/docker-provider.js";
 import type { DockerSandbox } from "../../remote-runner/src/sandbox/docker-sandbox.js";
 import { SandboxError } from "../../remote-runner/src/sandbox/types.js";
-import { defineEnvironment, defineReward } from "@agentrl/sdk";
 import { sandboxEnv } from "../helpers/sandbox-env.js";
 
 let provider: DockerSandboxProvider;
@@ -19,8 +18,9 @@ afterAll(async () => {
   await Promise.all(made.map((s) => s.destroy()));
 });
 
+/** A module as its env host describes it (functions are markers: validation runs on data). */
 function envWith(limits: Record<string, number>): Record<string, unknown> {
-  return { default: defineEnvironment({ name: "x", sandbox: { limits }, rewards: [defineReward({ name: "r", score: () => 1 })] }) };
+  return { default: { __agentrl: "environment", name: "x", sandbox: { limits }, rewards: [{ __agentrl: "reward", name: "r", score: { $bundleFunction: "rewards[0].score" } }] } };
 }
 
 describe("sandbox limits", () => {

@@ -2,7 +2,8 @@
 // against the real trainer server (tiny random model). Every later turn's prompt extends the
 // episode's token sequence; the trajectory trains as one sequence whose policy spans are exactly
 // the sampled tokens and whose context is exactly what the environment returned; the trainer's
-// recomputed logprobs equal the sampler's on the whole trajectory (drift 0).
+// recomputed logprobs equal the sampler's on the whole trajectory (drift 0), and the runner stores
+// each turn's slice of them on that turn.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { OpenAIPolicy } from "../../remote-runner/src/policy/openai.js";
 import type { Policy, PolicyRequest, PolicyResponse } from "../../remote-runner/src/policy/types.js";
 import { toTrainRecord } from "../../remote-runner/src/store/export.js";
 import { trainerEnv, trainerPython } from "../../remote-runner/src/training/python-env.js";
+import { trainerLogprobUpdates } from "../../remote-runner/src/training/train-records.js";
 import { TrainerServer } from "../../remote-runner/src/training/trainer-process.js";
 import { makeTinyModel } from "../helpers/tiny-model.js";
 import { harness, rollout, tempDir, writeFiles, type Harness } from "../rollout/support.js";
@@ -108,5 +110,23 @@ describe("token-exact multi-turn", () => {
     console.log(`5-turn trajectory: ${seg.completion_token_ids.length} tokens after the prompt, drift max ${String(m.logprob_drift_max)}`);
     expect(m.logprob_drift_max).toBeLessThan(1e-4);
     expect(m.drift_warning).toBeUndefined();
+
+    // The runner stores them on the turns (real SQLite): turn k gets the trainer's logprobs of exactly
+    // the tokens turn k sampled, sliced out of the one sequence by the trainer.
+    const { items, mismatched } = trainerLogprobUpdates([t], m);
+    expect(mismatched).toEqual([]);
+    const before = h.store.getTrajectory(t.id);
+    h.store.setTrainerLogprobs(t.runId, 1, items);
+    const stored = h.store.getTrajectory(t.id);
+    expect(stored?.turns).toHaveLength(5);
+    stored?.turns.forEach((turn, k) => {
+      const sampled = t.turns[k]?.policy.completionLogprobs ?? [];
+      expect(turn.policy.trainerLogprobs).toHaveLength(sampled.length);
+      turn.policy.trainerLogprobs?.forEach((lp, i) => expect(Math.abs(lp - (sampled[i] as number))).toBeLessThan(1e-4));
+    });
+    // only that key changed; the viewers were told
+    const without = (x: typeof stored) => x && { ...x, turns: x.turns.map((turn) => ({ ...turn, policy: { ...turn.policy, trainerLogprobs: undefined } })) };
+    expect(without(stored)).toEqual(without(before));
+    expect(h.store.eventsAfter(0, { runId: t.runId, limit: 10_000 }).filter((e) => e.type === "trajectory.logprobs").map((e) => e.data)).toEqual([{ step: 1, trajectoryIds: [t.id] }]);
   }, 600_000);
 });

@@ -2,7 +2,7 @@
 // trained as failedReward, infrastructure failures are left out and counted.
 import { describe, expect, it } from "vitest";
 import type { Trajectory } from "@agentrl/protocol";
-import { stepRecords, trainedAdvantages } from "../../remote-runner/src/training/train-records.js";
+import { stepRecords, trainedAdvantages, trainerLogprobUpdates } from "../../remote-runner/src/training/train-records.js";
 import { makeTrajectory } from "../store/trajectory-fixture.js";
 
 const NO_REWARD: Trajectory["reward"] = { total: null, components: {}, weights: {}, errors: [], durationMs: 0 };
@@ -48,5 +48,14 @@ describe("step records", () => {
     expect(got?.source).toEqual({ estimator: "rloo", by: "trainer" });
     expect([...(got?.byId ?? [])]).toEqual([["a", 0.5], ["b", -0.5]]);
     expect(trainedAdvantages({ step: 1, estimator: "ppo", trajectory_advantages: {} })).toBeNull();
+  });
+
+  it("puts the trainer's list k on turn k when it has that turn's token count; a trajectory that disagrees is left out and named", () => {
+    const [a, b, c] = [sampled(5), sampled(7), sampled(8)];
+    const got = trainerLogprobUpdates([a, b, c], { step: 1, trajectory_logprobs: { [a.id]: [[-0.5, -0.3]], [b.id]: [[-0.5]], [c.id]: [[-1], [-2]] } });
+    expect(got.items).toEqual([{ id: a.id, turns: [[-0.5, -0.3]] }]);
+    expect(got.mismatched).toEqual([`${b.id}: turn 0 has 1 logprobs for 2 tokens`, `${c.id}: 2 turns of logprobs for 1 turns`]);
+    // not the trainer's shape: nothing stored
+    expect(trainerLogprobUpdates([a], { step: 1, trajectory_logprobs: { [a.id]: [["x"]] } }).items).toEqual([]);
   });
 });

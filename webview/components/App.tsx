@@ -60,6 +60,9 @@ export function App({ initial }: { initial?: InspectorInit }) {
   const refreshRuns = useCallback(() => setRunsStale((k) => k + 1), []);
   const runRefresh = useRef<ReturnType<typeof setTimeout> | null>(null);
   const wantTrajectory = useRef<string | null>(initial?.trajectoryId ?? null);
+  /** The trajectory on screen, for events that change a stored trajectory (read in the push handler). */
+  const shown = useRef<string | null>(null);
+  shown.current = trajectory?.id ?? null;
 
   useEffect(
     () =>
@@ -98,6 +101,14 @@ export function App({ initial }: { initial?: InspectorInit }) {
               const a = t ? byId.get(t.id) : undefined;
               return t && a !== undefined ? { ...t, advantage: a } : t;
             });
+          }
+          // The trainer's per-token logprobs came for the trajectory on screen: its token lens re-reads it (one request, only then).
+          const id = shown.current;
+          if (e.type === "trajectory.logprobs" && id && e.data.trajectoryIds.includes(id)) {
+            bridge.request("trajectory", { id }).then(
+              (t) => setTrajectory((cur) => (cur?.id === t.id ? t : cur)),
+              (err: Error) => setError(err.message),
+            );
           }
         }
       }),

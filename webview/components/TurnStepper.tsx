@@ -40,6 +40,7 @@ function TurnView({ turn, next, trajectory }: { turn: Turn; next: Turn | undefin
         turn {turn.index + 1} · {fmtMs(turn.durationMs)} · policy {fmtMs(turn.policy.latencyMs)}
         {turn.policy.usage ? ` · ${turn.policy.usage.completionTokens} tokens` : ""}
         {turn.reward !== undefined ? ` · step reward ${turn.reward}` : ""}
+        {turn.policyVersion !== undefined ? ` · policy v${turn.policyVersion}` : ""}
         {trajectory.parent ? ` · branch of ${trajectory.parent.trajectoryId} at turn ${trajectory.parent.turn + 1}` : ""}{" "}
         <button className="link-button" onClick={() => setForking((f) => !f)} data-testid="fork-open" title="Branch the episode here in a live sandbox: type this turn's action, score the branch">
           {forking ? "cancel fork" : "fork from this turn"}
@@ -83,6 +84,15 @@ function TurnView({ turn, next, trajectory }: { turn: Turn; next: Turn | undefin
   );
 }
 
+/** "policy v3", or "policy v2–v3" when its turns came from several versions; null outside training. */
+export function policyVersions(t: Trajectory): string | null {
+  const vs = t.turns.flatMap((turn) => (turn.policyVersion === undefined ? [] : [turn.policyVersion]));
+  if (!vs.length) return null;
+  const lo = Math.min(...vs);
+  const hi = Math.max(...vs);
+  return lo === hi ? `policy v${lo}` : `policy v${lo}–v${hi}`;
+}
+
 /**
  * Steps through a trajectory one turn at a time (buttons or ←/→ keys); the prompt is shown above the
  * first turn. Only the current turn is in the DOM, so a 200-turn trajectory renders as fast as a short one.
@@ -123,6 +133,11 @@ export function TurnStepper({ trajectory }: { trajectory: Trajectory }) {
           aria-label="turn"
         />
         <span className="muted">stop: {trajectory.stopReason.replace("_", " ")}</span>
+        {policyVersions(trajectory) && (
+          <span className="muted" data-testid="policy-versions" title="Trainer updates in the weights that sampled its turns: asynchronous rollouts can span an update">
+            {policyVersions(trajectory)}
+          </span>
+        )}
       </div>
       {i === 0 && (
         <details className="prompt" open>

@@ -88,6 +88,27 @@ describe("inspector", () => {
     expect(container.querySelector('[data-testid="tool-call"]')).toBeNull();
   });
 
+  it("shows the policy versions that sampled a trajectory's turns, on the trajectory and on each turn", async () => {
+    const { bridge, data } = setup(1, { turns: 2 });
+    const base = data.trajectory(data.summaries[0]!.id);
+    const render = (t: typeof base): void =>
+      act(() =>
+        root!.render(
+          <BridgeContext.Provider value={bridge}>
+            <TurnStepper trajectory={t} />
+          </BridgeContext.Provider>,
+        ),
+      );
+    render(base);
+    expect(container.querySelector('[data-testid="policy-versions"]')).toBeNull();
+    // An asynchronous rollout whose episode spanned an update: turn 1 from v2, turn 2 from v3.
+    render({ ...base, id: `${base.id}-async`, turns: base.turns.map((t, k) => ({ ...t, policyVersion: 2 + k })) });
+    expect(container.querySelector('[data-testid="policy-versions"]')?.textContent).toBe("policy v2–v3");
+    expect(container.querySelector(".turn-meta")?.textContent).toContain("policy v2");
+    act(() => container.querySelector<HTMLElement>('[data-testid="next-turn"]')!.click());
+    expect(container.querySelector(".turn-meta")?.textContent).toContain("policy v3");
+  });
+
   it("renders a patch observation as a diff and draws a GUI action on a screenshot", async () => {
     const { bridge, data } = setup(1, { turns: 2 });
     const base = data.trajectory(data.summaries[0]!.id);
@@ -354,6 +375,29 @@ describe("inspector", () => {
     // A turn without logprobs has no lens.
     act(() => container.querySelector<HTMLElement>('[data-testid="next-turn"]')!.click());
     expect(container.querySelector('[data-testid="token-lens"]')).toBeNull();
+  });
+
+  it("shows the trainer's logprobs in the token lens once a trajectory.logprobs event names the trajectory on screen", async () => {
+    const { host, bridge, data } = setup(4, { turns: 2 });
+    const plain = data.trajectory.bind(data);
+    let trained = false;
+    // The runner's store: sampled logprobs from the start, the trainer's once the step stored them.
+    data.trajectory = (id) => {
+      const t = plain(id);
+      t.turns[0]!.policy = { ...t.turns[0]!.policy, completionTokens: ["a", "b"], completionLogprobs: [-0.2, -3.1], ...(trained ? { trainerLogprobs: [-0.21, -1.0] } : {}) };
+      return t;
+    };
+    act(() => mountInspector(root!, bridge));
+    host.push({ kind: "init", init: { runnerName: "mem", runId: data.run.id, trajectoryId: null, follow: true } });
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="token-lens"]')?.textContent).toContain("trainer logprobs not recorded"));
+    const shown = data.summaries[0]!.id;
+    const reads = () => host.requests.filter((r) => r.method === "trajectory").length;
+    const before = reads();
+    trained = true;
+    host.emit("trajectory.logprobs", { step: 1, trajectoryIds: [data.summaries[1]!.id] });
+    host.emit("trajectory.logprobs", { step: 1, trajectoryIds: [shown, data.summaries[2]!.id] });
+    await vi.waitFor(() => expect(container.querySelector('[data-testid="lens-drift"]')?.textContent).toMatch(/mean \|Δ\| 1\.055 · max 2\.100 · 1 past/));
+    expect(reads()).toBe(before + 1); // the one on screen, once; not the others
   });
 
   it("routes responses by id and turns host errors into rejections", async () => {

@@ -20,6 +20,8 @@ function eventText(e: RunEvent): string {
       return `metrics step ${e.data.step} ${Object.entries(e.data.values).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(" ")}`;
     case "group.advantages":
       return `advantages of ${e.data.groupId}: ${e.data.items.map((i) => (i.advantage === null ? "n/a" : i.advantage.toFixed(3))).join(" ")}`;
+    case "trajectory.logprobs":
+      return `trainer logprobs of step ${e.data.step} stored on ${e.data.trajectoryIds.length} trajectories`;
     case "trajectory.phase":
       return `${e.data.trajectoryId} turn ${e.data.turn} waits on ${e.data.phase}${e.data.detail ? ` (${e.data.detail})` : ""}`;
     case "episode.stalled":

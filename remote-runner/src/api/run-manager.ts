@@ -13,6 +13,7 @@ import { forkPolicy } from "../rollout/fork.js";
 import { LiveEpisodeRegistry } from "../rollout/live-episodes.js";
 import { SandboxPool } from "../sandbox/pool.js";
 import { checkGeneration } from "../training/generation.js";
+import { checkTrainerProcesses } from "../training/trainer-process.js";
 import { newTrainRunId, resumeTraining, startTraining, trainingConfig, trainingDir, type TrainingDeps, type TrainingHandle } from "../training/training-run.js";
 import type { SandboxProvider } from "../sandbox/types.js";
 import type { Store } from "../store/store.js";
@@ -128,6 +129,9 @@ export class RunManager {
     } catch (err) {
       throw new ApiError(400, "invalid_field", (err as Error).message, "body.train.engine");
     }
+    await checkTrainerProcesses(params).catch((err: unknown) => {
+      throw new ApiError(400, "invalid_field", (err as Error).message, "body.train.nproc");
+    });
     const env = await loadForRequest(dir);
     const config = trainingConfig(env, dir, params, req.group, req.concurrency, req.name);
     if (req.maxTurns !== undefined) config.maxTurns = req.maxTurns;

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import { runRolloutBench } from "../../../bench/rollout.js";
 import { runGuiBench } from "../../../bench/gui.js";
+import { runEnvHostCost } from "../../../bench/env-host.js";
 import { runSandboxBench } from "../../../bench/sandbox.js";
 import { runHardeningCost } from "../../../bench/sandbox-hardening.js";
+import { runAsyncBench } from "../../../bench/async-rollouts.js";
 import { ensureBaseImage } from "../images/base.js";
 import { registerSweBench } from "../../../bench/swe-command.js";
 import { registerApiBenchCommands } from "./bench-api-command.js";
@@ -71,7 +73,41 @@ export function registerBenchCommand(program: Command): Command {
       if (opts.json) return console.log(JSON.stringify(r));
       console.log(`desktop ready p50: ${r.desktop_ready_ms.p50} ms from the warm pool, ${r.desktop_ready_cold_ms.p50} ms cold; app window ${r.app_ready_ms.p50} ms`);
       console.log(`action + screenshot p50: ${r.action_screenshot_ms.p50} ms (p95 ${r.action_screenshot_ms.p95}) vs docker exec ${r.baseline_exec_action_screenshot_ms.p50} ms: ${r.ratios.action_screenshot_vs_docker_exec}x`);
-      for (const [name, a] of Object.entries(r.apps ?? {})) console.log(`${name}: window ${a.app_ready_ms.p50} ms p50; action + screenshot p50 ${a.action_screenshot_ms.p50} ms (p95 ${a.action_screenshot_ms.p95})`);
+      for (const [name, a] of Object.entries(r.apps ?? {})) {
+        console.log(
+          `${name}: desktop ready ${a.desktop_ready_ms.p50} ms p50, window ${a.app_ready_ms.p50} ms p50; action + screenshot p50 ${a.action_screenshot_ms.p50} ms (p95 ${a.action_screenshot_ms.p95}), with the AT-SPI tree ${a.action_screenshot_a11y_ms.p50} ms`,
+        );
+      }
+      console.log(`load average (1 min): ${r.load_average.before.toFixed(1)} before, ${r.load_average.after.toFixed(1)} after`);
+    });
+  bench
+    .command("env-host")
+    .description("what running bundle code in its own process costs: a tool call via the env host vs in-process, opening an episode, a cold start")
+    .option("--json", "print one JSON object")
+    .option("--rounds <n>", "alternated rounds", (v) => Number(v), 5)
+    .option("--calls <n>", "tool calls per round and side", (v) => Number(v), 200)
+    .action(async (opts: { json?: boolean; rounds: number; calls: number }) => {
+      const r = await runEnvHostCost({ rounds: opts.rounds, calls: opts.calls, log: (l) => console.error(l) });
+      if (opts.json) return console.log(JSON.stringify(r));
+      console.log(`tool call p50: ${r.tool_call_us.host.p50} µs via the env host (p95 ${r.tool_call_us.host.p95}) vs ${r.tool_call_us.in_process.p50} µs in-process: ${r.tool_call_ratio.p50}× time (${r.tool_call_ratio.min}–${r.tool_call_ratio.max} over ${r.rounds} rounds)`);
+      console.log(`open an episode (initState + prompt) p50 ${r.open_episode_ms.p50} ms; cold start (spawn + import + describe) p50 ${r.cold_start_ms.p50} ms`);
+      console.log(`isolation: network namespace ${r.isolation.networkNamespace ? "on" : "off"}, dies with the runner ${r.isolation.diesWithRunner ? "yes" : "no"}`);
+    });
+  bench
+    .command("async")
+    .description("asynchronous rollouts (--max-staleness 1) vs the synchronous loop: steps per hour and final reward, runs alternated, on a long-tail env")
+    .option("--json", "print one JSON object")
+    .option("--root <dir>", "repository root (examples/addition)", process.cwd())
+    .option("--rounds <n>", "rounds of one sync and one async run each", (v) => Number(v), 2)
+    .option("--steps <n>", "steps per run (the first is warm-up)", (v) => Number(v), 5)
+    .option("--group <n>", "samples per task", (v) => Number(v), 8)
+    .option("--tasks-per-step <n>", "tasks per step", (v) => Number(v), 8)
+    .action(async (opts: { json?: boolean; root: string; rounds: number; steps: number; group: number; tasksPerStep: number }) => {
+      if (!Number.isInteger(opts.steps) || opts.steps < 2) throw new Error(`--steps must be a whole number ≥ 2 (the first step is warm-up), got ${opts.steps}`);
+      const r = await runAsyncBench({ ...opts, log: (l) => console.error(l) });
+      if (opts.json) return console.log(JSON.stringify(r));
+      for (const side of ["sync", "async"] as const) console.log(`${side.padEnd(6)} steps/hour p50 ${r[side].steps_per_hour.p50} (${r[side].steps_per_hour.min}–${r[side].steps_per_hour.max}); final reward p50 ${r[side].final_reward.p50}`);
+      console.log(`async ÷ sync: ${r.ratio.p50}× (per round ${r.ratio_per_round.join(", ")}); load ${r.load_avg_1m_start} → ${r.load_avg_1m_end}`);
     });
   registerApiBenchCommands(bench);
   registerSweBench(bench);

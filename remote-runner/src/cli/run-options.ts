@@ -31,7 +31,7 @@ export function policyConfigFrom(f: PolicyFlags): PolicyConfig {
 export function intArg(name: string, min = 1): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number ≥ ${min}, got "${v}"`);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number ≥ ${min}, got "${v}". Fix: pass ${name} ${min === 0 ? "0, 1, 2, …" : `${min}, ${min + 1}, …`}`);
     return n;
   };
 }

@@ -8,6 +8,7 @@ import { localSandboxes } from "../rollout/local.js";
 import { holdHomeLock } from "../api/pid-lock.js";
 import { openStore } from "../store/store.js";
 import { checkGeneration } from "../training/generation.js";
+import { checkTrainerProcesses } from "../training/trainer-process.js";
 import { newTrainRunId, startTraining, trainingConfig, trainingDir } from "../training/training-run.js";
 import { ESTIMATORS } from "../rewards/advantages.js";
 import { intArg, numArg } from "./run-options.js";
@@ -40,6 +41,10 @@ export function registerTrainCommand(program: Command): void {
     .option("--trainer-options <json>", "more trainer options as JSON")
     .option("--engine <e>", "what generates the rollouts: builtin (the trainer's own server) | vllm (vLLM, the adapter reloaded after every update; install: bash scripts/setup-python.sh --vllm)", "builtin")
     .option("--vllm-url <url>", "with --engine vllm: a running vLLM server (--enable-lora, VLLM_ALLOW_RUNTIME_LORA_UPDATING=True) instead of one the runner starts")
+    .option("--nproc <n>", "trainer processes: torchrun + FSDP2, one per GPU (without a GPU, one per CPU core); 1 = one process", intArg("--nproc"))
+    .option("--nnodes <n>", "machines the trainer spans (torchrun); the runner logs the command each other machine runs", intArg("--nnodes"))
+    .option("--rdzv-endpoint <host:port>", "with --nnodes: an address of this machine every machine reaches (torchrun's rendezvous)")
+    .option("--max-staleness <k>", "asynchronous rollouts: roll out up to k steps ahead while a step trains; a group with a turn from a policy more than k updates old is dropped (default 0: synchronous)", intArg("--max-staleness", 0))
     .option("--json", "print one JSON object last: {steps, reward_first, reward_last, tokens_per_s, checkpoint}")
     .action(async (envDir: string, o: Record<string, unknown>) => {
       const log = (l: string): void => console.error(l);
@@ -64,7 +69,12 @@ export function registerTrainCommand(program: Command): void {
       if (o.engine !== "builtin" && o.engine !== "vllm") throw new Error(`--engine must be builtin or vllm, not "${String(o.engine)}"`);
       params.engine = o.engine;
       if (o.vllmUrl !== undefined) params.vllmUrl = validate(TrainParams.properties.vllmUrl, o.vllmUrl, "--vllm-url");
+      if (o.nproc !== undefined) params.nproc = o.nproc as number;
+      if (o.nnodes !== undefined) params.nnodes = o.nnodes as number;
+      if (o.rdzvEndpoint !== undefined) params.rdzvEndpoint = validate(TrainParams.properties.rdzvEndpoint, o.rdzvEndpoint, "--rdzv-endpoint");
+      if (o.maxStaleness !== undefined) params.maxStaleness = validate(TrainParams.properties.maxStaleness, o.maxStaleness, "--max-staleness");
       checkGeneration(params);
+      await checkTrainerProcesses(params);
       const image = await resolveEnvImage(env, log);
       holdHomeLock(homeDir());
       const store = openStore();

@@ -2,7 +2,6 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { build, type Message as EsbuildMessage, type Plugin } from "esbuild";
 import { cacheDir, ensurePrivateDir } from "../config/paths.js";
 import { within } from "./confine.js";
@@ -159,14 +158,4 @@ export async function compileEnv(dir: string): Promise<CompiledEnv> {
   writeOnce(`${bundlePath}.map`, map);
   writeOnce(bundlePath, code);
   return { entry, bundlePath, codeHash };
-}
-
-/** Imports a compiled bundle; a module that throws while loading becomes an EnvLoadError naming the file. */
-export async function importBundle(dir: string, compiled: CompiledEnv): Promise<Record<string, unknown>> {
-  try {
-    return (await import(pathToFileURL(compiled.bundlePath).href)) as Record<string, unknown>;
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    throw new EnvLoadError(dir, [{ file: path.basename(compiled.entry), message: `the module threw while loading: ${message}`, fix: "fix the top-level code of the env module so importing it does not throw" }]);
-  }
 }

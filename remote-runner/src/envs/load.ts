@@ -2,12 +2,14 @@ import fs from "node:fs";
 import path from "node:path";
 import type { EnvironmentInfo, Provenance, Task } from "@agentrl/protocol";
 import { PROTOCOL_VERSION } from "@agentrl/protocol";
-import type { AnyReward, AnyTool, EnvironmentDefinition } from "@agentrl/sdk";
 import { BUILTIN_TOOLS } from "../rollout/builtin-tools.js";
 import { bundleEnv } from "./bundle.js";
-import { compileEnv, importBundle, type CompiledEnv } from "./compile.js";
+import { BundleLoadError } from "../bundle/process.js";
+import { compileEnv, type CompiledEnv } from "./compile.js";
 import { insideEnv } from "./confine.js";
+import type { EnvDescription } from "./description.js";
 import { EnvLoadError } from "./errors.js";
+import { EnvHost } from "./host.js";
 import { gitProvenance } from "./provenance.js";
 import { loadTasks } from "./tasks.js";
 import { validateEnvironmentModule } from "./validate.js";
@@ -17,7 +19,10 @@ export const ENV_DEFAULTS = { maxTurns: 10, stepTimeoutMs: 60_000, episodeTimeou
 
 export interface LoadedEnvironment {
   dir: string;
-  def: EnvironmentDefinition;
+  /** The definition as data (functions are markers): the bundle's code runs only in `host`. */
+  def: EnvDescription;
+  /** The process the bundle's code runs in: hooks, tools and command builders go through it. */
+  host: EnvHost;
   info: EnvironmentInfo;
   tasks: Task[];
   /** 1-based line of each task in the tasks file. */
@@ -31,8 +36,8 @@ export interface LoadedEnvironment {
   dockerfile: string | null;
 }
 
-export function environmentInfo(def: EnvironmentDefinition): EnvironmentInfo {
-  const tools = ((def.tools ?? []) as AnyTool[]).map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
+export function environmentInfo(def: EnvDescription): EnvironmentInfo {
+  const tools = (def.tools ?? []).map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
   const builtin = def.builtinTools ?? [];
   return {
     name: def.name,
@@ -46,8 +51,24 @@ export function environmentInfo(def: EnvironmentDefinition): EnvironmentInfo {
     rewardComposition: def.rewardComposition ?? "weighted_sum",
     tools: [...builtin.map((b) => BUILTIN_TOOLS[b].spec), ...tools],
     builtinTools: builtin,
-    rewards: (def.rewards as AnyReward[]).map((r) => ({ name: r.name, weight: r.weight ?? 1, kind: "score" in r ? ("function" as const) : ("command" as const) })),
+    rewards: def.rewards.map((r) => ({ name: r.name, weight: r.weight ?? 1, kind: "score" in r ? ("function" as const) : ("command" as const) })),
   };
+}
+
+/** The module as its own process describes it; a module that throws, exits or hangs while loading is an EnvLoadError naming the file. */
+async function describeModule(host: EnvHost, dir: string, file: string): Promise<Record<string, unknown>> {
+  try {
+    return await host.describe();
+  } catch (err) {
+    if (!(err instanceof Error)) throw err;
+    const message = err instanceof BundleLoadError ? err.message : `the environment could not be described: ${err.message}`;
+    const fix = /process\.exit|ended its process|exit code/.test(message)
+      ? "remove the process.exit call from the module's top-level code (bundle code runs in a process of its own; ending it ends nothing else)"
+      : /did not load within/.test(message)
+        ? "make the module's top-level code finish (no endless loop, no await that never settles)"
+        : "fix the top-level code of the env module so importing it does not throw";
+    throw new EnvLoadError(dir, [{ file, message, fix }]);
+  }
 }
 
 /**
@@ -60,8 +81,9 @@ export async function loadEnvironment(dirIn: string, opts: { git?: boolean } = {
     throw new EnvLoadError(dir, [{ file: dir, message: "the environment folder does not exist", fix: "pass the folder that holds env.ts and tasks.jsonl" }]);
   }
   const compiled = await compileEnv(dir);
-  const mod = await importBundle(dir, compiled);
   const entryName = path.basename(compiled.entry);
+  const host = new EnvHost(compiled.bundlePath);
+  const mod = await describeModule(host, dir, entryName);
   const validated = validateEnvironmentModule(mod, entryName);
   const kindIssue = validated.env ? unknownKindIssue(validated.env, entryName) : null;
   const { env, issues } = kindIssue ? { env: null, issues: [...validated.issues, kindIssue] } : validated;
@@ -75,7 +97,7 @@ export async function loadEnvironment(dirIn: string, opts: { git?: boolean } = {
   const kindTasks = kind?.loadTasks?.({ dir, def: env });
   const tasksName = kindTasks?.source ?? env.tasks ?? "tasks.jsonl";
   const tasksFile = insideEnv(dir, tasksName, "tasks");
-  const knownTools = [...(env.builtinTools ?? []), ...((env.tools ?? []) as AnyTool[]).map((t) => t.name)];
+  const knownTools = [...(env.builtinTools ?? []), ...(env.tools ?? []).map((t) => t.name)];
   // A kind may read its tasks itself (a folder of Harbor tasks); else the env's JSONL file.
   const loaded = kindTasks ?? loadTasks(tasksFile, { displayName: tasksName, knownTools });
   // The kind checks its tasks before any sandbox starts (gui: OSWorld setup steps, getters and metrics).
@@ -95,6 +117,7 @@ export async function loadEnvironment(dirIn: string, opts: { git?: boolean } = {
   return {
     dir,
     def: env,
+    host,
     info,
     tasks: loaded.tasks,
     taskLines: loaded.lines,

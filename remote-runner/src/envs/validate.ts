@@ -2,8 +2,8 @@ import { Ajv } from "ajv";
 import { EnvTrainDefaults } from "@agentrl/protocol";
 import type { ApiError } from "../api/errors.js";
 import { validate } from "../api/validate.js";
-import type { EnvironmentDefinition } from "@agentrl/sdk";
 import { sandboxLimitIssues } from "../sandbox/limits.js";
+import { isBundleFunction, type EnvDescription } from "./description.js";
 import type { EnvIssue } from "./errors.js";
 
 const BUILTIN_TOOLS = ["bash", "python", "read_file", "write_file"];
@@ -22,10 +22,11 @@ function positiveInt(issues: EnvIssue[], file: string, def: Record<string, unkno
 }
 
 /**
- * Checks the default export of an env module. Returns every problem (file, field, fix); the runner
+ * Checks the default export of an env module, as the env host described it (functions are
+ * BundleFunction markers: the bundle's code never runs here). Returns every problem (file, field, fix); the runner
  * refuses to run an environment with any.
  */
-export function validateEnvironmentModule(mod: Record<string, unknown>, file: string): { env: EnvironmentDefinition | null; issues: EnvIssue[] } {
+export function validateEnvironmentModule(mod: Record<string, unknown>, file: string): { env: EnvDescription | null; issues: EnvIssue[] } {
   const issues: EnvIssue[] = [];
   const def = mod.default;
   if (def === undefined) {
@@ -54,7 +55,7 @@ export function validateEnvironmentModule(mod: Record<string, unknown>, file: st
   }
   for (const k of ["system", "prompt", "initState", "setup"]) {
     const v = def[k];
-    if (v !== undefined && typeof v !== "function" && !(k === "system" && typeof v === "string")) {
+    if (v !== undefined && !isBundleFunction(v) && !(k === "system" && typeof v === "string")) {
       issues.push({ file, field: k, message: `${k} has the wrong type (${typeof v})`, fix: k === "system" ? "use a string or a function (task) => string" : `make ${k} a function` });
     }
   }
@@ -88,9 +89,9 @@ export function validateEnvironmentModule(mod: Record<string, unknown>, file: st
           issues.push({ file, field: `${field}.parameters`, message: `tool "${name}" parameters are not a valid JSON Schema: ${(err as Error).message}`, fix: "correct the schema" });
         }
       }
-      const hasRun = typeof t.run === "function";
-      const hasCommand = typeof t.command === "function";
-      if (hasRun === hasCommand) issues.push({ file, field, message: `tool "${name}" needs exactly one of run (in the runner) or command (in the sandbox)`, fix: "give it run: (args, ctx) => ... or command: (args) => [...]" });
+      const hasRun = isBundleFunction(t.run);
+      const hasCommand = isBundleFunction(t.command);
+      if (hasRun === hasCommand) issues.push({ file, field, message: `tool "${name}" needs exactly one of run (in the environment's process) or command (in the sandbox)`, fix: "give it run: (args, ctx) => ... or command: (args) => [...]" });
     });
   const rewards = def.rewards;
   if (!Array.isArray(rewards) || rewards.length === 0) {
@@ -110,7 +111,7 @@ export function validateEnvironmentModule(mod: Record<string, unknown>, file: st
       if (r.weight !== undefined && !(typeof r.weight === "number" && Number.isFinite(r.weight) && r.weight >= 0)) {
         issues.push({ file, field: `${field}.weight`, message: `reward "${name}" weight must be a number ≥ 0, got ${JSON.stringify(r.weight)}`, fix: "use a non-negative number (0 logs the component without counting it)" });
       }
-      const hasScore = typeof r.score === "function";
+      const hasScore = isBundleFunction(r.score);
       const hasCommand = r.command !== undefined;
       if (hasScore === hasCommand) issues.push({ file, field, message: `reward "${name}" needs exactly one of score or command`, fix: "give it score: (ctx) => number, or command: 'test command'" });
     });
@@ -123,5 +124,5 @@ export function validateEnvironmentModule(mod: Record<string, unknown>, file: st
   if (def.adversaries !== undefined && !(Array.isArray(def.adversaries) && def.adversaries.every((f) => typeof f === "string"))) {
     issues.push({ file, field: "adversaries", message: "adversaries must be a list of scripted-policy file names", fix: 'adversaries: ["adversary-format.jsonl"]' });
   }
-  return { env: issues.length === 0 ? (def as unknown as EnvironmentDefinition) : null, issues };
+  return { env: issues.length === 0 ? (def as unknown as EnvDescription) : null, issues };
 }

@@ -1,6 +1,6 @@
 import type { AdvantageSource, Estimator, RewardResult, Trajectory } from "@agentrl/protocol";
-import type { AnyReward } from "@agentrl/sdk";
 import { countToolCalls, trajectoryMessages } from "@agentrl/protocol";
+import type { EnvDescription } from "../envs/description.js";
 import type { LoadedEnvironment } from "../envs/load.js";
 import { EpisodeSandbox } from "../rollout/episode-sandbox.js";
 import type { SandboxSource } from "../rollout/episode.js";
@@ -75,7 +75,7 @@ export interface StoredScoring {
  * sandbox get a fresh container of the env's image (the episode's own is gone), created only when
  * a reward asks for it.
  */
-export async function scoreStored(trajectories: Trajectory[], rewards: AnyReward[], opts: StoredScoring): Promise<Map<string, RewardResult>> {
+export async function scoreStored(trajectories: Trajectory[], rewards: EnvDescription["rewards"], opts: StoredScoring): Promise<Map<string, RewardResult>> {
   const pool = new RewardWorkerPool(opts.env.compiled.bundlePath, Math.max(1, Math.min(opts.concurrency ?? 4, 4)));
   const spec: SandboxSpec = { image: opts.image, labels: { "agentrl.rescore": opts.label }, execTimeoutMs: opts.env.info.stepTimeoutMs };
   const results = new Map<string, RewardResult>();
@@ -93,6 +93,7 @@ export async function scoreStored(trajectories: Trajectory[], rewards: AnyReward
             input: { task: t.task as Trajectory["task"] & { id: string }, prompt: t.prompt, turns: t.turns, messages: trajectoryMessages(t), finalAnswer: finalAnswerOf(t), toolCalls: countToolCalls(t), stopReason: t.stopReason },
             sandbox,
             pool,
+            host: opts.env.host,
             defaultTimeoutMs: opts.env.info.rewardTimeoutMs,
           }),
         );

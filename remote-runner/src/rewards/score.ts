@@ -1,5 +1,7 @@
 import type { RewardError, RewardResult } from "@agentrl/protocol";
-import type { AnyReward, RewardContext, SandboxHandle } from "@agentrl/sdk";
+import type { RewardContext, SandboxHandle } from "@agentrl/sdk";
+import { isBundleFunction, type EnvDescription } from "../envs/description.js";
+import { EnvCodeError, type EnvHost } from "../envs/host.js";
 import type { TurnScores } from "./turn-rewards.js";
 import { MAX_ABS_REWARD } from "./advantages.js";
 import { locateInBundle } from "./source-location.js";
@@ -61,21 +63,28 @@ function addValue(name: string, weight: number, value: unknown, components: Reco
   return `returned ${show(value)}; a reward must return ${RANGE}, a boolean, or { components: {...}, weights?: {...} }`;
 }
 
-function commandOf(r: AnyReward, task: RewardInput["task"]): string | string[] {
-  const c = (r as { command: string | string[] | ((t: unknown) => string | string[]) }).command;
-  return typeof c === "function" ? c(task) : c;
+type DescribedReward = EnvDescription["rewards"][number];
+
+/** A command reward's command: given as data, or built by its `command(task)` in the env host's process. */
+async function commandOf(r: DescribedReward & { command: unknown }, task: RewardInput["task"], host: EnvHost, timeoutMs: number): Promise<string | string[]> {
+  const c = r.command;
+  if (isBundleFunction(c)) return host.rewardCommand(r.name, task, timeoutMs);
+  if (typeof c === "string" || (Array.isArray(c) && c.every((a) => typeof a === "string"))) return c as string | string[];
+  throw new Error(`reward "${r.name}" has a command that is neither a string, an array of strings nor a function`);
 }
 
 /**
- * Runs every reward of an environment over one finished episode. Function rewards run in worker
- * threads (hard time limit); command rewards run in the sandbox. A reward that throws, times out or
+ * Runs every reward of an environment over one finished episode. Function rewards run in reward
+ * processes (hard time limit); command rewards run in the sandbox. A reward that throws, times out or
  * returns garbage becomes a RewardError; the total is null when a weighted reward failed.
  */
 export async function scoreEpisode(opts: {
-  rewards: AnyReward[];
+  rewards: DescribedReward[];
   input: RewardInput;
   sandbox: SandboxHandle;
   pool: RewardWorkerPool;
+  /** Where command builders of the env run (bundle code never runs in the runner). */
+  host: EnvHost;
   defaultTimeoutMs: number;
   /** Filled with the rewards' per-turn scores (rewards that return `turns`). */
   turnScores?: TurnScores;
@@ -90,10 +99,10 @@ export async function scoreEpisode(opts: {
     const timeoutMs = r.timeoutMs ?? opts.defaultTimeoutMs;
     let value: unknown;
     try {
-      if ("score" in r && typeof r.score === "function") {
+      if ("score" in r && isBundleFunction(r.score)) {
         value = await opts.pool.run(r.name, opts.input, opts.sandbox, timeoutMs);
-      } else {
-        const res = await opts.sandbox.exec(commandOf(r, opts.input.task), { timeoutMs });
+      } else if ("command" in r) {
+        const res = await opts.sandbox.exec(await commandOf(r, opts.input.task, opts.host, timeoutMs), { timeoutMs });
         if (res.timedOut) throw new RewardTimeoutError(`reward command did not finish within ${timeoutMs} ms`);
         if ((r as { parse?: string }).parse === "number") {
           const last = res.stdout.trim().split("\n").pop() ?? "";
@@ -101,9 +110,10 @@ export async function scoreEpisode(opts: {
           if (last === "" || !Number.isFinite(n)) throw new Error(`the command's last output line "${last.slice(0, 80)}" is not a number (exit ${res.exitCode})`);
           value = n;
         } else value = res.exitCode === 0 ? 1 : 0;
-      }
+      } else throw new Error(`reward "${r.name}" has neither a score function nor a command`);
     } catch (err) {
-      const error: RewardError = { reward: r.name, kind: err instanceof RewardTimeoutError ? "timeout" : "threw", message: (err as Error)?.message ?? String(err) };
+      const timeout = err instanceof RewardTimeoutError || (err instanceof EnvCodeError && err.timeout);
+      const error: RewardError = { reward: r.name, kind: timeout ? "timeout" : "threw", message: (err as Error)?.message ?? String(err) };
       const location = err instanceof RewardCodeError && err.bundleStack ? locateInBundle(err.bundleStack, opts.pool.bundlePath) : undefined;
       if (location) error.location = location;
       errors.push(error);

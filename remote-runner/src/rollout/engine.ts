@@ -38,6 +38,8 @@ export interface RunDeps {
   log?: (line: string) => void;
   /** Where the run's in-flight episodes are kept for the API (the runner service passes one for all runs). */
   live?: LiveEpisodeRegistry;
+  /** The policy version served right now (training runs; else config.policy.policyVersion): stamped on each turn. */
+  policyVersion?: () => number;
 }
 
 export interface RunHandle {
@@ -153,7 +155,7 @@ class RunController implements RunHandle {
       sandboxSpec,
       maxTurns: config.maxTurns ?? env.info.maxTurns,
       maxInfraRetries: config.maxInfraRetries ?? 2,
-      policyVersion: config.policy.policyVersion,
+      policyVersion: deps.policyVersion ?? (() => config.policy.policyVersion),
       signal: this.abort.signal,
       live,
     };

@@ -1,5 +1,7 @@
 import type { BlobRef, Message, Observation, PolicyInfo, Task, Trajectory, TrajectoryError, Turn } from "@agentrl/protocol";
 import { countToolCalls, trajectoryMessages } from "@agentrl/protocol";
+import { isBundleFunction } from "../envs/description.js";
+import { EnvCodeError, EnvHostReplaced, type EpisodeHost, type EpisodeOpening } from "../envs/host.js";
 import type { LoadedEnvironment } from "../envs/load.js";
 import { PolicyError, type Policy } from "../policy/types.js";
 import { scoreEpisode } from "../rewards/score.js";
@@ -30,8 +32,11 @@ export interface EpisodeRuntime {
   sandboxSpec: SandboxSpec;
   maxTurns: number;
   maxInfraRetries: number;
-  /** The policy version being served (training runs): recorded on every turn. */
-  policyVersion?: number;
+  /**
+   * The policy version being served (training runs), read when a turn's request is sent and recorded
+   * on the turn: with asynchronous rollouts it moves on while an episode runs.
+   */
+  policyVersion?: () => number | undefined;
   /** Aborted when the run is cancelled. */
   signal: AbortSignal;
   /** The run's in-flight episodes: what each waits on, stall flags, kill from outside. */
@@ -52,12 +57,12 @@ export class EpisodeCancelled extends Error {}
 /** The environment could not set the task up before the first turn (its kind, its own setup, task files). */
 class EnvSetupError extends Error {}
 
-function openingMessages(env: LoadedEnvironment, task: Task): Message[] {
-  const def = env.def;
-  const system = typeof def.system === "function" ? def.system(task) : def.system;
+/** The opening messages: what the env's `system` and `prompt` gave (run in its host process), else the task's own. */
+function openingMessages(env: LoadedEnvironment, opening: EpisodeOpening, task: Task): Message[] {
+  const system = typeof env.def.system === "string" ? env.def.system : opening.system;
   let msgs: Message[];
-  if (def.prompt) {
-    const p = def.prompt(task);
+  if (opening.prompt !== undefined) {
+    const p = opening.prompt;
     msgs = typeof p === "string" ? [{ role: "user", content: p }] : p;
   } else if (task.messages) msgs = task.messages;
   else msgs = [{ role: "user", content: task.prompt ?? "" }];
@@ -154,20 +159,22 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     finishedAt: Date.now(),
     timings: { totalMs: performance.now() - t0, policyMs, sandboxMs: sandbox.sandboxMs, toolMs, rewardMs: end.reward.durationMs, sandboxAcquireMs: sandbox.acquireMs },
   });
+  let episodeHost: EpisodeHost | undefined;
   try {
     let toolset: Toolset;
     try {
-      const state = env.def.initState ? env.def.initState(spec.task) : {};
+      // The env's own code (initState, system, prompt, setup, tools) runs in its host process, where the episode's state is kept.
+      episodeHost = await env.host.openEpisode(spec.task, info.stepTimeoutMs);
       if (kind.sandboxSpec) sandboxSpec = await kind.sandboxSpec(spec.task, rt.sandboxSpec);
-      toolset = new Toolset(env.def, spec.task, state, kind.tools);
+      toolset = new Toolset(env.def, spec.task, { host: env.host, episode: episodeHost }, kind.tools);
       toolsetSpecs = toolset.specs;
-      prompt = openingMessages(env, spec.task);
+      prompt = openingMessages(env, episodeHost.opening, spec.task);
       if (spec.task.files) for (const [p, content] of Object.entries(spec.task.files)) await sandbox.writeFile(p, content);
       const opening = kind.setup ? await kind.setup({ task: spec.task, sandbox }) : undefined;
       if (opening) prompt = withOpeningObservation(prompt, opening.text, opening.images?.map((img) => store.putBlob(Buffer.from(img.data), img.mime)));
-      if (env.def.setup) await env.def.setup({ task: spec.task, state, sandbox });
+      if (isBundleFunction(env.def.setup)) await episodeHost.setup(sandbox, info.episodeTimeoutMs);
     } catch (err) {
-      if (err instanceof InfraFailure) throw err;
+      if (err instanceof InfraFailure || err instanceof EnvHostReplaced) throw err;
       if (err instanceof SandboxError) throw new InfraFailure(err.message, { cause: err });
       throw new EnvSetupError(`environment setup failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
@@ -179,6 +186,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       }
       const turnStart = Date.now();
       const tt0 = performance.now();
+      const policyVersion = rt.policyVersion?.();
       let response;
       rt.live?.phase(spec.trajectoryId, turnNo, "policy");
       try {
@@ -224,7 +232,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
       const assistant: Message = { role: "assistant", content: response.content, toolCallSource: response.toolCallSource };
       if (calls.length) assistant.toolCalls = calls;
       const policyInfo: PolicyInfo = response.info;
-      turns.push({ index: turnNo, startedAt: turnStart, durationMs: performance.now() - tt0, assistant, policy: policyInfo, observations, ...(rt.policyVersion === undefined ? {} : { policyVersion: rt.policyVersion }) });
+      turns.push({ index: turnNo, startedAt: turnStart, durationMs: performance.now() - tt0, assistant, policy: policyInfo, observations, ...(policyVersion === undefined ? {} : { policyVersion }) });
       store.appendEvent(spec.runId, "trajectory.turn", {
         trajectoryId: spec.trajectoryId,
         turn: turnNo,
@@ -268,6 +276,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
         },
         sandbox,
         pool: rt.rewardPool,
+        host: env.host,
         defaultTimeoutMs: info.rewardTimeoutMs,
         turnScores,
       });
@@ -286,10 +295,13 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     // Killed from outside: whatever the kill broke on the way (the sandbox) is not the episode's failure.
     if (killed?.aborted) throw killed.reason;
     if (err instanceof InfraFailure || err instanceof EpisodeCancelled) throw err;
+    // Another episode's tool took the env's process down with this episode's state: not this episode's doing, so it is retried.
+    if (err instanceof EnvHostReplaced) throw new InfraFailure(err.message, { cause: err });
     // A sandbox failure outside the episode's own container (a kind scoring in a fresh one) is infrastructure too.
     if (err instanceof SandboxError) throw new InfraFailure(err.message, { cause: err });
-    if (err instanceof EnvSetupError) {
-      // The task could not be set up (a setup step, an image): the environment's fault, counted apart.
+    if (err instanceof EnvSetupError || err instanceof EnvCodeError) {
+      // The task could not be set up (a setup step, an image), or the env's code ran past a time limit
+      // or ended its process: the environment's fault, counted apart, with the turns so far.
       return {
         trajectory: toTrajectory({
           status: "env_error",
@@ -301,6 +313,7 @@ async function attempt(spec: EpisodeSpec, rt: EpisodeRuntime, attemptNo: number,
     }
     throw err;
   } finally {
+    episodeHost?.close();
     rt.live?.end(spec.trajectoryId);
     await sandbox.close();
   }

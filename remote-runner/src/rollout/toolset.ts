@@ -1,6 +1,8 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import type { Observation, Task, ToolCall, ToolSpec } from "@agentrl/protocol";
-import type { AnyTool, EnvironmentDefinition, SandboxHandle, ToolImage, ToolOutput } from "@agentrl/sdk";
+import type { AnyTool, SandboxHandle, ToolImage } from "@agentrl/sdk";
+import { isBundleFunction, type EnvDescription } from "../envs/description.js";
+import { EnvCodeError, EnvHostReplaced, type EnvHost, type EpisodeHost } from "../envs/host.js";
 import type { RawToolCall } from "../policy/types.js";
 import { BUILTIN_TOOLS } from "./builtin-tools.js";
 import { InfraFailure } from "./episode-sandbox.js";
@@ -30,7 +32,10 @@ interface ToolOutcome {
 interface ToolEntry {
   spec: ToolSpec;
   timeoutMs?: number;
-  execute(args: Record<string, unknown>, ctx: { sandbox: SandboxHandle; timeoutMs: number; turn: number; signal: AbortSignal }): Promise<ToolOutcome>;
+  /** A `run` tool of the environment: it runs in the env host's process, where the episode's state lives. */
+  inHost?: boolean;
+  /** `kill` fires at the call's time limit (a tool running in the env host's process is stopped there). */
+  execute(args: Record<string, unknown>, ctx: { sandbox: SandboxHandle; timeoutMs: number; turn: number; signal: AbortSignal; kill: AbortSignal }): Promise<ToolOutcome>;
 }
 
 export interface ExecutedCall {
@@ -44,9 +49,14 @@ export interface ExecutedCall {
   images?: ToolImage[];
 }
 
-function fromToolOutput(out: ToolOutput): ToolOutcome {
+/** A tool's result, which came from bundle code (or a kind's tool): checked, never cast. */
+function fromToolOutput(out: unknown): ToolOutcome {
   if (typeof out === "string") return { output: out };
-  if (out && typeof out === "object" && typeof out.output === "string") return { output: out.output, done: Boolean(out.done), answer: out.answer, images: out.images };
+  const o = out && typeof out === "object" ? (out as Record<string, unknown>) : null;
+  if (o && typeof o.output === "string") {
+    const images = Array.isArray(o.images) ? o.images.filter((i): i is ToolImage => Boolean(i) && typeof i === "object" && i.data instanceof Uint8Array && typeof i.mime === "string") : undefined;
+    return { output: o.output, done: Boolean(o.done), ...(typeof o.answer === "string" ? { answer: o.answer } : {}), ...(images ? { images } : {}) };
+  }
   throw new Error(`the tool returned ${JSON.stringify(out)?.slice(0, 100)}; a tool must return a string or { output: string, done?, answer? }`);
 }
 
@@ -85,30 +95,35 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string, excluded: () =>
 export class Toolset {
   private readonly entries = new Map<string, ToolEntry>();
 
-  constructor(env: EnvironmentDefinition, task: Task, state: unknown, kindTools: AnyTool[] = []) {
+  /**
+   * `kindTools` are the runner's own (a kind's tools run here); the environment's tools are bundle
+   * code and run in its host process (`host`, with the episode's state in `episode`).
+   */
+  constructor(env: EnvDescription, task: Task, bundle: { host: EnvHost; episode: EpisodeHost }, kindTools: AnyTool[] = []) {
     for (const name of env.builtinTools ?? []) {
       const b = BUILTIN_TOOLS[name];
       this.entries.set(name, { spec: b.spec, execute: (args, ctx) => b.run(args, ctx.sandbox, ctx.timeoutMs) });
     }
-    for (const t of [...kindTools, ...((env.tools ?? []) as AnyTool[])]) {
+    const exec = async (sandbox: SandboxHandle, command: string | string[], timeoutMs: number): Promise<ToolOutcome> => {
+      const r = await sandbox.exec(command, { timeoutMs });
+      return { output: formatExecResult(r), exitCode: r.exitCode };
+    };
+    for (const t of kindTools) {
       const spec: ToolSpec = { name: t.name, description: t.description, parameters: t.parameters };
       if ("command" in t && typeof t.command === "function") {
         const command = t.command;
-        this.entries.set(t.name, {
-          spec,
-          timeoutMs: t.timeoutMs,
-          execute: async (args, ctx) => {
-            const r = await ctx.sandbox.exec(command(args, task), { timeoutMs: ctx.timeoutMs });
-            return { output: formatExecResult(r), exitCode: r.exitCode };
-          },
-        });
+        this.entries.set(t.name, { spec, timeoutMs: t.timeoutMs, execute: (args, ctx) => exec(ctx.sandbox, command(args, task), ctx.timeoutMs) });
       } else if ("run" in t && typeof t.run === "function") {
         const run = t.run;
-        this.entries.set(t.name, {
-          spec,
-          timeoutMs: t.timeoutMs,
-          execute: async (args, ctx) => fromToolOutput(await run(args, { task, state, sandbox: ctx.sandbox, turn: ctx.turn, signal: ctx.signal })),
-        });
+        this.entries.set(t.name, { spec, timeoutMs: t.timeoutMs, execute: async (args, ctx) => fromToolOutput(await run(args, { task, state: {}, sandbox: ctx.sandbox, turn: ctx.turn, signal: ctx.signal })) });
+      }
+    }
+    for (const t of env.tools ?? []) {
+      const spec: ToolSpec = { name: t.name, description: t.description, parameters: t.parameters };
+      if ("command" in t && isBundleFunction(t.command)) {
+        this.entries.set(t.name, { spec, timeoutMs: t.timeoutMs, execute: async (args, ctx) => exec(ctx.sandbox, await bundle.host.command(t.name, args, task, ctx.timeoutMs), ctx.timeoutMs) });
+      } else if ("run" in t && isBundleFunction(t.run)) {
+        this.entries.set(t.name, { spec, timeoutMs: t.timeoutMs, inHost: true, execute: async (args, ctx) => fromToolOutput(await bundle.episode.tool(t.name, args, ctx)) });
       }
     }
     // Tools declared by the task (imported function-calling datasets): the call is the answer, recorded and not executed.
@@ -163,17 +178,24 @@ export class Toolset {
       return (sb.sandboxMs ?? 0) + (sb.acquireMs ?? 0);
     };
     const sandboxBefore = sandboxTime();
+    const kill = new AbortController();
     try {
       // The runner-side time limit is a little longer than the sandbox's own, so a command's timeout is reported by the sandbox.
       const sb = ctx.sandbox as { acquireElapsed?: () => number };
       const waited = (): number => (sb.acquireElapsed ? sb.acquireElapsed() : 0);
-      const out = await withTimeout(entry.execute(args as Record<string, unknown>, { sandbox: ctx.sandbox, timeoutMs, turn: ctx.turn, signal: ctx.signal }), timeoutMs + 2000, `tool "${raw.name}"`, waited);
+      const out = await withTimeout(entry.execute(args as Record<string, unknown>, { sandbox: ctx.sandbox, timeoutMs, turn: ctx.turn, signal: ctx.signal, kill: kill.signal }), timeoutMs + 2000, `tool "${raw.name}"`, waited);
       const sandboxMs = sandboxTime() - sandboxBefore;
       return { ...obs(out.output, { exitCode: out.exitCode, sandboxMs }), done: Boolean(out.done), answer: out.answer, recordOnly: out.recordOnly, ...(out.images?.length ? { images: out.images } : {}) };
     } catch (err) {
-      if (err instanceof InfraFailure) throw err;
+      if (err instanceof InfraFailure || err instanceof EnvCodeError || err instanceof EnvHostReplaced) throw err;
       const sandboxMs = sandboxTime() - sandboxBefore;
-      if (err instanceof TimeoutError) return obs(`Error: ${err.message}.`, { error: "timeout", sandboxMs });
+      if (err instanceof TimeoutError) {
+        // A tool of the env host's process is stopped there (it may be looping); the episode's state
+        // went with it, so the episode ends as an environment error naming the tool and the fix.
+        kill.abort(err.message);
+        if (entry.inHost) throw new EnvCodeError(`${err.message}: the environment's process running it was stopped and replaced. Fix: make the tool's run function return within its time limit (the tool's timeoutMs, default the environment's stepTimeoutMs): look for a loop that never ends or a promise that never settles, and stop when ctx.signal aborts`, true);
+        return obs(`Error: ${err.message}.`, { error: "timeout", sandboxMs });
+      }
       return obs(`Error: tool "${raw.name}" failed: ${(err as Error)?.message ?? String(err)}`, { error: "tool_error", sandboxMs });
     }
   }

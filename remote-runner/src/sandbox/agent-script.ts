@@ -21,32 +21,31 @@ _out_lock = threading.Lock()
 # at once must not be reaped as an orphan (its thread would then read a wrong exit status).
 _spawn_lock = threading.Lock()
 _ours = set()
-_reaping = [False, False]  # in the SIGCHLD handler; another SIGCHLD came meanwhile
+# SIGCHLD only wakes the reaper thread through this pipe. A Python handler runs on the main thread
+# between any two bytecodes, also while that thread holds _spawn_lock (in killall): a handler that
+# took the lock itself deadlocked the agent for good. The pipe write happens in C, lock-free.
+_reap_r, _reap_w = os.pipe()
 
 def harden():
     try:
         ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
     except (OSError, AttributeError):
         pass
-    # As PID 1 only signals with a handler are delivered from inside: keep none (Python handles SIGINT).
+    # As PID 1 only signals with a handler are delivered from inside: keep none (Python handles SIGINT)
+    # but SIGCHLD, whose handler does nothing (a model sending it only costs a /proc scan).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     if os.getpid() == 1:
-        signal.signal(signal.SIGCHLD, on_sigchld)
+        os.set_blocking(_reap_w, False)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.set_wakeup_fd(_reap_w, warn_on_full_buffer=False)
+        # Started before the model runs anything: a sandbox it filled to its pids limit has no room for a thread.
+        threading.Thread(target=reaper, daemon=True).start()
 
-def on_sigchld(*_):
-    # Handlers run in the main thread and can be re-entered by the next SIGCHLD (a fork bomb sends a
-    # storm): never nest (the lock is not re-entrant, and the stack is finite); rescan instead.
-    if _reaping[0]:
-        _reaping[1] = True
-        return
-    _reaping[0] = True
-    try:
-        _reaping[1] = True
-        while _reaping[1]:
-            _reaping[1] = False
-            reap_orphans()
-    finally:
-        _reaping[0] = False
+def reaper():
+    # A full pipe drops bytes, but then a read is pending, and the scan after it sees every zombie.
+    while True:
+        os.read(_reap_r, 4096)
+        reap_orphans()
 
 def reap_orphans():
     with _spawn_lock:

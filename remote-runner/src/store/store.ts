@@ -192,6 +192,8 @@ export class Store {
       setAdvantage: this.db.prepare(
         "UPDATE trajectories SET advantage = @advantage, data = json_set(data, '$.advantage', @advantage, '$.componentAdvantages', json(@components), '$.advantageSource', json(@source)) WHERE id = @id",
       ),
+      // path: $.turns[k].policy.trainerLogprobs; only that key changes (advantages set meanwhile stay)
+      setTurnJson: this.db.prepare("UPDATE trajectories SET data = json_set(data, @path, json(@value)) WHERE id = @id"),
       insertEvent: this.db.prepare("INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)"),
       eventsAfter: this.db.prepare<[number, number], EventRow>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?"),
       eventsAfterRun: this.db.prepare<[number, string, number], EventRow>("SELECT * FROM events WHERE seq > ? AND run_id = ? ORDER BY seq LIMIT ?"),
@@ -291,6 +293,22 @@ export class Store {
       const src = JSON.stringify(source);
       for (const u of updates) this.stmts.setAdvantage.run({ id: u.id, advantage: u.advantage, components: JSON.stringify(u.componentAdvantages), source: src });
       this.appendEvent(runId, "group.advantages", { groupId, items: updates.map((u) => ({ trajectoryId: u.id, advantage: u.advantage })) });
+    });
+  }
+
+  /**
+   * Stores the trainer's per-token logprobs on turns (`policy.trainerLogprobs`; a null entry leaves
+   * that turn alone) and tells live viewers in the same commit (a `trajectory.logprobs` event).
+   */
+  setTrainerLogprobs(runId: string, step: number, items: { id: string; turns: (number[] | null)[] }[]): void {
+    if (items.length === 0) return;
+    this.transaction(() => {
+      for (const { id, turns } of items) {
+        turns.forEach((lps, k) => {
+          if (lps) this.stmts.setTurnJson.run({ id, path: `$.turns[${k}].policy.trainerLogprobs`, value: JSON.stringify(lps) });
+        });
+      }
+      this.appendEvent(runId, "trajectory.logprobs", { step, trajectoryIds: items.map((i) => i.id) });
     });
   }
 

@@ -1,4 +1,4 @@
-import type { AdvantageSource, TrainTrajectory, Trajectory } from "@agentrl/protocol";
+import { isTrainerTurnLogprobs, type AdvantageSource, type TrainTrajectory, type Trajectory } from "@agentrl/protocol";
 import { isEstimator } from "../rewards/advantages.js";
 import { toTrainRecord } from "../store/export.js";
 import type { TrainStepResult } from "./trainer-process.js";
@@ -49,4 +49,37 @@ export function trainedAdvantages(metrics: TrainStepResult): { source: Advantage
   const byId = new Map<string, number>();
   for (const [id, v] of Object.entries(adv)) if (typeof v === "number" && Number.isFinite(v)) byId.set(id, v);
   return { source: { estimator: est, by: "trainer" }, byId };
+}
+
+/** What a step's trainer logprobs give to store: per trajectory, its turns' lists; and what did not fit. */
+export interface TrainerLogprobUpdates {
+  items: { id: string; turns: (number[] | null)[] }[];
+  /** Trajectories whose lists do not match their turns (turn count or a turn's token count), with why. */
+  mismatched: string[];
+}
+
+/**
+ * Pairs the trainer's per-turn logprobs (`trajectory_logprobs`, already sliced by turn spans in the
+ * trainer) with the trajectories' turns: list k goes on turn k when its length is that turn's number
+ * of sampled tokens; a trajectory where any turn disagrees is left out whole and named.
+ */
+export function trainerLogprobUpdates(trajectories: readonly Trajectory[], metrics: TrainStepResult): TrainerLogprobUpdates {
+  const out: TrainerLogprobUpdates = { items: [], mismatched: [] };
+  const raw = metrics.trajectory_logprobs;
+  if (!isTrainerTurnLogprobs(raw)) return out;
+  for (const t of trajectories) {
+    const lists = raw[t.id];
+    if (!lists) continue;
+    if (lists.length !== t.turns.length) {
+      out.mismatched.push(`${t.id}: ${lists.length} turns of logprobs for ${t.turns.length} turns`);
+      continue;
+    }
+    const bad = t.turns.findIndex((turn, k) => lists[k]?.length !== (turn.policy.completionTokenIds?.length ?? 0));
+    if (bad >= 0) {
+      out.mismatched.push(`${t.id}: turn ${bad} has ${lists[bad]?.length} logprobs for ${t.turns[bad]?.policy.completionTokenIds?.length ?? 0} tokens`);
+      continue;
+    }
+    out.items.push({ id: t.id, turns: lists });
+  }
+  return out;
 }

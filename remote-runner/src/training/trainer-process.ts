@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -19,6 +19,52 @@ export interface TrainerServerOptions {
   startTimeoutMs?: number;
   /** vLLM generates: the trainer pushes its adapter there after every update and serves no rollouts. */
   sync?: { url: string; apiKey?: string; servedName: string };
+  /** Trainer processes on this machine (torchrun + FSDP2); > 1 or a multi-machine group runs under torchrun. */
+  nproc?: number;
+  /** Machines the trainer spans, and HOST:PORT of the rendezvous (on this machine, node 0). */
+  nnodes?: number;
+  rdzvEndpoint?: string;
+  /** Told the command each other machine runs (nnodes > 1). */
+  log?: (line: string) => void;
+}
+
+/**
+ * How the trainer is launched: one process, or torchrun with one process per device. Several machines
+ * use torchrun's static rendezvous with this machine as node 0, so that global rank 0 (the one that
+ * serves HTTP) is here; node K runs the same command with --node-rank K.
+ */
+export function trainerLaunch(o: TrainerServerOptions, serve: string[]): { args: string[]; otherNode: (k: number) => string[] } {
+  const nproc = o.nproc ?? 1;
+  const nnodes = o.nnodes ?? 1;
+  if (nproc <= 1 && nnodes <= 1) return { args: serve, otherNode: () => [] };
+  const torchrun = ["-m", "torch.distributed.run", "--nproc-per-node", String(nproc)];
+  if (nnodes <= 1) return { args: [...torchrun, "--standalone", ...serve], otherNode: () => [] };
+  const endpoint = o.rdzvEndpoint;
+  if (!endpoint) throw new Error(`a trainer over ${nnodes} machines needs the rendezvous address. Fix: pass --rdzv-endpoint HOST:PORT (train.rdzvEndpoint), an address of this machine every machine reaches`);
+  const cut = endpoint.lastIndexOf(":");
+  const multi = (k: number): string[] => [...torchrun, "--nnodes", String(nnodes), "--node-rank", String(k), "--master-addr", endpoint.slice(0, cut), "--master-port", endpoint.slice(cut + 1)];
+  // The other machines follow rank 0's commands and never serve HTTP or read stdin.
+  const follower = serve.filter((a) => a !== "--exit-with-stdin");
+  return { args: [...multi(0), ...serve], otherNode: (k) => [...multi(k), ...follower] };
+}
+
+/**
+ * Refuses a number of trainer processes this machine cannot run (more than its GPUs, or without a
+ * GPU its CPU cores), with the trainer's own message (the count and the fix), before anything starts.
+ */
+export async function checkTrainerProcesses(p: { nproc?: number; nnodes?: number; rdzvEndpoint?: string }): Promise<void> {
+  if ((p.nnodes ?? 1) > 1 && !p.rdzvEndpoint) {
+    throw new Error(`a trainer over ${p.nnodes} machines needs the rendezvous address. Fix: pass --rdzv-endpoint HOST:PORT (train.rdzvEndpoint), an address of this machine every machine reaches`);
+  }
+  if (p.rdzvEndpoint && (p.nnodes ?? 1) <= 1) throw new Error("--rdzv-endpoint is for a trainer over several machines. Fix: add --nnodes N (N > 1), or leave the endpoint out");
+  const nproc = p.nproc ?? 1;
+  if (nproc <= 1) return;
+  await new Promise<void>((resolve, reject) => {
+    execFile(trainerPython(), ["-m", "agentrl_trainer", "check-nproc", String(nproc)], { env: trainerEnv() }, (err, _stdout, stderr) => {
+      if (!err) resolve();
+      else reject(new Error(stderr.trim().split("\n").pop() || `the trainer could not check --nproc ${nproc}: ${err.message}`));
+    });
+  });
 }
 
 /** What the trainer's push of its adapter to the policy server (vLLM) gave: `error` when it failed. */
@@ -74,14 +120,19 @@ export class TrainerServer {
   ) {}
 
   static async start(o: TrainerServerOptions): Promise<TrainerServer> {
-    const args = ["-m", "agentrl_trainer", "serve", "--host", "127.0.0.1", "--port", "0", "--output-dir", o.outputDir, "--exit-with-stdin"];
-    if (o.model) args.push("--model", o.model);
-    if (o.seed !== undefined) args.push("--seed", String(o.seed));
-    if (o.resume) args.push("--resume", o.resume);
-    if (o.loraRank !== undefined) args.push("--lora-rank", String(o.loraRank));
-    if (o.maxTokens !== undefined) args.push("--max-tokens", String(o.maxTokens));
-    if (o.options && Object.keys(o.options).length) args.push("--options", JSON.stringify(o.options));
-    if (o.sync) args.push("--no-generate", "--sync-url", o.sync.url, "--served-model-name", o.sync.servedName);
+    const serve = ["-m", "agentrl_trainer", "serve", "--host", "127.0.0.1", "--port", "0", "--output-dir", o.outputDir, "--exit-with-stdin"];
+    if (o.model) serve.push("--model", o.model);
+    if (o.seed !== undefined) serve.push("--seed", String(o.seed));
+    if (o.resume) serve.push("--resume", o.resume);
+    if (o.loraRank !== undefined) serve.push("--lora-rank", String(o.loraRank));
+    if (o.maxTokens !== undefined) serve.push("--max-tokens", String(o.maxTokens));
+    if (o.options && Object.keys(o.options).length) serve.push("--options", JSON.stringify(o.options));
+    if (o.sync) serve.push("--no-generate", "--sync-url", o.sync.url, "--served-model-name", o.sync.servedName);
+    const { args, otherNode } = trainerLaunch(o, serve);
+    for (let k = 1; k < (o.nnodes ?? 1); k++) {
+      const quoted = otherNode(k).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`));
+      o.log?.(`trainer node ${k}: on that machine (same model path, same shared checkpoint folder) run: PYTHONPATH=${trainerEnv().PYTHONPATH ?? ""} ${trainerPython()} ${quoted.join(" ")}`);
+    }
     const env = trainerEnv();
     // The policy server's key travels in the environment, never on a command line others can read.
     if (o.sync?.apiKey) env.AGENTRL_SYNC_API_KEY = o.sync.apiKey;

@@ -1,14 +1,15 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { RunConfig, RunSummary, TrainParams, Trajectory } from "@agentrl/protocol";
+import type { RunConfig, TrainParams, Trajectory } from "@agentrl/protocol";
 import type { LoadedEnvironment } from "../envs/load.js";
 import { startRun, type RunDeps, type RunHandle } from "../rollout/engine.js";
 import type { Store } from "../store/store.js";
 import { PauseGate } from "../util/pause-gate.js";
 import { firstLastMeans, taskSchedule } from "./task-schedule.js";
 import { openGeneration, type Generation } from "./generation.js";
-import { stepRecords, trainedAdvantages } from "./train-records.js";
+import { applyStalenessBound, BusyClock, type StalenessReport } from "./staleness.js";
+import { stepRecords, trainedAdvantages, trainerLogprobUpdates } from "./train-records.js";
 import type { TrainerServer, TrainStepResult } from "./trainer-process.js";
 
 export interface TrainingDeps {
@@ -73,6 +74,16 @@ export function trainingDir(home: string, runId: string): string {
 /** The checkpoint a crashed run resumes from, and the file beside it that says which step it is. */
 const LAST = "checkpoint-last";
 const STATE_FILE = "agentrl-training.json";
+
+/** A step's rollouts, launched (ahead of the update before it, under --max-staleness) and awaited when the step trains. */
+interface Launched {
+  step: number;
+  handle: RunHandle;
+  /** performance.now() at launch. */
+  t0: number;
+  /** The policy version served at launch: turns without their own version count as it. */
+  version: number;
+}
 
 interface LoopState {
   /** Steps done (rollouts + update, or a step skipped for lack of data). */
@@ -153,7 +164,12 @@ class TrainingRun {
   private readonly gate = new PauseGate();
   private readonly abort = new AbortController();
   private detached = false;
-  private current: RunHandle | null = null;
+  /** Rollout runs in flight, oldest step first: one when synchronous, up to 1 + maxStaleness when not. */
+  private inflight: Launched[] = [];
+  private readonly rolloutClock = new BusyClock();
+  private readonly trainClock = new BusyClock();
+  /** Where the last step's interval ended (performance.now()) and both clocks then: idle shares are per interval. */
+  private mark = { at: 0, rollout: 0, train: 0 };
   private trainer: TrainerServer | null = null;
   private generation: Generation | null = null;
   /** Set when the generation engine went away mid-step: the step's rollouts are dropped and it is redone. */
@@ -198,20 +214,20 @@ class TrainingRun {
   pause(): void {
     if (this.abort.signal.aborted || !this.gate.close()) return;
     // The step in flight stops starting episodes; an update in flight finishes first.
-    this.current?.pause();
+    for (const l of this.inflight) l.handle.pause();
     this.setStatus("paused");
   }
 
   resume(): void {
     if (!this.gate.open()) return;
-    this.current?.resume();
+    for (const l of this.inflight) l.handle.resume();
     this.setStatus("running");
   }
 
   cancel(): void {
     this.abort.abort();
     this.gate.open();
-    this.stopCurrentStep(`training run ${this.runId} was cancelled`);
+    this.stopSteps(`training run ${this.runId} was cancelled`);
   }
 
   async detach(): Promise<void> {
@@ -220,11 +236,12 @@ class TrainingRun {
     await this.done?.catch(() => {});
   }
 
-  private stopCurrentStep(reason: string): void {
-    const h = this.current;
-    if (!h) return;
-    h.cancel();
-    this.deps.limiter?.dropWaiters?.(h.runId, reason);
+  /** Cancels every rollout run in flight (the step being trained and those launched ahead). */
+  private stopSteps(reason: string): void {
+    for (const { handle } of this.inflight) {
+      handle.cancel();
+      this.deps.limiter?.dropWaiters?.(handle.runId, reason);
+    }
   }
 
   private async execute(): Promise<TrainingResult> {
@@ -245,6 +262,10 @@ class TrainingRun {
           options: { ...(params.temperature ? { temperature: params.temperature } : {}), ...params.trainer },
           loraRank: params.loraRank,
           maxTokens: params.maxTokens ?? 96,
+          nproc: params.nproc,
+          nnodes: params.nnodes,
+          rdzvEndpoint: params.rdzvEndpoint,
+          log,
         },
         (message) => this.engineDown(message),
       );
@@ -272,6 +293,8 @@ class TrainingRun {
         state.step,
       );
       const every = params.checkpointEvery ?? 1;
+      const ahead = params.maxStaleness ?? 0;
+      this.mark = { at: performance.now(), rollout: this.rolloutClock.read(), train: this.trainClock.read() };
       for (let step = state.step + 1; step <= end; step++) {
         await this.gate.wait();
         if (this.abort.signal.aborted) break;
@@ -279,7 +302,9 @@ class TrainingRun {
           step--; // paused on the engine: this step again after resume
           continue;
         }
-        const out = await this.step(trainer, step, schedule[step - state.step - 1] ?? []);
+        // This step's rollouts and, asynchronous, those of up to `ahead` later steps: they run while it trains.
+        for (let s = (this.inflight.at(-1)?.step ?? step - 1) + 1; s <= Math.min(end, step + ahead); s++) this.launch(s, schedule[s - state.step - 1] ?? []);
+        const out = await this.step(trainer);
         if (out === "redo") {
           step--;
           continue;
@@ -297,6 +322,7 @@ class TrainingRun {
       store.appendEvent(runId, "run.status", { status: "failed", error });
       throw err;
     } finally {
+      this.dropInflight("the training run ended");
       await this.generation?.stop();
       await this.trainer?.stop();
     }
@@ -307,9 +333,9 @@ class TrainingRun {
     if (this.abort.signal.aborted) return;
     this.log(message);
     this.store.appendEvent(this.runId, "log", { level: "error", message });
-    if (this.current) {
+    if (this.inflight.length) {
       this.redo = true;
-      this.stopCurrentStep(message);
+      this.stopSteps(message);
     }
     if (this.gate.close()) this.setStatus("paused", { reason: message });
   }
@@ -325,59 +351,75 @@ class TrainingRun {
     }
   }
 
-  /** One step: rollouts on the current policy, then one update. Null when cancelled meanwhile. */
-  private async step(trainer: TrainerServer, step: number, taskIds: string[]): Promise<{ rewardMean: number; tokensPerS?: number } | null | "redo"> {
+  /** Starts a step's rollouts on the policy served now; turns record the version live (it moves on while they run). */
+  private launch(step: number, taskIds: string[]): void {
     const { store, runId, config, deps, log } = this;
     const gen = this.generation as Generation;
-    const t0 = performance.now();
-    const policyVersion = gen.version;
+    const version = gen.version;
     // The engine's key goes with the live run only: the store keeps a redacted marker.
-    const policy = { ...config.policy, spec: gen.url, apiKey: gen.apiKey, model: gen.model, timeoutMs: 600_000, policyVersion };
+    const policy = { ...config.policy, spec: gen.url, apiKey: gen.apiKey, model: gen.model, timeoutMs: 600_000, policyVersion: version };
     const handle = startRun(
       store,
       { ...config, kind: "rollout", train: undefined, parentRunId: runId, taskIds, name: `${runId} step ${step}`, policy },
-      { sandboxes: deps.sandboxes, limiter: deps.limiter, env: deps.env, image: deps.image, log, live: deps.live },
+      { sandboxes: deps.sandboxes, limiter: deps.limiter, env: deps.env, image: deps.image, log, live: deps.live, policyVersion: () => gen.version },
     );
-    this.current = handle;
     if (this.gate.paused) handle.pause();
-    let summary: RunSummary;
-    try {
-      summary = await handle.done;
-    } finally {
-      this.current = null;
-    }
+    this.rolloutClock.start();
+    handle.done.finally(() => this.rolloutClock.stop()).catch(() => {});
+    this.inflight.push({ step, handle, t0: performance.now(), version });
+  }
+
+  /** Cancels and forgets every rollout run in flight: their steps are rolled out again. */
+  private dropInflight(reason: string): void {
+    this.stopSteps(reason);
+    this.inflight = [];
+  }
+
+  /** One step: the oldest launched rollouts, then one update. Null when cancelled meanwhile. */
+  private async step(trainer: TrainerServer): Promise<{ rewardMean: number; tokensPerS?: number } | null | "redo"> {
+    const { store, runId, deps, log } = this;
+    const gen = this.generation as Generation;
+    const launched = this.inflight[0];
+    if (!launched) throw new Error("internal: a training step with no rollouts launched");
+    const { step, handle, t0 } = launched;
+    const summary = await handle.done;
     if (this.abort.signal.aborted) return null;
     // Episodes that met a dead engine failed as policy errors, maybe before its exit was seen: never train on that.
     const problem = this.redo ? null : await gen.problem();
     if (problem) this.engineDown(`${problem}; the rollouts of step ${step} are dropped and the step is redone on resume`);
     if (this.redo || problem) {
       this.redo = false;
+      this.dropInflight(`the rollouts of step ${step} are redone`);
       return "redo";
     }
+    this.inflight.shift();
     const rolloutS = (performance.now() - t0) / 1000;
     const trajectories = store.runRows(handle.runId).flatMap((row) => store.getTrajectory(row.id) ?? []);
-    const { records, failedTrained, skippedInfra, skippedOther } = stepRecords(trajectories, this.params.failedReward === undefined ? 0 : this.params.failedReward);
+    const stale = applyStalenessBound(trajectories, gen.version, this.params.maxStaleness ?? 0, launched.version);
+    const { records, failedTrained, skippedInfra, skippedOther } = stepRecords(stale.kept, this.params.failedReward === undefined ? 0 : this.params.failedReward);
     const skipped = skippedInfra + skippedOther;
     const rewardMean = summary.meanReward ?? 0;
     if (records.length === 0) {
       // Every episode failed before the policy answered (time limits on a loaded machine, a policy
       // error): nothing to learn from; say so and go on rather than lose the run.
-      const message = `step ${step}: no trajectory could be trained on (${skipped} skipped; see \`agentrl export ${handle.runId} --format train\` for the reasons); no update this step`;
+      const message = `step ${step}: no trajectory could be trained on (${skipped} skipped, ${stale.droppedTrajectories} older than --max-staleness; see \`agentrl export ${handle.runId} --format train\` for the reasons); no update this step`;
       log(message);
       store.appendEvent(runId, "log", { level: "warn", message });
-      const values = { reward: rewardMean, tool_calls: summary.meanToolCalls, rollout_s: rolloutS, skipped_trajectories: skipped, updated: 0 };
+      const values = { reward: rewardMean, tool_calls: summary.meanToolCalls, rollout_s: rolloutS, skipped_trajectories: skipped, updated: 0, ...this.loopValues(stale) };
       store.appendMetrics(runId, step, values);
       store.appendEvent(runId, "run.metrics", { step, values, rolloutRunId: handle.runId });
       return { rewardMean };
     }
     const t1 = performance.now();
     // The trainer counts updates and refuses one out of order, so a skipped step takes no number there.
-    const metrics = await trainer.trainStep(records, ++this.updates);
+    this.trainClock.start();
+    const metrics = await trainer.trainStep(records, ++this.updates).finally(() => this.trainClock.stop());
     const trainS = (performance.now() - t1) / 1000;
     // The update stands either way; a failed sync pauses the run and is redone when it resumes.
     await gen.afterUpdate(metrics).catch((err: unknown) => this.engineDown(`vLLM did not get the new policy: ${(err as Error).message}`));
     this.storeTrainedAdvantages(handle.runId, trajectories, metrics);
-    const { trajectory_advantages: _perTrajectory, ...scalars } = metrics;
+    this.storeTrainerLogprobs(handle.runId, step, trajectories, metrics);
+    const { trajectory_advantages: _perTrajectory, trajectory_logprobs: _perToken, ...scalars } = metrics;
     const values: Record<string, number> = {
       ...numericMetrics(scalars),
       reward: rewardMean,
@@ -387,14 +429,37 @@ class TrainingRun {
       skipped_trajectories: skipped,
       skipped_infra: skippedInfra,
       failed_trained: failedTrained,
-      updated: 1,
+      updated: metrics.updated === false ? 0 : 1,
+      ...this.loopValues(stale),
     };
     for (const [c, v] of Object.entries(summary.componentMeans)) values[`reward.${c}`] = v;
     delete values.step;
     store.appendMetrics(runId, step, values);
     store.appendEvent(runId, "run.metrics", { step, values, rolloutRunId: handle.runId });
-    await deps.onStep?.({ step, rolloutRunId: handle.runId, rewardMean, toolCalls: summary.meanToolCalls, trained: records.length, skipped, metrics, rolloutS, trainS, generation: { url: gen.url, model: gen.model, pid: gen.pid, policyVersion, apiKey: gen.apiKey } });
+    await deps.onStep?.({ step, rolloutRunId: handle.runId, rewardMean, toolCalls: summary.meanToolCalls, trained: records.length, skipped, metrics, rolloutS, trainS, generation: { url: gen.url, model: gen.model, pid: gen.pid, policyVersion: launched.version, apiKey: gen.apiKey } });
     return { rewardMean, tokensPerS: typeof metrics.tokens_per_s === "number" ? metrics.tokens_per_s : undefined };
+  }
+
+  /**
+   * Per step: how stale its rollouts were, and the share of the interval since the previous step
+   * ended that the trainer and the rollouts each sat idle (asynchronous rollouts fill the trainer's).
+   */
+  private loopValues(stale: StalenessReport): Record<string, number> {
+    const now = performance.now();
+    const span = Math.max(1, now - this.mark.at);
+    const rollout = this.rolloutClock.read();
+    const train = this.trainClock.read();
+    const idle = (busy: number): number => Math.min(1, Math.max(0, 1 - busy / span));
+    const values = {
+      max_staleness: this.params.maxStaleness ?? 0,
+      staleness_mean: stale.mean,
+      staleness_max: stale.max,
+      stale_trajectories_dropped: stale.droppedTrajectories,
+      trainer_idle_share: idle(train - this.mark.train),
+      rollout_idle_share: idle(rollout - this.mark.rollout),
+    };
+    this.mark = { at: now, rollout, train };
+    return values;
   }
 
   /** The store keeps, on each trained trajectory, the advantage the update used and the estimator's name. */
@@ -408,6 +473,21 @@ class TrainingRun {
       groups.set(t.groupId, [...(groups.get(t.groupId) ?? []), { id: t.id, advantage: a, componentAdvantages: t.componentAdvantages ?? {} }]);
     }
     for (const [groupId, items] of groups) this.store.setGroupAdvantages(rolloutRunId, groupId, items, trained.source);
+  }
+
+  /** The store keeps, on each turn of the step's trajectories, the trainer's logprob of every token it sampled (the token lens). */
+  private storeTrainerLogprobs(rolloutRunId: string, step: number, trajectories: Trajectory[], metrics: TrainStepResult): void {
+    const { items, mismatched } = trainerLogprobUpdates(trajectories, metrics);
+    this.store.setTrainerLogprobs(rolloutRunId, step, items);
+    const omitted = typeof metrics.trajectory_logprobs_omitted === "number" ? metrics.trajectory_logprobs_omitted : 0;
+    const problems = [
+      ...(mismatched.length ? [`the trainer's logprobs do not match the turns of ${mismatched.length} trajectories (not stored): ${mismatched.slice(0, 3).join("; ")}`] : []),
+      ...(omitted ? [`${omitted} trajectories got no trainer logprobs (past the trainer's return_logprobs_tokens bound; raise it in the trainer options)`] : []),
+    ];
+    for (const message of problems) {
+      this.log(`step ${step}: ${message}`);
+      this.store.appendEvent(this.runId, "log", { level: "warn", message: `step ${step}: ${message}` });
+    }
   }
 
   /** Replaces `checkpoint-last` so that a crash at any moment leaves one complete checkpoint. */

@@ -39,9 +39,11 @@ def _setup(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     import torch
 
     from .checkpoint import read_state, resume
+    from .distributed import broadcast_trainable, init_from_env, shard_model
     from .models import LoraSettings, load_policy
     from .trainer import Trainer
 
+    dist = init_from_env(args.device)
     state = read_state(args.resume) if args.resume else None
     model = args.model or (state["model"] if state else DEFAULT_MODEL)
     lora: LoraSettings | None
@@ -54,13 +56,27 @@ def _setup(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     threads = os.environ.get("AGENTRL_TORCH_THREADS")
     if threads:
         torch.set_num_threads(int(threads))
-    policy = load_policy(model, lora, args.device, args.dtype)
+    if dist is None:
+        policy = load_policy(model, lora, args.device, args.dtype)
+    else:
+        # float32 master weights on every rank; on GPUs FSDP computes in bfloat16 (unless --dtype float32)
+        policy = load_policy(model, lora, str(dist.device), "float32")
+        broadcast_trainable(policy.model, dist)
+        shard_model(policy.model, dist, bf16=dist.device.type == "cuda" and args.dtype != "float32")
     overrides = json.loads(args.options) if args.options else {}
     for f in TrainOptions().to_json():
         v = getattr(args, f, None)
         if v is not None:
             overrides[f] = v
-    trainer = Trainer(policy, TrainOptions().with_overrides(overrides), getattr(args, "max_tokens", None))
+    trainer = Trainer(policy, TrainOptions().with_overrides(overrides), getattr(args, "max_tokens", None), dist)
+    if dist is not None:
+        if dist.leader:
+            # Rank 0's whole copy: it generates (on rank 0's device) and writes adapter files;
+            # with vLLM generating (--no-generate) it only writes files, so it stays on the CPU.
+            torch.manual_seed(args.seed)
+            full_device = "cpu" if getattr(args, "no_generate", False) else str(dist.device)
+            trainer.full = load_policy(model, lora, full_device, args.dtype)
+        trainer.refresh_full()
     if args.resume:
         resume(trainer, args.resume)
         if overrides:
@@ -78,7 +94,14 @@ def _loopback(host: str) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .collective import follow, stop
+    from .distributed import NprocError
     from .server import App, make_server
+
+    if args.no_train and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        print("--no-train serves generation only, which runs in one process. Fix: start it without torchrun",
+              file=sys.stderr)
+        return 2
 
     if not _loopback(args.host) and not args.insecure:
         # The token and the training data would cross the network in clear text.
@@ -91,7 +114,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     generated = not token
     if generated:
         token = secrets.token_urlsafe(32)
-    policy, trainer = _setup(args)
+    try:
+        _, trainer = _setup(args)
+    except NprocError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    if trainer.dist is not None and not trainer.dist.leader:
+        follow(trainer)  # until rank 0 stops
+        return 0
+    policy = trainer.full
     out = Path(args.output_dir or (Path.cwd() / "agentrl-trainer-out"))
     app = App(policy, None if args.no_train else trainer, out, args.served_model_name or policy.name,
               args.max_batch_rows, args.max_tokens, args.sync_url, generate=not args.no_generate, token=token,
@@ -101,9 +132,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.exit_with_stdin:
         # The runner holds our stdin: when it dies (even by SIGKILL) the pipe closes and we go too,
         # instead of holding the model's memory as an orphan.
+        # Under torchrun rank 0 exits non-zero, so that torchrun ends the other ranks too.
+        code = 0 if trainer.dist is None else 1
+
         def _watch_parent() -> None:
             sys.stdin.buffer.read()
-            os._exit(0)
+            os._exit(code)
 
         threading.Thread(target=_watch_parent, daemon=True).start()
     # One machine-readable line: callers wait for it instead of polling.
@@ -115,6 +149,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         srv.serve_forever()
     except KeyboardInterrupt:
         pass
+    finally:
+        stop(trainer)
     return 0
 
 
@@ -122,12 +158,15 @@ def cmd_train_step(args: argparse.Namespace) -> int:
     from .batch import read_jsonl
     from .checkpoint import save_checkpoint
 
+    # Under torchrun every rank reads the batch and takes its part of the update.
     _, trainer = _setup(args)
     metrics = trainer.train_step(read_jsonl(args.batch))
+    trainer.refresh_full()
     if args.save:
         save_checkpoint(trainer, args.save)
         metrics["checkpoint"] = args.save
-    print(json.dumps(metrics))
+    if trainer.dist is None or trainer.dist.leader:
+        print(json.dumps(metrics))
     return 0
 
 
@@ -138,6 +177,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     # safetensors folder: what vLLM serves as the base under `agentrl train --engine vllm`).
     _, trainer = _setup(args)
     print(json.dumps({"dir": str(export_merged(trainer, args.out)), "step": trainer.step}))
+    return 0
+
+
+def cmd_check_nproc(args: argparse.Namespace) -> int:
+    from .distributed import NprocError, available_devices, check_nproc
+
+    try:
+        check_nproc(args.nproc, args.device)
+    except NprocError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    kind, count = available_devices(args.device)
+    print(json.dumps({"nproc": args.nproc, "device": kind, "devices": count}))
     return 0
 
 
@@ -170,7 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     _train_args(e)
     e.add_argument("--out", required=True)
     sub.add_parser("default-model", help="print the path of the embedded default model")
+    c = sub.add_parser("check-nproc", help="exit 2 (with the reason) when N trainer processes do not fit this machine")
+    c.add_argument("nproc", type=int)
+    c.add_argument("--device", default=None)
     args = ap.parse_args(argv)
+    if args.cmd == "check-nproc":
+        return cmd_check_nproc(args)
     if args.cmd == "serve":
         return cmd_serve(args)
     if args.cmd == "train-step":

@@ -36,6 +36,14 @@ class TrainOptions:
     gamma: float = 1.0  # discount over turns (return_to_go, gigpo)
     step_weight: float = 1.0  # gigpo: weight of the step advantage beside the episode advantage
     shared_prefix: bool = True  # run a prompt shared by several rows once per micro-batch
+    # The trajectories an update leaves out (zero-variance groups; every one when all advantages
+    # are 0 and the update is skipped) get a no-grad forward pass, so the trainer's per-token
+    # logprobs and the sampler/trainer drift are measured on every step. Costs one forward pass
+    # over those rows (about a third of training them); false skips it.
+    recompute_untrained: bool = True
+    # At most this many per-token trainer logprobs go back in a step's response (about 10 bytes
+    # each); trajectories past it are left out and counted. 0 returns none.
+    return_logprobs_tokens: int = 262_144
 
     def aggregation(self) -> str:
         if self.loss_agg != "auto":
@@ -65,6 +73,8 @@ class TrainOptions:
             raise ValueError(f"options.temperature must be > 0 (got {self.temperature}); greedy sampling is not trainable")
         if self.tis_cap < 0 or self.norm_tokens < 0:
             raise ValueError("options.tis_cap and options.norm_tokens must be >= 0")
+        if self.return_logprobs_tokens < 0:
+            raise ValueError("options.return_logprobs_tokens must be >= 0 (0 returns no per-token logprobs)")
         return self
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> TrainOptions:

@@ -21,7 +21,8 @@ from typing import Any
 
 from .batch import BatchError
 from .chat import ChatError, parse_tool_calls, render_continuation, render_prompt
-from .checkpoint import export_merged, load_adapter_weights, save_checkpoint
+from . import collective
+from .checkpoint import export_merged, load_adapter_weights
 from .engine import Engine
 from .models import Policy
 from .sampling import Row
@@ -243,7 +244,7 @@ class App:
             raise ApiError(400, "the body needs 'trajectories': a list of trajectory objects (see the training batch contract)")
         with self.train_lock:
             try:
-                metrics = tr.train_step(body["trajectories"], body.get("options"), body.get("step"))
+                metrics: dict[str, Any] = collective.run(tr, "train_step", body["trajectories"], body.get("options"), body.get("step"))
             except StepConflict as e:
                 raise ApiError(409, str(e), "step_conflict") from e
             except (BatchError, ValueError) as e:
@@ -290,8 +291,8 @@ class App:
         tr = self.need_trainer()
         d = self.inside_output(body.get("dir"), self.output_dir / "checkpoints" / f"step-{tr.step}")
         with self.train_lock:
-            path = save_checkpoint(tr, d)
-        return {"dir": str(path), "step": tr.step}
+            path = collective.run(tr, "checkpoint", str(d))
+        return {"dir": path, "step": tr.step}
 
     def export(self, body: dict[str, Any]) -> dict[str, Any]:
         tr = self.need_trainer()
@@ -304,8 +305,14 @@ class App:
         path = body.get("lora_path")
         if not isinstance(path, str):
             raise ApiError(400, "'lora_path' must be the folder of a PEFT adapter")
+        if not Path(path, "adapter_config.json").is_file():  # checked here: every rank would fail on it
+            raise ApiError(400, f"{path} has no adapter_config.json; pass a folder written by PEFT save_pretrained")
         try:
-            load_adapter_weights(self.policy, path)
+            with self.train_lock:
+                if self.trainer is None:
+                    load_adapter_weights(self.policy, path)
+                else:
+                    collective.run(self.trainer, "load_adapter", path)
         except (FileNotFoundError, ValueError) as e:
             raise ApiError(400, str(e)) from e
         self.adapter_version += 1
@@ -313,8 +320,8 @@ class App:
 
 
 def save_adapter_only(tr: Trainer, d: Path) -> Path:
-    with tr.policy.lock:
-        tr.policy.model.save_pretrained(str(d))
+    with tr.full.lock:
+        tr.full.model.save_pretrained(str(d))
     return d
 
 

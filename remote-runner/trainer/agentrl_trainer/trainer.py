@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -12,9 +12,11 @@ import torch
 from .advantages import Sample, batch_advantages
 from .batch import Trajectory, group_by, parse_batch
 from .credit import turn_advantages
+from .distributed import Dist, all_max, all_sum, assign_groups, full_trainable_state, gather_to_leader
 from .losses import clipped_policy_loss, entropy_from_logits, k3_kl, tis_weights, token_weights
 from .models import Policy
 from .options import TrainOptions
+from .token_logprobs import bounded, place_turns, span_drift, turn_slices
 
 
 class StepConflict(ValueError):
@@ -29,6 +31,10 @@ class _Row:
     adv: list[float]  # per completion token (its turn's advantage)
     weight: float  # per-token loss weight
     mask: list[bool]  # per completion token: sampled by the policy (trained) or context
+    tid: str = ""  # the trajectory's id
+    # its policy turns in this row's completion; none on a dummy row (nothing returned or compared)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    first_turn: int = 0  # index among the trajectory's policy turns of this row's first span
 
 
 def _segment_rows(t: Trajectory, turn_adv: list[float], weight: float) -> list[_Row]:
@@ -36,13 +42,40 @@ def _segment_rows(t: Trajectory, turn_adv: list[float], weight: float) -> list[_
     rows: list[_Row] = []
     k = 0
     for s in t.segments:
+        first = k
         adv = [0.0] * len(s.completion_ids)
         for a, b in s.spans:
             adv[a:b] = [turn_adv[k]] * (b - a)
             k += 1
         if s.policy_tokens:
-            rows.append(_Row(s.prompt_ids + s.completion_ids, len(s.prompt_ids), s.logprobs, adv, weight, s.loss_mask()))
+            rows.append(_Row(s.prompt_ids + s.completion_ids, len(s.prompt_ids), s.logprobs, adv, weight,
+                             s.loss_mask(), t.trajectory_id, list(s.spans), first))
     return rows
+
+
+# A row and its completion's logprobs under the trainer's pre-update weights.
+_Seen = list[tuple[_Row, list[float]]]
+
+
+def _turn_logprobs(trajs: list[Trajectory], seen: _Seen) -> dict[str, list[list[float]]]:
+    """Per trajectory of `seen`, its policy turns' logprobs (the rows' spans), in batch order."""
+    per_traj = place_turns([(r.tid, r.first_turn, turn_slices(lp, r.spans)) for r, lp in seen],
+                           {t.trajectory_id: t.turns for t in trajs})
+    return {t.trajectory_id: per_traj[t.trajectory_id] for t in trajs if t.trajectory_id in per_traj}
+
+
+def _dummy(rows: list[_Row]) -> _Row:
+    """A row that trains nothing (no token in its loss mask) for a rank with no rows left: the
+    shortest row of the batch, or one token when this rank has none at all."""
+    src = min(rows, key=lambda r: len(r.ids)) if rows else _Row([0, 0], 1, None, [0.0], 0.0, [False])
+    n = len(src.ids) - src.start
+    return _Row(src.ids, src.start, None, [0.0] * n, 0.0, [False] * n)
+
+
+def _full(t: torch.Tensor) -> torch.Tensor:
+    """A sharded (DTensor) result as the whole tensor."""
+    full = getattr(t, "full_tensor", None)
+    return full() if callable(full) else t
 
 
 def _stats(xs: list[float]) -> tuple[float, float]:
@@ -53,8 +86,16 @@ def _stats(xs: list[float]) -> tuple[float, float]:
 
 
 class Trainer:
-    def __init__(self, policy: Policy, options: TrainOptions | None = None, max_tokens: int | None = None) -> None:
+    def __init__(self, policy: Policy, options: TrainOptions | None = None, max_tokens: int | None = None,
+                 dist: Dist | None = None) -> None:
         self.policy = policy
+        # Several ranks (torchrun + FSDP2): policy.model is this rank's shard, every rank runs
+        # train_step on the same batch and trains the groups assigned to it.
+        self.dist = dist
+        # The whole weights in one model: the policy itself in one process; under torchrun, rank
+        # 0's unsharded copy (generation, adapter files, export), refreshed after every update
+        # by refresh_full. Other ranks keep their shard here and never read it.
+        self.full = policy
         self.options = (options or TrainOptions()).validate()
         # the generation budget per sequence: the default of the constant (Dr.GRPO) normalizer
         self.max_tokens = max_tokens
@@ -67,6 +108,19 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(params, lr=self.options.lr, weight_decay=self.options.weight_decay)
         self.step = 0
         self.history: list[dict[str, Any]] = []
+
+    def refresh_full(self) -> None:
+        """Rank 0's whole copy takes the ranks' current weights. Collective; no-op in one process."""
+        if self.dist is None:
+            return
+        sd = full_trainable_state(self.policy.model, self.policy.is_lora)
+        if not self.dist.leader:
+            return
+        with self.full.lock:
+            self.full.for_training()
+            res = self.full.model.load_state_dict(sd, strict=False)
+        if res.unexpected_keys:
+            raise RuntimeError(f"the sharded model has weights rank 0's copy lacks (e.g. {res.unexpected_keys[0]})")
 
     # -- helpers ---------------------------------------------------------------------------
     def _advantages(self, trajs: list[Trajectory], opts: TrainOptions) -> tuple[list[float], list[bool], int, int]:
@@ -109,7 +163,9 @@ class Trainer:
         distribution the sampler drew from (with grad), their entropies (no grad), and the
         number of token positions the model ran."""
         with self.policy.autocast():
-            if shared_prefix and len({tuple(r.ids[: r.start]) for r in rows}) < len(rows):
+            # Not across ranks: the shared path runs the model twice per micro-batch, the padded
+            # path once, and FSDP needs every rank to run the same sequence of forward passes.
+            if shared_prefix and self.dist is None and len({tuple(r.ids[: r.start]) for r in rows}) < len(rows):
                 return self._logprobs_shared(rows, temperature)
             return self._logprobs_padded(rows, temperature)
 
@@ -187,12 +243,17 @@ class Trainer:
         return ids.to(self.policy.device), mask.to(self.policy.device)
 
     # -- the update ------------------------------------------------------------------------
-    def _update(self, rows: list[_Row], opts: TrainOptions) -> tuple[dict[str, float], list[float], int, float]:
-        """Forward/backward over micro-batches (gradients accumulate), then one optimizer step."""
+    def _update(self, rows: list[_Row], opts: TrainOptions, micro_batches: int,
+                any_rows: bool) -> tuple[dict[str, float], _Seen, int, float]:
+        """Forward/backward over micro-batches (gradients accumulate), then one optimizer step.
+        `micro_batches` is the same on every rank; a rank out of rows runs a dummy one (no
+        trained token, so no gradient), because FSDP's gathers and reductions are collective.
+        Also returns each row's completion logprobs from the forward pass: every micro-batch runs
+        before the optimizer step, so they are the pre-update weights' logprobs."""
         for g in self.optimizer.param_groups:
             g["lr"] = opts.lr
         totals = {k: 0.0 for k in ("loss", "pg", "kl", "ent", "clip", "ratio", "tis", "n")}
-        drift: list[float] = []
+        seen: _Seen = []
         tokens_seen = 0
         grad_norm = 0.0
         with self.policy.lock:
@@ -201,8 +262,8 @@ class Trainer:
             model.train()
             try:
                 self.optimizer.zero_grad(set_to_none=True)
-                for k in range(0, len(rows), opts.micro_batch):
-                    mb = rows[k : k + opts.micro_batch]
+                for k in range(micro_batches):
+                    mb = rows[k * opts.micro_batch : (k + 1) * opts.micro_batch] or [_dummy(rows)]
                     lps, ents, ran = self._logprobs(mb, opts.shared_prefix, opts.temperature)
                     tokens_seen += ran
                     refs: list[torch.Tensor] | None = None
@@ -214,29 +275,79 @@ class Trainer:
                         # only the policy's own tokens count; tool results in between are context
                         m = torch.tensor(r.mask, dtype=torch.bool, device=lp_all.device)
                         ref = refs[j][m] if refs is not None else None
-                        loss = loss + self._row_loss(r, lp_all[m], m, ref, opts, totals, drift)
+                        loss = loss + self._row_loss(r, lp_all[m], m, ref, opts, totals)
                         totals["ent"] += float(ents[j][m].sum())
+                        if r.spans:
+                            seen.append((r, lp_all.detach().float().cpu().tolist()))
                     loss.backward()
                     totals["loss"] += float(loss.detach())
-                if rows:
+                if any_rows:
                     params = [p for g in self.optimizer.param_groups for p in g["params"]]
-                    grad_norm = float(torch.nn.utils.clip_grad_norm_(params, opts.max_grad_norm))
+                    grad_norm = float(_full(torch.nn.utils.clip_grad_norm_(params, opts.max_grad_norm)))
                     self.optimizer.step()
                     self.optimizer.zero_grad(set_to_none=True)
             finally:
                 model.eval()
-        return totals, drift, tokens_seen, grad_norm
+        return totals, seen, tokens_seen, grad_norm
+
+    def _recompute(self, rows: list[_Row], opts: TrainOptions, micro_batches: int) -> tuple[_Seen, int]:
+        """Each row's completion logprobs from a no-grad forward pass (the rows the update leaves
+        out), so drift is measured on every step, trained or not; and the positions run. The same
+        number of micro-batches on every rank (dummy rows where one runs out), as in the update."""
+        seen: _Seen = []
+        ran = 0
+        with self.policy.lock, torch.no_grad():
+            self.policy.for_training()
+            self.policy.model.eval()
+            for k in range(micro_batches):
+                mb = rows[k * opts.micro_batch : (k + 1) * opts.micro_batch] or [_dummy(rows)]
+                lps, _, n = self._logprobs(mb, opts.shared_prefix, opts.temperature)
+                seen.extend((r, lp.float().cpu().tolist()) for r, lp in zip(mb, lps) if r.spans)
+                ran += n
+        return seen, ran
+
+    def _my_rows(self, groups: list[list[_Row]], micro_batch: int) -> tuple[list[_Row], int]:
+        """This rank's rows (whole groups, balanced by tokens over the ranks) and the number of
+        micro-batches every rank runs. One process: all rows."""
+        if self.dist is None:
+            rows = [r for g in groups for r in g]
+            return rows, -(-len(rows) // micro_batch)
+        owner = assign_groups([sum(len(r.ids) for r in g) for g in groups], self.dist.world)
+        counts = [sum(len(g) for g, o in zip(groups, owner) if o == k) for k in range(self.dist.world)]
+        mine = [r for g, o in zip(groups, owner) if o == self.dist.rank for r in g]
+        return mine, max(-(-c // micro_batch) for c in counts)
+
+    def _summed(self, totals: dict[str, float], drift: list[float],
+                tokens_seen: int) -> tuple[dict[str, float], float | None, float | None, int]:
+        """Statistics of the whole batch: every rank's parts added up. Collective."""
+        if self.dist is None:
+            return (totals, max(drift) if drift else None, (sum(drift) / len(drift)) if drift else None,
+                    tokens_seen)
+        keys = sorted(totals)
+        summed = all_sum(self.dist, [totals[k] for k in keys] + [float(tokens_seen), sum(drift), float(len(drift))])
+        dmax = all_max(self.dist, max(drift) if drift else float("-inf"))
+        n_drift = summed[-1]
+        return (dict(zip(keys, summed))), (dmax if n_drift else None), (summed[-2] / n_drift if n_drift else None), \
+            int(summed[len(keys)])
+
+    def _gathered(self, trajs: list[Trajectory], seen: _Seen, max_tokens: int) -> tuple[dict[str, list[list[float]]], int]:
+        """Every rank's per-turn logprobs on rank 0 (the one that answers), in batch order, at most
+        `max_tokens` values; and how many trajectories the bound left out. Collective."""
+        mine = _turn_logprobs(trajs, seen)
+        if self.dist is None:
+            return bounded(mine, max_tokens)
+        parts = gather_to_leader(self.dist, mine)
+        merged = {k: v for part in parts for k, v in part.items()}
+        return bounded({t.trajectory_id: merged[t.trajectory_id] for t in trajs if t.trajectory_id in merged}, max_tokens)
 
     def _row_loss(
         self, r: _Row, lp: torch.Tensor, m: torch.Tensor, ref: torch.Tensor | None, opts: TrainOptions,
-        totals: dict[str, float], drift: list[float],
+        totals: dict[str, float],
     ) -> torch.Tensor:
         """The weighted loss of one row's policy tokens (lp: their logprobs, m: their mask over
         the completion); adds its statistics to totals."""
         new = lp.detach()
         sampled = None if r.old is None else torch.tensor(r.old, dtype=torch.float32, device=lp.device)[m]
-        if sampled is not None:
-            drift.extend((new - sampled).abs().tolist())
         # batch: the sampler's logprobs are the old policy (the sampler is this trainer).
         # recompute: the trainer's own logprobs are; the sampler's only give the TIS weight.
         old = sampled if (sampled is not None and opts.old_logprobs == "batch") else new
@@ -280,11 +391,28 @@ class Trainer:
         norm = self._norm_tokens(opts) if agg == "constant" else 0
         # Dr.GRPO's constant counts every sequence of the batch, as TRL's dr_grpo loss does
         weights = token_weights([trajs[i].completion_tokens for i in trained], agg, norm, len(trajs))
-        rows: list[_Row] = []
+        by_group: dict[str, list[_Row]] = {}
         for i, w in zip(trained, weights):
-            rows.extend(_segment_rows(trajs[i], turn_adv[i], w))
-        rows.sort(key=lambda r: r.ids[: r.start])  # rows sharing a prompt land in one micro-batch
-        totals, drift, tokens_seen, grad_norm = self._update(rows, opts)
+            by_group.setdefault(trajs[i].group_id, []).extend(_segment_rows(trajs[i], turn_adv[i], w))
+        rows = [r for g in by_group.values() for r in g]
+        # What the update leaves out (zero-variance groups, or all of a skipped update) still gets
+        # the trainer's logprobs, from a no-grad pass run first: the update changes the weights.
+        left: dict[str, list[_Row]] = {}
+        for i in range(len(trajs)) if opts.recompute_untrained else ():
+            if not keep[i]:
+                left.setdefault(trajs[i].group_id, []).extend(_segment_rows(trajs[i], turn_adv[i], 0.0))
+        t_fwd = time.perf_counter()
+        left_mine, left_batches = self._my_rows(list(left.values()), opts.micro_batch)
+        left_mine.sort(key=lambda r: r.ids[: r.start])
+        measured, fwd_ran = self._recompute(left_mine, opts, left_batches) if left else ([], 0)
+        fwd_s = time.perf_counter() - t_fwd
+        mine, micro_batches = self._my_rows(list(by_group.values()), opts.micro_batch)
+        mine.sort(key=lambda r: r.ids[: r.start])  # rows sharing a prompt land in one micro-batch
+        local, seen, local_seen, grad_norm = self._update(mine, opts, micro_batches, bool(rows))
+        seen += measured
+        drift = [d for r, lp in seen for d in span_drift(lp, r.old, r.spans)]
+        totals, drift_max, drift_mean, tokens_seen = self._summed(local, drift, local_seen + fwd_ran)
+        returned, omitted = self._gathered(trajs, seen, opts.return_logprobs_tokens)
         elapsed = time.perf_counter() - t0
         self.step += 1
         n = max(int(totals["n"]), 1)
@@ -323,16 +451,23 @@ class Trainer:
             "tokens_per_s": sum(len(r.ids) for r in rows) / elapsed if elapsed > 0 else 0.0,
             "positions_run": tokens_seen,
             "time_s": elapsed,
-            "logprob_drift_max": max(drift) if drift else None,
-            "logprob_drift_mean": (sum(drift) / len(drift)) if drift else None,
+            # the no-grad pass over trajectories the update left out (recompute_untrained)
+            "recompute_s": fwd_s,
+            "recomputed_trajectories": len({r.tid for g in left.values() for r in g}),
+            "logprob_drift_max": drift_max,
+            "logprob_drift_mean": drift_mean,
             "updated": bool(rows),
+            "trajectory_logprobs_omitted": omitted,
         }
         if not rows:
             metrics["skipped"] = "every group had zero reward variance; nothing to learn from this batch"
-        if self.step == 1 and drift and max(drift) > opts.drift_tolerance:
+        if self.step == 1 and drift_max is not None and drift_max > opts.drift_tolerance:
             metrics["drift_warning"] = (
-                f"sampled logprobs differ from the trainer's recompute by up to {max(drift):.3g} "
+                f"sampled logprobs differ from the trainer's recompute by up to {drift_max:.3g} "
                 f"(> {opts.drift_tolerance}); the rollouts may come from another model, dtype or tokenization"
             )
         self.history.append(metrics)
-        return metrics
+        # per trajectory, per policy turn: the trainer's logprob of each sampled token under its
+        # weights before this step's update; the runner stores them on the turns.
+        # Not kept in the history (checkpoints, /v1/state): they are the trajectories' data.
+        return {**metrics, "trajectory_logprobs": returned}

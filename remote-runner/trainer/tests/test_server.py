@@ -113,7 +113,7 @@ def test_chat_train_and_live_adapter(tiny_model_dir: Path, start_server: Any, tm
 
     # checkpoint, then a new server resumes at the same step with the same live model
     status, ck = call(url, "/v1/checkpoints", {})
-    assert status == 200 and ck["step"] == 1 and Path(ck["dir"], "optimizer.pt").is_file()
+    assert status == 200 and ck["step"] == 1 and Path(ck["dir"], "dcp", ".metadata").is_file()
     srv2 = started(start_server("--resume", ck["dir"], "--model", str(tiny_model_dir), "--lora-rank", "4"))
     _, state = call(srv2.url, "/v1/train/state")
     assert state["step"] == 1 and len(state["metrics_history"]) == 1

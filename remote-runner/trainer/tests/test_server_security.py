@@ -89,7 +89,7 @@ def test_checkpoints_stay_inside_the_output_folder(srv: Any, tmp_path: Path) -> 
     assert not (tmp_path / "elsewhere").exists()
     status, ck = request(srv, "POST", "/v1/checkpoints", json.dumps({"dir": "mine"}).encode(), authed(srv))
     assert status == 200 and Path(ck["dir"]) == (tmp_path / "out" / "mine").resolve()
-    assert (tmp_path / "out" / "mine" / "optimizer.pt").is_file()
+    assert (tmp_path / "out" / "mine" / "dcp" / ".metadata").is_file()
 
 
 def test_bodies_are_capped(srv: Any) -> None:

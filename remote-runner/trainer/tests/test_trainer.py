@@ -228,3 +228,61 @@ def test_turn_credit_gives_each_turn_its_own_advantage(tiny_model_dir: Path) -> 
     m0 = fresh(tiny_model_dir, old_logprobs="recompute").train_step(
         [multi_turn(1.0, turn_rewards=[0.5, 0.0]), multi_turn(1.0, turn_rewards=[0.0, 0.0])])
     assert not m0["updated"]
+
+
+# -- the trainer's per-token logprobs, returned for the runner to store on turns --------------
+
+def test_trainer_logprobs_come_back_per_policy_turn_aligned_with_the_turns_tokens(tiny_model_dir: Path) -> None:
+    tr = fresh(tiny_model_dir, old_logprobs="recompute")
+    two_segments = multi_turn(1.0, trajectory_id="a")
+    # a third turn whose server re-rendered the history: a segment of its own, after the first
+    two_segments["segments"].append({"prompt_token_ids": [1, 2, 5], "completion_token_ids": [40, 41, 42, 43], "logprobs": None})
+    batch = [two_segments, multi_turn(0.0, shift=1, trajectory_id="b")]
+    comp_a = batch[0]["segments"][0]["completion_token_ids"]
+    expect_a = manual_logprobs(tr.policy, [1, 2, 3, 4], comp_a)  # before the update changes the weights
+    expect_a3 = manual_logprobs(tr.policy, [1, 2, 5], [40, 41, 42, 43])
+    m = tr.train_step(batch)
+    assert m["updated"]
+    got = m["trajectory_logprobs"]
+    assert sorted(got) == ["a", "b"]
+    # one list per policy turn, in turn order: the spans [0, 3) and [7, 9), then the second segment
+    assert [len(t) for t in got["a"]] == [3, 2, 4]
+    assert got["a"][0] == pytest.approx(expect_a[0:3], abs=1e-4)
+    assert got["a"][1] == pytest.approx(expect_a[7:9], abs=1e-4)
+    assert got["a"][2] == pytest.approx(expect_a3, abs=1e-4)
+    # the tool tokens between the spans are context: neither returned nor compared
+    assert m["logprob_drift_max"] is not None
+    assert "trajectory_logprobs" not in tr.history[-1]
+
+
+def test_a_skipped_update_still_measures_the_trainers_logprobs_and_drift(tiny_model_dir: Path) -> None:
+    tr = fresh(tiny_model_dir)
+    batch = sampled_batch(tr.policy, [0.0, 0.0, 0.0])  # one group, no reward variance: no update
+    m = tr.train_step(batch)
+    assert not m["updated"] and "skipped" in m
+    assert m["recomputed_trajectories"] == 3 and m["recompute_s"] > 0
+    # sampler = trainer (same weights, same temperature): the recompute reads the sampled logprobs back
+    assert m["logprob_drift_max"] < 1e-4 and m["logprob_drift_mean"] < 1e-4
+    for t in batch:
+        seg = t["segments"][0]
+        assert m["trajectory_logprobs"][t["trajectory_id"]] == [pytest.approx(seg["logprobs"], abs=1e-4)]
+    # a drifted sampled logprob shows as drift on a skipped step too
+    batch[1]["segments"][0]["logprobs"][0] -= 0.25
+    assert tr.train_step(batch)["logprob_drift_max"] == pytest.approx(0.25, abs=1e-3)
+
+
+def test_the_forward_pass_on_a_skipped_update_can_be_turned_off(tiny_model_dir: Path) -> None:
+    tr = fresh(tiny_model_dir, recompute_untrained=False)
+    m = tr.train_step(sampled_batch(tr.policy, [1.0, 1.0]))
+    assert m["recomputed_trajectories"] == 0
+    assert m["logprob_drift_max"] is None and m["trajectory_logprobs"] == {}
+
+
+def test_the_returned_logprobs_are_bounded(tiny_model_dir: Path) -> None:
+    tr = fresh(tiny_model_dir)
+    batch = sampled_batch(tr.policy, [1.0, 0.0, 1.0], max_tokens=6)
+    sizes = [len(t["segments"][0]["completion_token_ids"]) for t in batch]
+    m = tr.train_step(batch, {"return_logprobs_tokens": sizes[0] + sizes[1]})
+    assert sorted(m["trajectory_logprobs"]) == ["t0", "t1"] and m["trajectory_logprobs_omitted"] == 1
+    with pytest.raises(ValueError, match="return_logprobs_tokens must be >= 0"):
+        tr.train_step(batch, {"return_logprobs_tokens": -1})

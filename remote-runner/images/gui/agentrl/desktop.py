@@ -39,6 +39,9 @@ class Desktop:
         self.apps = {}  # pid -> {"name", "proc", "reported"}
         self.lock = threading.Lock()
         self.pressed_buttons = set()
+        # The raw pixels of the last screen a reply carried: "changed" means the action's screen
+        # differs from what the agent last saw, and the action does not pay for a grab before it.
+        self.last_raw = None
         from PIL import ImageGrab  # loaded once, up front
 
         self.grab_impl = ImageGrab.grab
@@ -71,7 +74,8 @@ class Desktop:
         return base64.b64encode(buf.getvalue()).decode()
 
     def settle(self, before_raw, max_wait=0.6):
-        """The screen once two grabs in a row are identical (the app finished repainting)."""
+        """The screen once two grabs in a row are identical (the app finished repainting), whether
+        it differs from `before_raw`, and its raw pixels."""
         deadline = time.monotonic() + max_wait
         im, raw = self.grab()
         while time.monotonic() < deadline:
@@ -80,7 +84,7 @@ class Desktop:
             if raw2 == raw:
                 break
             im, raw = im2, raw2
-        return im, (before_raw is None or raw != before_raw)
+        return im, (before_raw is None or raw != before_raw), raw
 
     # --- accessibility --------------------------------------------------------------------
     def await_a11y(self, since, window=0.08):
@@ -100,7 +104,9 @@ class Desktop:
     def wall_at(mono):
         return time.time() - (time.monotonic() - mono)
 
-    def a11y(self):
+    def a11y(self, atspi=True):
+        """The Tk apps' dumps, then (with a session bus, i.e. the apps image) the AT-SPI trees of
+        the real applications; `atspi=False` skips the latter (each node costs D-Bus round trips)."""
         trees = []
         for path in sorted(glob.glob(os.path.join(STATE, "a11y", "*.json"))):
             pid = int(os.path.basename(path).split(".")[0])
@@ -111,6 +117,14 @@ class Desktop:
                     trees.append(json.load(f))
             except (OSError, ValueError):
                 pass
+        if atspi and session_bus_path():
+            try:
+                import a11y_atspi
+
+                trees += a11y_atspi.trees()
+            except Exception as e:  # no accessibility bus (yet): the screenshot still comes back
+                trees.append({"app": "at-spi", "pid": 0, "title": "accessibility unavailable",
+                              "root": {"role": "label", "name": "AT-SPI: %s" % e, "states": []}})
         return trees
 
     # --- apps -----------------------------------------------------------------------------
@@ -207,7 +221,15 @@ class Desktop:
             text = a.get("text")
             if not isinstance(text, str) or text == "":
                 raise ActionError("TYPING needs a non-empty text")
-            return ["type", "--delay", "0", "--", text]
+            # xdotool types "\n" as Linefeed, which GTK and LibreOffice ignore: a newline is a Return
+            # key press, as pyautogui.typewrite makes it.
+            runs = []
+            for i, line in enumerate(text.replace("\r\n", "\n").split("\n")):
+                if i:
+                    runs.append(["key", "Return"])
+                if line:
+                    runs.append(["type", "--delay", "0", "--", line])
+            return runs
         if t == "PRESS":
             return ["key", "--delay", "0", self._key(a.get("key"))]
         if t == "KEY_DOWN":
@@ -221,11 +243,11 @@ class Desktop:
             return ["key", "--delay", "0", "+".join(self._key(k) for k in keys)]
         raise ActionError("unknown action_type %r" % t)
 
-    def act(self, a):
+    def act(self, a, atspi=True):
         started = time.monotonic()
         t = a.get("action_type")
         with self.lock:
-            _, before = self.grab()
+            before = self.last_raw if self.last_raw is not None else self.grab()[1]
             error = None
             if t in ("DONE", "FAIL"):
                 pass
@@ -234,25 +256,27 @@ class Desktop:
             else:
                 try:
                     args = self.xdotool_args(a)
-                    r = subprocess.run(["xdotool"] + args, env=self.env, capture_output=True, timeout=XDOTOOL_TIMEOUT)
-                    if r.returncode != 0:
-                        error = "xdotool failed: %s" % r.stderr.decode(errors="replace").strip()[:300]
+                    for run in (args if args and isinstance(args[0], list) else [args]):
+                        r = subprocess.run(["xdotool"] + run, env=self.env, capture_output=True, timeout=XDOTOOL_TIMEOUT)
+                        if r.returncode != 0:
+                            error = "xdotool failed: %s" % r.stderr.decode(errors="replace").strip()[:300]
+                            break
                 except ActionError as e:
                     error = str(e)
                 except subprocess.TimeoutExpired:
                     error = "the display did not respond to the action within %.0f s (frozen)" % XDOTOOL_TIMEOUT
-            im, changed = self.settle(before)
+            im, changed, self.last_raw = self.settle(before)
             self.await_a11y(started)
             apps, notes = self.app_status()
             return {"ok": error is None, "error": error, "changed": changed, "notes": notes, "apps": apps,
-                    "screenshot": self.png(im), "a11y": self.a11y(),
+                    "screenshot": self.png(im), "a11y": self.a11y(atspi),
                     "ms": round((time.monotonic() - started) * 1000, 1)}
 
-    def observe(self):
+    def observe(self, atspi=True):
         with self.lock:
-            im, _ = self.grab()
+            im, self.last_raw = self.grab()
             apps, notes = self.app_status()
-            return {"ok": True, "screenshot": self.png(im), "a11y": self.a11y(),
+            return {"ok": True, "screenshot": self.png(im), "a11y": self.a11y(atspi),
                     "apps": apps, "notes": notes}
 
     def handle(self, req):
@@ -261,9 +285,9 @@ class Desktop:
             if op == "ping":
                 return {"ok": True, "width": self.width, "height": self.height}
             if op == "act":
-                return self.act(req.get("action") or {})
+                return self.act(req.get("action") or {}, req.get("a11y", True) is not False)
             if op == "observe":
-                return self.observe()
+                return self.observe(req.get("a11y", True) is not False)
             if op == "launch":
                 pid = self.launch(req["command"], req.get("name") or "app")
                 ready = True
@@ -307,6 +331,13 @@ def serve(width, height):
         threading.Thread(target=client, args=(conn,), daemon=True).start()
 
 
+def session_bus_path():
+    """The socket of the session bus the image names (the apps image sets DBUS_SESSION_BUS_ADDRESS),
+    or None when the image has no bus (the plain desktop)."""
+    addr = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+    return addr[len("unix:path="):] if addr.startswith("unix:path=") else None
+
+
 def start(width, height, wm=True):
     os.makedirs(STATE, exist_ok=True)
     env = dict(os.environ, DISPLAY=DISPLAY)
@@ -315,11 +346,20 @@ def start(width, height, wm=True):
         return subprocess.Popen(cmd, stdout=open(os.path.join(STATE, log), "ab"), stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True, env=env)
 
+    bus = session_bus_path()
+    if bus:
+        # The session bus apps register with; it starts the accessibility bus on demand (AT-SPI).
+        bg(["dbus-daemon", "--session", "--address=unix:path=%s" % bus, "--nofork", "--nopidfile"], "dbus.log")
+
     xvfb = bg(["Xvfb", DISPLAY, "-screen", "0", "%dx%dx24" % (width, height), "-nolisten", "tcp", "-noreset"], "xvfb.log")
     deadline = time.monotonic() + 10
     while subprocess.run(["xdpyinfo", "-display", DISPLAY], capture_output=True).returncode != 0:
         if xvfb.poll() is not None or time.monotonic() > deadline:
             sys.exit("Xvfb did not start: %s" % open(os.path.join(STATE, "xvfb.log")).read()[-500:])
+        time.sleep(0.02)
+    while bus and not os.path.exists(bus):
+        if time.monotonic() > deadline:
+            sys.exit("the session bus did not start: %s" % open(os.path.join(STATE, "dbus.log")).read()[-500:])
         time.sleep(0.02)
     if wm:
         bg(["jwm"], "wm.log")

@@ -1,5 +1,5 @@
 import type { Task } from "@agentrl/protocol";
-import type { EnvironmentDefinition } from "@agentrl/sdk";
+import type { EnvDescription } from "../description.js";
 import type { ScriptedTurn } from "../../policy/scripted.js";
 import type { ProgressFn } from "../../images/progress.js";
 import type { EnvIssue } from "../errors.js";
@@ -23,7 +23,7 @@ export function kindNames(): string[] {
 }
 
 /** The kind a definition names (tool when it names none), or null for a name no kind has. */
-export function findKind(def: Pick<EnvironmentDefinition, "kind">): EnvKind | null {
+export function findKind(def: Pick<EnvDescription, "kind">): EnvKind | null {
   return BY_NAME.get(def.kind ?? "tool") ?? null;
 }
 
@@ -37,7 +37,7 @@ export function folderEnvSource(dir: string): string | null {
 }
 
 /** The load-time problem of a definition whose kind is not registered, with the fix. */
-export function unknownKindIssue(def: Pick<EnvironmentDefinition, "kind">, file: string): EnvIssue | null {
+export function unknownKindIssue(def: Pick<EnvDescription, "kind">, file: string): EnvIssue | null {
   if (findKind(def)) return null;
   return { file, field: "kind", message: `unknown environment kind ${JSON.stringify(def.kind)}`, fix: `use one of ${kindNames().join(", ")} (or leave kind out for tool)` };
 }
@@ -45,7 +45,7 @@ export function unknownKindIssue(def: Pick<EnvironmentDefinition, "kind">, file:
 /** A loaded environment as the registry needs it (kept structural so envs/load.ts and this module do not import each other). */
 export interface KindHost {
   dir: string;
-  def: EnvironmentDefinition;
+  def: EnvDescription;
 }
 
 const instances = new WeakMap<KindHost, KindInstance>();

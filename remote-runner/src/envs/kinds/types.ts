@@ -1,5 +1,6 @@
 import type { BlobRef, RewardResult, Task, Turn } from "@agentrl/protocol";
-import type { AnyTool, EnvironmentDefinition, SandboxHandle, ToolImage } from "@agentrl/sdk";
+import type { AnyTool, SandboxHandle, ToolImage } from "@agentrl/sdk";
+import type { EnvDescription } from "../description.js";
 import type { ProgressFn } from "../../images/progress.js";
 import type { ScriptedTurn } from "../../policy/scripted.js";
 import type { Sandbox, SandboxSpec } from "../../sandbox/types.js";
@@ -80,8 +81,8 @@ export interface EnvKind<Score = unknown> {
    */
   folderEnv?(dir: string): string | null;
   /** Reads the tasks itself instead of the env's tasks.jsonl. */
-  loadTasks?(env: { dir: string; def: EnvironmentDefinition }): KindTasks;
-  create(env: { dir: string; def: EnvironmentDefinition; progress?: ProgressFn }): KindInstance<Score>;
+  loadTasks?(env: { dir: string; def: EnvDescription }): KindTasks;
+  create(env: { dir: string; def: EnvDescription; progress?: ProgressFn }): KindInstance<Score>;
 }
 
 /**

@@ -69,7 +69,7 @@ export class Desktop {
   constructor(
     readonly sandbox: DesktopSandbox,
     readonly screen: { width: number; height: number },
-    private readonly opts: { stepTimeoutMs?: number; windowManager?: boolean } = {},
+    private readonly opts: { stepTimeoutMs?: number; windowManager?: boolean; accessibilityTree?: boolean } = {},
   ) {}
 
   private get stepTimeoutMs(): number {
@@ -87,10 +87,10 @@ export class Desktop {
     }
   }
 
-  private async call(req: Record<string, unknown>): Promise<RawReply> {
+  private async call(req: Record<string, unknown>, timeoutMs = this.stepTimeoutMs): Promise<RawReply> {
     let raw: Buffer;
     try {
-      raw = await this.sandbox.unixRequest(DESKTOP_SOCKET, Buffer.from(JSON.stringify(req) + "\n"), this.stepTimeoutMs);
+      raw = await this.sandbox.unixRequest(DESKTOP_SOCKET, Buffer.from(JSON.stringify(req) + "\n"), timeoutMs);
     } catch (err) {
       if (err instanceof SandboxError && err.code === "sandbox_died") throw err;
       return { ok: false, error: `the desktop did not answer: ${(err as Error).message}` };
@@ -115,18 +115,25 @@ export class Desktop {
     };
   }
 
-  /** Executes one computer_13 action and returns the settled screen. */
-  async act(action: Computer13Action): Promise<DesktopReply> {
-    return this.reply(await this.call({ op: "act", action }));
+  /** Whether replies carry the AT-SPI trees of real applications (the Tk apps' trees always come: they cost nothing). */
+  private get atspi(): boolean {
+    return this.opts.accessibilityTree !== false;
   }
 
-  async observe(): Promise<DesktopReply> {
-    return this.reply(await this.call({ op: "observe" }));
+  /** Executes one computer_13 action and returns the settled screen. */
+  async act(action: Computer13Action): Promise<DesktopReply> {
+    return this.reply(await this.call({ op: "act", action, a11y: this.atspi }));
+  }
+
+  async observe(opts: { a11y?: boolean } = {}): Promise<DesktopReply> {
+    return this.reply(await this.call({ op: "observe", a11y: opts.a11y ?? this.atspi }));
   }
 
   /** Starts an application on the desktop; with `waitWindow`, until a window with that title shows. */
   async launch(command: string | string[], opts: { name?: string; waitWindow?: string; timeoutS?: number } = {}): Promise<{ ok: boolean; error: string | null; pid?: number }> {
-    const r = await this.call({ op: "launch", command, name: opts.name ?? (Array.isArray(command) ? command[0] : command.split(" ")[0]), wait_window: opts.waitWindow, timeout: opts.timeoutS ?? 10 });
+    const timeoutS = opts.timeoutS ?? 10;
+    // The daemon waits up to timeoutS for the window: the request may take that long, plus a margin.
+    const r = await this.call({ op: "launch", command, name: opts.name ?? (Array.isArray(command) ? command[0] : command.split(" ")[0]), wait_window: opts.waitWindow, timeout: timeoutS }, Math.max(this.stepTimeoutMs, timeoutS * 1000 + 10_000));
     return { ok: r.ok, error: r.error ?? null, pid: r.pid };
   }
 }

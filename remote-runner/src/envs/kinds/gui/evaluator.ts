@@ -1,5 +1,6 @@
 import type { Desktop } from "./desktop.js";
-import { GETTERS } from "./getters.js";
+import { sandboxTableReader } from "./files.js";
+import { GETTERS, type GetterContext } from "./getters.js";
 import { METRICS } from "./metrics.js";
 import type { Getter, OSWorldTask } from "./osworld-task.js";
 import { runSetupSteps } from "./setup-steps.js";
@@ -20,7 +21,7 @@ function asList<T>(v: T | T[] | undefined): T[] {
  * its getter, apply each metric, combine with `conj` (and: all must pass → min; or: max).
  * `infeasible` tasks score 1 only when the agent's last action was FAIL.
  */
-export async function evaluateOSWorld(task: OSWorldTask, desktop: Desktop, lastAction: string | null): Promise<Evaluation> {
+export async function evaluateOSWorld(task: OSWorldTask, desktop: Desktop, lastAction: string | null, downloads?: Map<string, Uint8Array>): Promise<Evaluation> {
   const ev = task.evaluator;
   const funcs = asList(ev.func);
   if (funcs.length === 1 && funcs[0] === "infeasible") {
@@ -28,7 +29,8 @@ export async function evaluateOSWorld(task: OSWorldTask, desktop: Desktop, lastA
   }
   // An infeasible task's agent must not claim FAIL on a feasible one either.
   if (lastAction === "FAIL") return { score: 0, metrics: Object.fromEntries(funcs.map((f, i) => [`${i}:${f}`, 0])) };
-  if (ev.postconfig?.length) await runSetupSteps(ev.postconfig, desktop, `${task.id} postconfig`);
+  if (ev.postconfig?.length) await runSetupSteps(ev.postconfig, desktop, `${task.id} postconfig`, { downloads });
+  const ctx: GetterContext = { desktop, downloads, readTable: sandboxTableReader(desktop.sandbox) };
   const results = asList(ev.result);
   const expecteds = asList(ev.expected);
   const options = asList(ev.options);
@@ -36,12 +38,12 @@ export async function evaluateOSWorld(task: OSWorldTask, desktop: Desktop, lastA
   const scores: number[] = [];
   for (let i = 0; i < funcs.length; i++) {
     const func = funcs[i] as string;
-    const get = async (g: Getter | undefined) => (g ? (GETTERS[g.type] as (typeof GETTERS)[string])(g, { desktop }) : undefined);
+    const get = async (g: Getter | undefined) => (g ? (GETTERS[g.type] as (typeof GETTERS)[string])(g, ctx) : undefined);
     const result = await get(results.length > 1 ? results[i] : results[0]);
     const expected = await get(expecteds.length > 1 ? expecteds[i] : expecteds[0]);
     const metric = METRICS[func];
     if (!metric) throw new Error(`unsupported metric "${func}"`);
-    const s = Math.max(0, Math.min(1, metric(result, expected, (options.length > 1 ? options[i] : options[0]) ?? {})));
+    const s = Math.max(0, Math.min(1, await metric(result, expected, (options.length > 1 ? options[i] : options[0]) ?? {})));
     metrics[`${i}:${func}`] = s;
     scores.push(s);
   }

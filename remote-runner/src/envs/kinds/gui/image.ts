@@ -59,21 +59,44 @@ function copyTree(from: string, to: string): void {
 
 /**
  * What the `apps` variant adds on top of the desktop: Debian's Chromium, LibreOffice Calc and
- * Writer, the GTK text editor Mousepad, AT-SPI (accessibility trees of GTK/Chromium/LibreOffice
- * apps) and openpyxl (XLSX files). One layer after the desktop's, so the two share their cache.
+ * Writer, the GTK text editor Mousepad, the xterm terminal, AT-SPI (accessibility trees of
+ * GTK/Chromium/LibreOffice apps, over a session D-Bus the desktop daemon starts), openpyxl (XLSX
+ * files), socat (OSWorld's Chrome tasks forward the DevTools port with it) and libnss-myhostname
+ * (sandboxes have no network, so Docker leaves /etc/hosts empty: "localhost" must still resolve,
+ * for local web servers and OSWorld's `socat ... tcp:localhost:1337`). One layer after the
+ * desktop's packages and before the daemon's files, so the two variants share their cache and a
+ * daemon edit does not reinstall the applications.
  */
-export const DESKTOP_APPS = ["chromium", "libreoffice-calc", "libreoffice-writer", "libreoffice-gtk3", "mousepad", "at-spi2-core", "python3-pyatspi", "python3-openpyxl"];
+export const DESKTOP_APPS = ["chromium", "libreoffice-calc", "libreoffice-writer", "libreoffice-gtk3", "mousepad", "xterm", "socat", "at-spi2-core", "python3-pyatspi", "python3-openpyxl", "libnss-myhostname"];
+
+/** The session bus the daemon starts in the `apps` image; every process of the sandbox finds it through this address. */
+export const SESSION_BUS = "unix:path=/tmp/.agentrl/session-bus";
 
 function appsLayer(): string {
   return [
-    "",
-    "# The `apps` variant: real applications for OSWorld-style domains (browser, office suite, text editor).",
+    "# The `apps` variant: real applications for OSWorld-style domains (browser, office suite, text editor, terminal).",
     "USER root",
     "RUN apt-get update -q >/dev/null \\",
     ` && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${DESKTOP_APPS.join(" ")} >/dev/null \\`,
-    " && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb",
-    "",
+    " && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \\",
+    " && sed -i 's/^hosts:.*/hosts: files myhostname dns/' /etc/nsswitch.conf \\",
+    // OSWorld's Chrome tasks launch `google-chrome`: Debian's Chromium answers to that name too.
+    " && ln -s /usr/bin/chromium /usr/local/bin/google-chrome",
+    "COPY apps/chromium-flags /etc/chromium.d/agentrl",
+    "COPY apps/libreoffice.xcd /usr/lib/libreoffice/share/registry/agentrl.xcd",
+    "COPY apps/xterm-resources /tmp/xterm-resources",
+    "RUN cat /tmp/xterm-resources >> /etc/X11/app-defaults/XTerm && rm /tmp/xterm-resources",
+    // GTK, Chromium and LibreOffice (through its GTK3 plugin) export their trees to AT-SPI on this bus.
+    `ENV DBUS_SESSION_BUS_ADDRESS=${SESSION_BUS} SAL_USE_VCLPLUGIN=gtk3 ACCESSIBILITY_ENABLED=1`,
   ].join("\n");
+}
+
+/** The desktop recipe with the apps layer in place of its `# @apps-layer` marker (the plain desktop drops nothing). */
+function dockerfileFor(recipe: string, apps: boolean): string {
+  const text = fs.readFileSync(path.join(recipe, "Dockerfile"), "utf8");
+  const marker = /^# @apps-layer.*$/m;
+  if (!marker.test(text)) throw new ImageBuildError(`${path.join(recipe, "Dockerfile")} has no "# @apps-layer" line. Fix: restore it where the apps variant's layer goes`);
+  return apps ? text.replace(marker, appsLayer()) : text;
 }
 
 /**
@@ -99,7 +122,8 @@ export async function ensureGuiImage(opts: { progress?: ProgressFn; variant?: "d
     };
     walk("");
   }
-  if (apps) h.update(appsLayer());
+  const dockerfile = dockerfileFor(recipe, apps);
+  h.update(dockerfile);
   // The folder's basename names the image: agentrl/env-gui:<hash> (or env-gui-apps).
   const buildDir = path.join(cacheDir(), "gui-builds", h.digest("hex").slice(0, 16), apps ? "gui-apps" : "gui");
   if (!fs.existsSync(path.join(buildDir, ".complete"))) {
@@ -108,7 +132,7 @@ export async function ensureGuiImage(opts: { progress?: ProgressFn; variant?: "d
     copyTree(recipe, tmp);
     copyTree(wheels, path.join(tmp, "wheels"));
     fs.rmSync(path.join(tmp, "wheels/.complete"), { force: true });
-    if (apps) fs.appendFileSync(path.join(tmp, "Dockerfile"), appsLayer());
+    fs.writeFileSync(path.join(tmp, "Dockerfile"), dockerfile);
     fs.writeFileSync(path.join(tmp, ".complete"), "");
     fs.rmSync(buildDir, { recursive: true, force: true });
     fs.renameSync(tmp, buildDir);

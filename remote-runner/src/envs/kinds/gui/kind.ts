@@ -43,6 +43,7 @@ export function guiKind(env: { dir: string; options?: GuiEnvOptions; progress?: 
   const withTree = env.options?.accessibilityTree !== false;
   const files = readFilesDir(insideEnv(env.dir, env.options?.files ?? "files", "options.files"));
   const downloads = readDownloads(env.dir, env.options?.downloads);
+  const apps = env.options?.image === "apps";
   let image: Promise<string> | null = null;
   const session = (sandbox: SandboxHandle): GuiSession => {
     const s = sessions.get(sandbox);
@@ -67,12 +68,14 @@ export function guiKind(env: { dir: string; options?: GuiEnvOptions; progress?: 
     tools,
     async sandboxSpec(task, base) {
       validateOSWorldTask(task, "task");
-      image ??= ensureGuiImage({ progress: env.progress });
-      return { ...base, image: await image, workdir: GUI_HOME, env: { ...base.env, HOME: GUI_HOME }, limits: { memoryBytes: 1024 * 2 ** 20, ...base.limits } };
+      image ??= ensureGuiImage({ progress: env.progress, variant: apps ? "apps" : "desktop" });
+      // Browsers and office suites run many threads and need more memory than the Tk apps.
+      const limits = apps ? { memoryBytes: 2048 * 2 ** 20, pids: 1024 } : { memoryBytes: 1024 * 2 ** 20 };
+      return { ...base, image: await image, workdir: GUI_HOME, env: { ...base.env, HOME: GUI_HOME }, limits: { ...limits, ...base.limits } };
     },
     async setup({ task, sandbox }) {
       const osTask = validateOSWorldTask(task, "task");
-      const s = await GuiSession.open(desktopSandbox(sandbox), osTask, { files, downloads, windowManager: env.options?.windowManager });
+      const s = await GuiSession.open(desktopSandbox(sandbox), osTask, { files, downloads, windowManager: env.options?.windowManager, accessibilityTree: withTree });
       sessions.set(sandbox, s);
       const first = await s.observe();
       return {

@@ -1,8 +1,12 @@
+import { BROWSER_METRICS } from "./browser-metrics.js";
+import { textOf } from "./files.js";
+import { TABLE_METRICS } from "./table-metrics.js";
+
 /**
  * OSWorld metrics (desktop_env/evaluators/metrics), same names and semantics, on the values the
- * getters return. Each returns a score in [0, 1].
+ * getters return. Each returns a score in [0, 1]; table metrics parse files, so a metric may be async.
  */
-export type Metric = (result: unknown, expected: unknown, options: Record<string, unknown>) => number;
+export type Metric = (result: unknown, expected: unknown, options: Record<string, unknown>) => number | Promise<number>;
 
 function rulesOf(expected: unknown): Record<string, unknown> {
   return expected && typeof expected === "object" ? (expected as Record<string, unknown>) : {};
@@ -47,20 +51,29 @@ function matchRule(value: unknown, rule: { method?: string; ref?: unknown }): bo
   }
 }
 
+/**
+ * Every metric by its OSWorld name. To add one: a function with OSWorld's name and semantics here
+ * (or in a module of its family, spread in below); tasks naming it then load.
+ */
 export const METRICS: Record<string, Metric> = {
-  exact_match: (result, expected) => (result === rulesOf(expected).expected ? 1 : 0),
-  fuzzy_match: (result, expected) => (typeof result === "string" ? similarity(result, String(rulesOf(expected).expected ?? "")) : 0),
-  check_include_exclude: (result, expected) => {
-    if (typeof result !== "string") return 0;
+  exact_match: (result, expected) => (textOf(result) ?? result) === rulesOf(expected).expected ? 1 : 0,
+  fuzzy_match: (result, expected) => {
+    const text = textOf(result);
+    return text === null ? 0 : similarity(text, String(rulesOf(expected).expected ?? ""));
+  },
+  check_include_exclude: (value, expected) => {
+    const result = textOf(value);
+    if (result === null) return 0;
     const r = rulesOf(expected);
     const include = (r.include as string[] | undefined) ?? [];
     const exclude = (r.exclude as string[] | undefined) ?? [];
     return include.every((s) => result.includes(s)) && exclude.every((s) => !result.includes(s)) ? 1 : 0;
   },
-  is_in_list: (result, expected) => ((rulesOf(expected).expected as unknown[] | undefined)?.includes(result) ? 1 : 0),
+  is_in_list: (result, expected) => ((rulesOf(expected).expected as unknown[] | undefined)?.includes(textOf(result) ?? result) ? 1 : 0),
   /** The result is a JSON document; rules `{expect: [{key, method, ref}], unexpect: [...]}`. */
-  check_json: (result, expected) => {
-    if (typeof result !== "string") return 0;
+  check_json: (value, expected) => {
+    const result = textOf(value);
+    if (result === null) return 0;
     let doc: unknown;
     try {
       doc = JSON.parse(result);
@@ -73,8 +86,12 @@ export const METRICS: Record<string, Metric> = {
     return expect.every((rule) => matchRule(getPath(doc, rule.key), rule)) && unexpect.every((rule) => !matchRule(getPath(doc, rule.key), rule)) ? 1 : 0;
   },
   /** Two texts equal, ignoring a trailing newline (OSWorld compares file contents). */
-  compare_text_file: (result, expected) => {
-    if (typeof result !== "string" || typeof expected !== "string") return 0;
+  compare_text_file: (r, e) => {
+    const result = textOf(r);
+    const expected = textOf(e);
+    if (result === null || expected === null) return 0;
     return result.replace(/\n$/, "") === expected.replace(/\n$/, "") ? 1 : 0;
   },
+  ...TABLE_METRICS,
+  ...BROWSER_METRICS,
 };

@@ -35,6 +35,17 @@ export interface OSWorldTask {
   [key: string]: unknown;
 }
 
+/**
+ * The argv (or shell string) of an OSWorld command, as its VM server runs it: a list is argv, or
+ * one shell line with `shell: true`; a string runs through the shell, or is split on spaces with
+ * `shell: false`.
+ */
+export function commandArgv(command: unknown, shell: unknown): string | string[] {
+  if (Array.isArray(command)) return shell === true ? command.map(String).join(" ") : command.map(String);
+  if (typeof command === "string") return shell === false ? command.split(" ").filter(Boolean) : command;
+  throw new OSWorldTaskError('needs "command" as a string or a list');
+}
+
 export const SETUP_STEP_TYPES = ["execute", "command", "launch", "open", "sleep", "upload_file", "download"] as const;
 
 export class OSWorldTaskError extends Error {

@@ -54,14 +54,19 @@ export class GuiSession {
   private constructor(
     readonly desktop: Desktop,
     readonly task: OSWorldTask,
+    private readonly downloads: Map<string, Uint8Array> | undefined,
   ) {}
 
-  static async open(sandbox: DesktopSandbox, task: OSWorldTask, opts: { files?: Record<string, Uint8Array>; downloads?: Map<string, Uint8Array>; windowManager?: boolean; stepTimeoutMs?: number } = {}): Promise<GuiSession> {
-    const desktop = new Desktop(sandbox, task.screen ?? DEFAULT_SCREEN, { windowManager: opts.windowManager, stepTimeoutMs: opts.stepTimeoutMs });
+  static async open(
+    sandbox: DesktopSandbox,
+    task: OSWorldTask,
+    opts: { files?: Record<string, Uint8Array>; downloads?: Map<string, Uint8Array>; windowManager?: boolean; stepTimeoutMs?: number; accessibilityTree?: boolean } = {},
+  ): Promise<GuiSession> {
+    const desktop = new Desktop(sandbox, task.screen ?? DEFAULT_SCREEN, { windowManager: opts.windowManager, stepTimeoutMs: opts.stepTimeoutMs, accessibilityTree: opts.accessibilityTree });
     if (opts.files && Object.keys(opts.files).length) await sandbox.writeDir(GUI_HOME, opts.files);
     await desktop.start();
     await runSetupSteps(task.config, desktop, `task "${task.id}"`, { downloads: opts.downloads });
-    return new GuiSession(desktop, task);
+    return new GuiSession(desktop, task, opts.downloads);
   }
 
   async act(action: Computer13Action): Promise<DesktopReply> {
@@ -75,6 +80,6 @@ export class GuiSession {
   }
 
   evaluate(): Promise<Evaluation> {
-    return evaluateOSWorld(this.task, this.desktop, this.lastAction);
+    return evaluateOSWorld(this.task, this.desktop, this.lastAction, this.downloads);
   }
 }

@@ -1,5 +1,5 @@
 import type { Desktop } from "./desktop.js";
-import type { SetupStep } from "./osworld-task.js";
+import { commandArgv as argv, type SetupStep } from "./osworld-task.js";
 
 /** A setup step that failed: a per-task error, not an agent failure. */
 export class SetupStepError extends Error {
@@ -9,11 +9,6 @@ export class SetupStepError extends Error {
   }
 }
 
-function argv(command: unknown, shell: unknown): string | string[] {
-  if (Array.isArray(command)) return shell ? command.map(String).join(" ") : command.map(String);
-  if (typeof command === "string") return command;
-  throw new SetupStepError('needs "command" as a string or a list');
-}
 
 /** File types `open` knows how to show, and the in-image app that shows them. */
 const OPENERS: Record<string, (path: string) => string[]> = {
