@@ -430,6 +430,7 @@ describe("AgentRL Studio in VS Code", () => {
     expect(Math.abs(diff as number)).toBeLessThan(0.01);
     // The picture shows the numbers: the detail table sits under the tokens, below the fold.
     await frame.locator('[data-testid="lens-detail"]').first().scrollIntoViewIfNeeded();
+    await setTheme("Light Modern");
     await page.screenshot({ path: screenshotPath("12-token-lens-light") });
     await setTheme("Dark Modern");
     await page.screenshot({ path: screenshotPath("12-token-lens-dark") });
