@@ -84,6 +84,9 @@ describe("training runs through the runner API", () => {
     expect((await createError(client, { ...base, train: { ...base.train, trainer: { learning_rate: 1 } } })).message).toMatch(/body\.train\.trainer\.learning_rate is not a known field/);
     expect((await createError(client, { ...base, train: { ...base.train, steps: 0 } })).message).toMatch(/body\.train\.steps/);
     expect((await createError(client, { ...base, taskIds: ["add-0"] })).message).toMatch(/picks its tasks per step/);
+    expect((await createError(client, { ...base, train: { ...base.train, nproc: 0 } })).message).toMatch(/body\.train\.nproc/);
+    // More trainer processes than devices (on CPU: cores) is refused with the count, before anything starts.
+    expect((await createError(client, { ...base, train: { ...base.train, nproc: 1000 } })).message).toMatch(/--nproc 1000 is more than the \d+ (CPU cores|CUDA GPUs).*Fix: pass --nproc \d+ or fewer/);
     expect((await createError(client, { env: sha, group: 1, concurrency: 1 })).message).toMatch(/body\.policy is required for a rollout run/);
     expect((await createError(client, { env: sha, group: 1, concurrency: 1, policy: { spec: "noop" }, train: base.train })).message).toMatch(/only for a training run/);
     expect((await client.listRuns()).items).toEqual([]);

@@ -13,7 +13,6 @@ import sys
 import threading
 from pathlib import Path
 
-from .distributed import NprocError
 from .embedded import DEFAULT_MODEL, embedded_gguf
 from .options import TrainOptions
 
@@ -96,6 +95,7 @@ def _loopback(host: str) -> bool:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .collective import follow, stop
+    from .distributed import NprocError
     from .server import App, make_server
 
     if args.no_train and int(os.environ.get("WORLD_SIZE", "1")) > 1:
@@ -181,7 +181,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_check_nproc(args: argparse.Namespace) -> int:
-    from .distributed import available_devices, check_nproc
+    from .distributed import NprocError, available_devices, check_nproc
 
     try:
         check_nproc(args.nproc, args.device)

@@ -9,7 +9,6 @@ in float32."""
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -156,8 +155,3 @@ def assign_groups(sizes: list[int], world: int) -> list[int]:
         owner[i] = k
         load[k] += sizes[i]
     return owner
-
-
-def log(d: Dist | None, msg: str) -> None:
-    if d is None or d.leader:
-        print(msg, file=sys.stderr, flush=True)

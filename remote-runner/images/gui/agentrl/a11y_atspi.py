@@ -2,8 +2,9 @@
 
 The apps export their trees on the accessibility bus; this walks the windows that are on screen,
 in the same node shape the in-project Tk apps dump (a11y_tk.py), within bounds: a node budget, a
-cap on children per node (a Calc sheet reports millions of cells) and a time budget, because every
-property is a D-Bus round trip to the app. Truncation is marked, never silent.
+cap on children per node (a Calc sheet reports millions of cells), and a time bound as the last
+resort (every property is a D-Bus round trip to the app, slow when the machine is loaded: the node
+budget, not the clock, should decide what the policy sees). Truncation is marked, never silent.
 """
 import time
 
@@ -86,7 +87,7 @@ def _node(acc, budget, depth, max_children, max_depth):
     return node
 
 
-def trees(max_nodes=400, seconds=0.6, max_children=60, max_depth=30):
+def trees(max_nodes=400, seconds=3.0, max_children=60, max_depth=30):
     """One tree per on-screen window of every AT-SPI application (the Tk apps dump their own)."""
     Atspi, GLib = _atspi()
     ctx = GLib.MainContext.default()

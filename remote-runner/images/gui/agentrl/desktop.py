@@ -39,6 +39,9 @@ class Desktop:
         self.apps = {}  # pid -> {"name", "proc", "reported"}
         self.lock = threading.Lock()
         self.pressed_buttons = set()
+        # The raw pixels of the last screen a reply carried: "changed" means the action's screen
+        # differs from what the agent last saw, and the action does not pay for a grab before it.
+        self.last_raw = None
         from PIL import ImageGrab  # loaded once, up front
 
         self.grab_impl = ImageGrab.grab
@@ -71,7 +74,8 @@ class Desktop:
         return base64.b64encode(buf.getvalue()).decode()
 
     def settle(self, before_raw, max_wait=0.6):
-        """The screen once two grabs in a row are identical (the app finished repainting)."""
+        """The screen once two grabs in a row are identical (the app finished repainting), whether
+        it differs from `before_raw`, and its raw pixels."""
         deadline = time.monotonic() + max_wait
         im, raw = self.grab()
         while time.monotonic() < deadline:
@@ -80,7 +84,7 @@ class Desktop:
             if raw2 == raw:
                 break
             im, raw = im2, raw2
-        return im, (before_raw is None or raw != before_raw)
+        return im, (before_raw is None or raw != before_raw), raw
 
     # --- accessibility --------------------------------------------------------------------
     def await_a11y(self, since, window=0.08):
@@ -243,7 +247,7 @@ class Desktop:
         started = time.monotonic()
         t = a.get("action_type")
         with self.lock:
-            _, before = self.grab()
+            before = self.last_raw if self.last_raw is not None else self.grab()[1]
             error = None
             if t in ("DONE", "FAIL"):
                 pass
@@ -261,7 +265,7 @@ class Desktop:
                     error = str(e)
                 except subprocess.TimeoutExpired:
                     error = "the display did not respond to the action within %.0f s (frozen)" % XDOTOOL_TIMEOUT
-            im, changed = self.settle(before)
+            im, changed, self.last_raw = self.settle(before)
             self.await_a11y(started)
             apps, notes = self.app_status()
             return {"ok": error is None, "error": error, "changed": changed, "notes": notes, "apps": apps,
@@ -270,7 +274,7 @@ class Desktop:
 
     def observe(self, atspi=True):
         with self.lock:
-            im, _ = self.grab()
+            im, self.last_raw = self.grab()
             apps, notes = self.app_status()
             return {"ok": True, "screenshot": self.png(im), "a11y": self.a11y(atspi),
                     "apps": apps, "notes": notes}
