@@ -53,8 +53,13 @@ def post(url: str, body: dict[str, Any], key: str | None = None, timeout: float 
         headers["Authorization"] = f"Bearer {key}"
     req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
     with urllib.request.urlopen(req, timeout=timeout) as r:
-        out: dict[str, Any] = json.loads(r.read())
-        return out
+        raw = r.read()
+    # vLLM answers /v1/load_lora_adapter with a plain-text line, not JSON.
+    try:
+        out: dict[str, Any] = json.loads(raw)
+    except ValueError:
+        return {"text": raw.decode(errors="replace")}
+    return out
 
 
 def wait_health(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 1200) -> None:

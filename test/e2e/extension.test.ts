@@ -39,6 +39,19 @@ async function setTheme(theme: "Dark Modern" | "Light Modern"): Promise<void> {
   await page.keyboard.press("Enter");
   const light = theme.startsWith("Light");
   await page.waitForFunction((l) => document.querySelector(".monaco-workbench")?.classList.contains(l ? "vs" : "vs-dark") ?? false, light, { timeout: 20_000 });
+  // The class changes before the parts repaint: a picture taken at once showed dark side bars in the
+  // light theme. Wait for the side bar's own colour to follow.
+  await page.waitForFunction(
+    (l) => {
+      const bg = getComputedStyle(document.querySelector(".part.sidebar") ?? document.body).backgroundColor;
+      const [r = 0, g = 0, b = 0] = (bg.match(/\d+/g) ?? []).map(Number);
+      return (r + g + b) / 3 > 128 === l;
+    },
+    light,
+    { timeout: 20_000 },
+  );
+  // ...and for the page to paint it (two animation frames), before any picture is taken.
+  await page.evaluate(() => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
 }
 
 /** Opens a workspace file by its relative path through Quick Open and waits until its editor is the active one. */
@@ -430,8 +443,12 @@ describe("AgentRL Studio in VS Code", () => {
     expect(Math.abs(diff as number)).toBeLessThan(0.01);
     // The picture shows the numbers: the detail table sits under the tokens, below the fold.
     await frame.locator('[data-testid="lens-detail"]').first().scrollIntoViewIfNeeded();
+    await setTheme("Light Modern");
+    await frame.locator("body.vscode-light").waitFor({ timeout: 20_000 });
+    await frame.locator("body").evaluate(() => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
     await page.screenshot({ path: screenshotPath("12-token-lens-light") });
     await setTheme("Dark Modern");
+    await frame.locator("body.vscode-dark").waitFor({ timeout: 20_000 });
     await page.screenshot({ path: screenshotPath("12-token-lens-dark") });
     await setTheme("Light Modern");
     // The training run itself: how far the trainer's recomputed logprobs were from the sampled ones,

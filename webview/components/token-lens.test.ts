@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chartGroups } from "./MetricsCharts";
+import { fmtSigned } from "../util/format";
 import { tokenHeat, tokenLens } from "./token-lens";
 
 describe("token lens", () => {
@@ -45,5 +46,13 @@ describe("token lens", () => {
       ["sampler vs trainer logprob drift", ["logprob_drift_max", "logprob_drift_mean"]],
       ["training: kl", ["kl"]],
     ]);
+  });
+});
+
+describe("signed numbers", () => {
+  it("a difference that rounds to zero reads +0, never -0", () => {
+    expect(fmtSigned(-3e-7, 4)).toBe("+0.0000");
+    expect(fmtSigned(-0.00006, 4)).toBe("-0.0001");
+    expect(fmtSigned(0.25, 2)).toBe("+0.25");
   });
 });

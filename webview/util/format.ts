@@ -6,7 +6,10 @@ export function fmtNum(x: number | null | undefined, digits = 3): string {
 
 export function fmtSigned(x: number | null | undefined, digits = 3): string {
   if (x === null || x === undefined) return "—";
-  return `${x >= 0 ? "+" : ""}${x.toFixed(digits)}`;
+  const s = x.toFixed(digits);
+  // A tiny negative (a sampler/trainer difference of -3e-7) rounds to zero: "+0.0000", not "-0.0000".
+  if (Number(s) === 0) return `+${(0).toFixed(digits)}`;
+  return `${x >= 0 ? "+" : ""}${s}`;
 }
 
 export function fmtMs(ms: number): string {
