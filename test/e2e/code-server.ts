@@ -97,12 +97,24 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Runs a command from VS Code's command palette by its title. */
+/**
+ * Runs a command from VS Code's command palette by its title. The palette can close again right
+ * after it opened (a webview or a notification taking focus on a loaded machine): then it is
+ * opened again, up to three times, and the last failure is what the test reports.
+ */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible" });
-  await input.fill(`>${title}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press("F1");
+      await input.waitFor({ state: "visible", timeout: 15_000 });
+      await input.fill(`>${title}`, { timeout: 15_000 });
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await page.keyboard.press("Escape");
+    }
+  }
   const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
   await row.waitFor({ state: "visible" });
   await row.click();

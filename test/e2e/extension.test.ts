@@ -215,8 +215,10 @@ describe("AgentRL Studio in VS Code", () => {
     const target = path.join(workspace, "export.jsonl");
     await input.fill(target);
     await page.keyboard.press("Enter");
-    await expect.poll(() => fs.existsSync(target), { timeout: 30_000 }).toBe(true);
-    const lines = fs.readFileSync(target, "utf8").trim().split("\n");
+    // The file appears before its content is written: wait for the whole export, not the file.
+    const linesOf = (): string[] => (fs.existsSync(target) ? fs.readFileSync(target, "utf8").trim().split("\n").filter(Boolean) : []);
+    await expect.poll(() => linesOf().length, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
+    const lines = linesOf();
     expect(lines).toHaveLength(4);
     expect(JSON.parse(lines[0]!)).toMatchObject({ taskId: "calc-001" });
   });
@@ -238,9 +240,19 @@ describe("AgentRL Studio in VS Code", () => {
     const frame = inspector();
     await frame.locator('[data-testid="tab-trajectory"]').click();
     await frame.locator(".traj-row").first().click();
-    await frame.locator('[data-testid="next-turn"]').click();
-    await expect.poll(() => frame.locator('[data-testid="turn-position"]').textContent()).toContain("Turn 2 / 2");
-    await frame.locator('[data-testid="fork-open"]').click();
+    // Open the fork panel on turn 2, and check that it is turn 2's: the panel says which turn it forks
+    // (a stepper put back on turn 1 by a reload under the click would fork turn 1 instead).
+    const position = frame.locator('[data-testid="turn-position"]');
+    const forkAt = frame.getByText(/^Fork at turn \d+:/);
+    for (let attempt = 1; ; attempt++) {
+      if (!((await position.textContent()) ?? "").includes("Turn 2 / 2")) await frame.locator('[data-testid="next-turn"]').click();
+      await expect.poll(() => position.textContent()).toContain("Turn 2 / 2");
+      await frame.locator('[data-testid="fork-open"]').click();
+      await forkAt.waitFor();
+      if (((await forkAt.textContent()) ?? "").startsWith("Fork at turn 2:")) break;
+      if (attempt >= 3) expect(await forkAt.textContent()).toMatch(/^Fork at turn 2:/);
+      await frame.locator('[data-testid="fork-open"]').click(); // close it, step again
+    }
     await frame.locator('[data-testid="fork-tool"]').selectOption("calculate");
     await frame.locator('[data-testid="fork-args"]').fill('{"expression": "92 * 12 + 1"}');
     await frame.locator('[data-testid="fork-submit"]').click();
@@ -330,7 +342,8 @@ describe("AgentRL Studio in VS Code", () => {
   it("flags episodes stalled in a tool that sleeps past the threshold on the run, lists them live, and kills them from the panel", async () => {
     await openFile("stall/env.ts");
     const lens = page.locator(".codelens-decoration a", { hasText: "Run one episode" });
-    await lens.waitFor({ state: "visible", timeout: 30_000 });
+    // A freshly written env: its lenses come once the extension has loaded it (slow on a loaded machine).
+    await lens.waitFor({ state: "visible", timeout: 90_000 });
     await lens.click();
     const frame = inspector();
     // Four samples wait in `sleep 240`; after 5 s without progress the run says so.
@@ -517,8 +530,9 @@ describe("AgentRL Studio in VS Code", () => {
     // Each completion was typed into the editor and reverted: no editor is left with unsaved changes.
     await expect.poll(() => page.locator(".tab.dirty").count(), { timeout: 10_000 }).toBe(0);
     await page.keyboard.press("Control+S");
-    // The completions typed above are gone again: their transient problem clears.
-    await expect.poll(async () => (await problems.textContent()) ?? "", { timeout: 30_000 }).not.toContain("has no exported member");
+    // The completions typed above are gone again: their transient problem clears (tsserver re-checks
+    // the reverted file; on a loaded machine that takes as long as the first check above).
+    await expect.poll(async () => (await problems.textContent()) ?? "", { timeout: 90_000 }).not.toContain("has no exported member");
     // Only the draft's env.ts has problems: every example and template env.ts is clean (Problems lists a file only when it has some).
     await expect.poll(async () => ((await problems.textContent()) ?? "").match(/env\.ts/g)?.length ?? 0, { timeout: 30_000 }).toBe(1);
     expect((await problems.textContent()) ?? "").toMatch(/env\.ts\s*typecheck-draft/);
