@@ -35,8 +35,11 @@ async function setTheme(theme: "Dark Modern" | "Light Modern"): Promise<void> {
   await runCommand(page, "Preferences: Color Theme");
   const input = page.locator(".quick-input-widget input");
   await input.fill(theme);
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: theme }).first().waitFor({ state: "visible" });
+  // The picker previews the focused theme: wait until that is ours before choosing it, and until the
+  // picker has closed (a preview passes the checks below, then reverts when Enter chose another row).
+  await page.locator(".quick-input-list .monaco-list-row.focused", { hasText: theme }).first().waitFor({ state: "visible" });
   await page.keyboard.press("Enter");
+  await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
   const light = theme.startsWith("Light");
   await page.waitForFunction((l) => document.querySelector(".monaco-workbench")?.classList.contains(l ? "vs" : "vs-dark") ?? false, light, { timeout: 20_000 });
   // The class changes before the parts repaint: a picture taken at once showed dark side bars in the
@@ -456,6 +459,9 @@ describe("AgentRL Studio in VS Code", () => {
     expect(Math.abs(diff as number)).toBeLessThan(0.01);
     // The picture shows the numbers: the detail table sits under the tokens, below the fold.
     await frame.locator('[data-testid="lens-detail"]').first().scrollIntoViewIfNeeded();
+    // The keyboard back to the workbench: with the webview focused, the theme picker's keys went astray
+    // and the "dark" picture came out light.
+    await page.locator(".tab", { hasText: "AgentRL Inspector" }).first().click();
     await setTheme("Light Modern");
     await frame.locator("body.vscode-light").waitFor({ timeout: 20_000 });
     await frame.locator("body").evaluate(() => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
