@@ -14,7 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TrainParams } from "@agentrl/protocol";
-import { loadEnvironment } from "../remote-runner/src/envs/load.js";
+import { loadEnvironment, type LoadedEnvironment } from "../remote-runner/src/envs/load.js";
 import { resolveEnvImage } from "../remote-runner/src/rollout/image.js";
 import { localSandboxes } from "../remote-runner/src/rollout/local.js";
 import { openStore } from "../remote-runner/src/store/store.js";
@@ -67,10 +67,15 @@ function longTailEnv(root: string): string {
   return dir;
 }
 
-async function oneRun(envDir: string, side: "sync" | "async", round: number, o: { steps: number; group: number; tasksPerStep: number; log: (l: string) => void }): Promise<AsyncRun> {
+/** The environment, loaded once for every run of the bench. */
+interface BenchEnv {
+  dir: string;
+  env: LoadedEnvironment;
+  image: string;
+}
+
+async function oneRun({ dir: envDir, env, image }: BenchEnv, side: "sync" | "async", round: number, o: { steps: number; group: number; tasksPerStep: number; log: (l: string) => void }): Promise<AsyncRun> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "agentrl-async-bench-home-"));
-  const env = await loadEnvironment(envDir);
-  const image = await resolveEnvImage(env);
   const store = openStore(home);
   const sandboxes = await localSandboxes({ warm: 4 });
   // The main job's settings (scripts/demo.sh), which learn this task in a few minutes.
@@ -124,9 +129,11 @@ export async function runAsyncBench(o: { root: string; rounds: number; steps: nu
   const load0 = os.loadavg()[0] ?? 0;
   const runs: AsyncRun[] = [];
   try {
+    const env = await loadEnvironment(envDir);
+    const bench: BenchEnv = { dir: envDir, env, image: await resolveEnvImage(env) };
     for (let round = 1; round <= o.rounds; round++) {
       const order: ("sync" | "async")[] = round % 2 ? ["sync", "async"] : ["async", "sync"];
-      for (const side of order) runs.push(await oneRun(envDir, side, round, o));
+      for (const side of order) runs.push(await oneRun(bench, side, round, o));
     }
   } finally {
     fs.rmSync(envDir, { recursive: true, force: true });
